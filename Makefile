@@ -1,0 +1,55 @@
+# nes2: `make serve` builds the site with executed lectures and serves it;
+# `make test` runs the checks and the test suite. Both set up the pinned
+# environment (uv.lock) in .venv first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# mkdocs-jupyter >= 0.27 needs Python >= 3.12: find one (pyenv installs count too).
+PYTHON ?= $(shell for p in python3.12 python3.13 $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[23]*/bin/python3; do \
+	"$$p" -c "" 2>/dev/null && { echo "$$p"; break; }; done)
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+
+export NO_MKDOCS_2_WARNING := 1
+export NES2_PROFILE ?= quick
+
+.PHONY: help setup site serve test lint lock benchmark clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet "uv>=0.9"
+
+$(VENV)/.synced: uv.lock pyproject.toml | $(UV)
+	@test -n "$(PYTHON)" || { echo "Python 3.12 or 3.13 is needed (mkdocs-jupyter); install one or pass PYTHON=..."; exit 2; }
+	$(UV) sync --frozen --all-extras --python "$(PYTHON)"
+	touch $@
+
+setup: $(VENV)/.synced  ## create .venv from uv.lock
+
+site: setup  ## build the site into site/, executing the lectures
+	$(BIN)/mkdocs build --strict
+
+serve: site  ## build the site and serve it on http://127.0.0.1:8000
+	@echo "Serving site/ on http://$(HOST):$(PORT) (Ctrl+C stops)"
+	$(BIN)/python -m http.server $(PORT) --bind $(HOST) --directory site
+
+lint: setup  ## pre-commit hooks on all files
+	$(BIN)/pre-commit run --all-files --show-diff-on-failure
+
+test: lint  ## checks and the test suite
+	$(BIN)/pytest
+
+lock:  ## re-resolve uv.lock after changing pyproject.toml
+	$(UV) lock
+
+benchmark: setup  ## input-pipeline throughput
+	$(BIN)/python benchmarks/input_pipeline.py
+
+clean:  ## remove build outputs (not the environment)
+	rm -rf site build dist .pytest_cache

@@ -1,0 +1,147 @@
+"""The `nes2` command line: thin parsing over the package.
+
+    nes2 info
+    nes2 data fetch cats-vs-dogs [--url URL --sha256 HEX] [--archive PATH]
+    nes2 train cats-vs-dogs --variant {scratch,regularized,augmented} [--epochs N]
+               [--profile quick|full] [--source real|synthetic] [--out DIR]
+
+Errors a user can fix are printed on one line and exit with code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from nes2 import __version__, config
+from nes2.errors import Nes2Error
+
+VARIANTS = ("scratch", "regularized", "augmented")
+DATASETS = ("cats-vs-dogs",)
+
+
+def _info(args: argparse.Namespace) -> int:
+    from importlib.metadata import PackageNotFoundError, version
+
+    def installed(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "not installed"
+
+    rows = [("nes2", __version__)]
+    rows += [(name, installed(name)) for name in ("keras", "tensorflow", "keras-cv", "keras-hub")]
+    rows.append(("python", sys.version.split()[0]))
+    import keras
+    import tensorflow as tf
+
+    rows.append(("backend", keras.config.backend()))
+    devices = tf.config.list_physical_devices()
+    rows.append(("devices", ", ".join(d.name.removeprefix("/physical_device:") for d in devices)))
+    gpus = tf.config.list_physical_devices("GPU")
+    gpu_names = [tf.config.experimental.get_device_details(g).get("device_name", g.name) for g in gpus]
+    rows.append(("gpus", ", ".join(gpu_names) if gpus else "none"))
+    rows.append(("profile", config.get_profile()))
+    rows.append(("cache", str(config.cache_dir())))
+    width = max(len(key) for key, _ in rows)
+    for key, value in rows:
+        print(f"{key:<{width}}  {value}")
+    return 0
+
+
+def _fetch(args: argparse.Namespace) -> int:
+    from nes2.data import catsdogs
+
+    kwargs = {"archive": args.archive}
+    if args.url:
+        if not args.sha256:
+            raise Nes2Error("--url needs --sha256 (the mirror's file must be checked).")
+        kwargs["url"] = args.url
+    if args.sha256:
+        kwargs["sha256"] = args.sha256
+    manifest = catsdogs.fetch(**kwargs)
+    images = ", ".join(f"{n} {name}s" for name, n in manifest["images"].items())
+    print(f"Cats vs Dogs is ready in {catsdogs.data_dir()}: {images}; ", end="")
+    print(f"dropped {manifest['dropped']} invalid image files.")
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from nes2.recipes import cats_vs_dogs
+
+    profile = config.get_profile(args.profile)
+    out = args.out or Path("runs") / f"cats-vs-dogs-{args.variant}-{profile}"
+    result = cats_vs_dogs.run(
+        args.variant,
+        profile=profile,
+        epochs=args.epochs,
+        out=out,
+        source=args.source,
+        verbose=1,
+    )
+    print(json.dumps(result.metrics, indent=2, ensure_ascii=False))
+    print(f"Wrote {Path(out) / 'metrics.json'} and {Path(out) / 'curves.png'}.")
+    return 0
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the `nes2` command."""
+    parser = argparse.ArgumentParser(
+        prog="nes2", description="Course tools of Neural Networks 2 (18NES2)."
+    )
+    parser.add_argument("--version", action="version", version=f"nes2 {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    info = commands.add_parser("info", help="versions, devices, profile and cache directory")
+    info.set_defaults(func=_info)
+
+    data = commands.add_parser("data", help="download data sets into the cache")
+    data_commands = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")
+    fetch = data_commands.add_parser("fetch", help="download, verify and extract a data set")
+    fetch.add_argument("dataset", choices=DATASETS)
+    fetch.add_argument("--url", help="a mirror of the archive (needs --sha256)")
+    fetch.add_argument("--sha256", help="the expected SHA-256 of the archive")
+    fetch.add_argument("--archive", type=Path, help="an archive downloaded by hand")
+    fetch.set_defaults(func=_fetch)
+
+    train = commands.add_parser("train", help="train a recipe and write metrics.json and plots")
+    train.add_argument("recipe", choices=DATASETS)
+    train.add_argument("--variant", choices=VARIANTS, default="scratch")
+    train.add_argument("--epochs", type=_positive, help="override the profile's epochs")
+    train.add_argument("--profile", choices=config.PROFILES, help="default: $NES2_PROFILE or quick")
+    train.add_argument(
+        "--source",
+        choices=("real", "synthetic"),
+        default="real",
+        help="real data from the cache, or the synthetic stand-in",
+    )
+    train.add_argument("--out", type=Path, help="output folder (default: runs/RECIPE-VARIANT-PROFILE)")
+    train.set_defaults(func=_train)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return its exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except Nes2Error as exc:
+        print(f"nes2: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("nes2: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""Run profile, cache directory and seeding.
+
+This module imports only `nes2.errors` from the package, and TensorFlow only
+inside `seed_everything`.
+
+* The **profile** is `"quick"` (small data, few epochs: what CI and the docs
+  build use on a CPU) or `"full"` (the lecture's real settings). It comes from
+  an explicit argument, else from the `NES2_PROFILE` environment variable,
+  else it is `"quick"`.
+* The **cache directory** holds downloads and extracted data sets: `NES2_HOME`
+  if set, else the user's cache directory (`~/.cache/nes2` on Linux).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from nes2.errors import InvalidOptionError
+
+PROFILES = ("quick", "full")
+DEFAULT_PROFILE = "quick"
+DEFAULT_SEED = 42
+
+
+def get_profile(profile: str | None = None) -> str:
+    """Return the run profile: `profile`, else `$NES2_PROFILE`, else `"quick"`.
+
+    Args:
+        profile: `"quick"`, `"full"` or `None` to read the environment.
+
+    Returns:
+        The validated profile name.
+
+    Raises:
+        InvalidOptionError: for a name that is not a profile (a `ValueError`).
+
+    Example:
+
+    >>> get_profile("full")
+    'full'
+    """
+    name = profile or os.environ.get("NES2_PROFILE") or DEFAULT_PROFILE
+    name = name.strip().lower()
+    if name not in PROFILES:
+        source = "argument" if profile else "NES2_PROFILE"
+        raise InvalidOptionError(
+            f"Unknown profile {name!r} (from the {source}): use one of {', '.join(PROFILES)}."
+        )
+    return name
+
+
+def cache_dir() -> Path:
+    """Return the cache directory, creating it if needed.
+
+    `NES2_HOME` overrides the default, the user's cache directory.
+
+    Example:
+
+    >>> import os, tempfile
+    >>> os.environ["NES2_HOME"] = tempfile.mkdtemp()
+    >>> cache_dir().is_dir()
+    True
+    """
+    root = os.environ.get("NES2_HOME")
+    if root:
+        path = Path(root).expanduser()
+    else:
+        from platformdirs import user_cache_dir
+
+        path = Path(user_cache_dir("nes2"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def seed_everything(seed: int = DEFAULT_SEED, deterministic: bool = True) -> None:
+    """Seed Python, NumPy and TensorFlow, and make TensorFlow ops deterministic.
+
+    With `deterministic=True` two runs with the same seed on the same machine
+    give the same weights and metrics (at some cost in speed on a GPU).
+
+    Args:
+        seed: the seed for `random`, NumPy and the backend.
+        deterministic: also call `tf.config.experimental.enable_op_determinism()`.
+
+    Example:
+
+    ```python
+    from nes2.config import seed_everything
+    seed_everything(1)
+    ```
+    """
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(seed)
+    if deterministic:
+        tf.config.experimental.enable_op_determinism()

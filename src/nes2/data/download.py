@@ -1,0 +1,144 @@
+"""Downloads that verify their checksum and never leave a half-written file.
+
+A download streams into a temporary file beside its destination while the
+SHA-256 is computed, and is renamed into place only when the checksum
+matches. Whatever goes wrong (no network, a wrong checksum, Ctrl+C), the
+temporary file is removed and the destination is left as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import os
+import tempfile
+import urllib.request
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from nes2.errors import ChecksumError, DownloadError
+
+CHUNK = 1 << 20
+DEFAULT_TIMEOUT = 8.0
+
+
+def sha256sum(path: str | os.PathLike, progress: bool = False) -> str:
+    """Return the hex SHA-256 of a file.
+
+    Example:
+
+    >>> import tempfile
+    >>> p = tempfile.NamedTemporaryFile(delete=False); _ = p.write(b"abc"); p.close()
+    >>> sha256sum(p.name)[:16]
+    'ba7816bf8f01cfea'
+    """
+    path = Path(path)
+    digest = hashlib.sha256()
+    with (
+        open(path, "rb") as f,
+        tqdm(
+            total=path.stat().st_size,
+            unit="B",
+            unit_scale=True,
+            desc=f"SHA-256 {path.name}",
+            disable=not progress,
+        ) as bar,
+    ):
+        while chunk := f.read(CHUNK):
+            digest.update(chunk)
+            bar.update(len(chunk))
+    return digest.hexdigest()
+
+
+def verify(path: str | os.PathLike, sha256: str | None) -> None:
+    """Raise `ChecksumError` if the file's SHA-256 is not `sha256` (skip if None)."""
+    if sha256 is None:
+        return
+    actual = sha256sum(path, progress=Path(path).stat().st_size > 64 * CHUNK)
+    if actual != sha256.lower():
+        raise ChecksumError(
+            f"{path} has SHA-256 {actual}, expected {sha256.lower()}: the file is "
+            "corrupt or a different version; delete it and download it again, or pass "
+            "the right sha256."
+        )
+
+
+def download(
+    url: str,
+    dest: str | os.PathLike,
+    sha256: str | None = None,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    progress: bool = True,
+) -> Path:
+    """Download `url` to `dest` atomically, verifying its SHA-256.
+
+    If `dest` exists and matches `sha256`, nothing is downloaded.
+
+    Args:
+        url: an `http(s)://` or `file://` URL.
+        dest: where the file goes; its folder is created.
+        sha256: the expected hex digest, or `None` to skip the check.
+        timeout: seconds to wait for the connection and for each read, so an
+            offline machine fails fast instead of hanging.
+        progress: show a progress bar.
+
+    Returns:
+        The path of the verified file.
+
+    Raises:
+        DownloadError: the server could not be reached or answered an error.
+        ChecksumError: the downloaded bytes do not match `sha256`.
+
+    Example:
+
+    ```python
+    path = download("https://example.org/data.zip", "/tmp/data.zip", sha256="...")
+    ```
+    """
+    dest = Path(dest)
+    if dest.exists():
+        verify(dest, sha256)
+        return dest
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    tmp = Path(tmp_name)
+    try:
+        digest = hashlib.sha256()
+        try:
+            response = urllib.request.urlopen(url, timeout=timeout)  # noqa: S310
+        except (OSError, http.client.HTTPException) as exc:  # URLError, timeouts
+            reason = getattr(exc, "reason", exc)
+            raise DownloadError(f"Could not download {url}: {reason}.") from exc
+        with response, os.fdopen(fd, "wb") as out:
+            fd = None
+            total = int(response.headers.get("Content-Length") or 0) or None
+            with tqdm(
+                total=total, unit="B", unit_scale=True, desc=dest.name, disable=not progress
+            ) as bar:
+                received = 0
+                try:
+                    while chunk := response.read(CHUNK):
+                        out.write(chunk)
+                        digest.update(chunk)
+                        received += len(chunk)
+                        bar.update(len(chunk))
+                except (OSError, http.client.HTTPException) as exc:
+                    raise DownloadError(f"Download of {url} broke off: {exc!r}.") from exc
+        if total is not None and received != total:
+            raise DownloadError(
+                f"Download of {url} broke off after {received:,} of {total:,} bytes; try again."
+            )
+        actual = digest.hexdigest()
+        if sha256 is not None and actual != sha256.lower():
+            raise ChecksumError(
+                f"{url} has SHA-256 {actual}, expected {sha256.lower()}: nothing was "
+                "kept. Check the URL (a mirror may serve another file) or pass the right sha256."
+            )
+        os.replace(tmp, dest)
+    finally:
+        if fd is not None:
+            os.close(fd)
+        tmp.unlink(missing_ok=True)
+    return dest

@@ -1,0 +1,97 @@
+"""Shared fixtures: an isolated cache, a generated Cats-vs-Dogs archive and a local HTTP server."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import http.server
+import io
+import threading
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nes2.data.synthetic_pets import draw_pet
+
+
+def pytest_collection_modifyitems(config, items):
+    if any(item.get_closest_marker("gpu") for item in items):
+        import tensorflow as tf
+
+        if not tf.config.list_physical_devices("GPU"):
+            skip = pytest.mark.skip(reason="no GPU visible to TensorFlow on this machine")
+            for item in items:
+                if item.get_closest_marker("gpu"):
+                    item.add_marker(skip)
+
+
+@pytest.fixture
+def nes2_home(tmp_path, monkeypatch) -> Path:
+    """An empty cache directory for the test."""
+    home = tmp_path / "nes2-home"
+    monkeypatch.setenv("NES2_HOME", str(home))
+    return home
+
+
+@dataclass
+class PetsArchive:
+    path: Path
+    sha256: str
+    valid_per_class: int
+    corrupt: int
+    escaping_member: str
+
+
+def _jpeg_bytes(kind: str, rng: np.random.Generator) -> bytes:
+    buffer = io.BytesIO()
+    draw_pet(kind, rng, size=48).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="session")
+def pets_archive(tmp_path_factory) -> PetsArchive:
+    """A zip laid out like Microsoft's archive, with bad files and an escaping member.
+
+    Per class: 12 valid JPEGs; then bad files: a text file named .jpg, a JPEG
+    cut in half (cat) and a PNG named .jpg without a JFIF header (dog), and a
+    Thumbs.db in each folder, plus `../escape.txt`.
+    """
+    rng = np.random.default_rng(0)
+    path = tmp_path_factory.mktemp("archive") / "kagglecatsanddogs_test.zip"
+    valid = 12
+    with zipfile.ZipFile(path, "w") as zf:
+        for folder in ("Cat", "Dog"):
+            for i in range(valid):
+                zf.writestr(f"PetImages/{folder}/{i}.jpg", _jpeg_bytes(folder.lower(), rng))
+            zf.writestr(f"PetImages/{folder}/{valid}.jpg", b"this is not an image")
+            zf.writestr(f"PetImages/{folder}/Thumbs.db", b"\x00" * 64)
+        half = _jpeg_bytes("cat", rng)
+        zf.writestr(f"PetImages/Cat/{valid + 1}.jpg", half[: len(half) // 2])
+        png = io.BytesIO()
+        draw_pet("dog", rng, size=48).save(png, format="PNG")
+        zf.writestr(f"PetImages/Dog/{valid + 1}.jpg", png.getvalue())
+        zf.writestr("../escape.txt", b"I want out")
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    return PetsArchive(path, sha, valid, corrupt=6, escaping_member="../escape.txt")
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def http_server(pets_archive):
+    """Serve the archive's folder on 127.0.0.1; yields the archive's URL."""
+    handler = functools.partial(_QuietHandler, directory=str(pets_archive.path.parent))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/{pets_archive.path.name}"
+    finally:
+        server.shutdown()
+        server.server_close()
