@@ -13,6 +13,14 @@ import numpy as np
 from matplotlib.figure import Figure
 
 
+def _figure(**kwargs) -> Figure:
+    # Importing pyplot lets IPython's inline backend register how figures are
+    # shown; the figure itself stays outside pyplot, so it is shown once.
+    import matplotlib.pyplot  # noqa: F401
+
+    return Figure(layout="constrained", **kwargs)
+
+
 def _history_dict(history) -> dict[str, list[float]]:
     return dict(history.history if hasattr(history, "history") else history)
 
@@ -43,7 +51,7 @@ def plot_history(
         runs = {name: _history_dict(h) for name, h in histories.items()}
     else:
         runs = {"": _history_dict(histories)}
-    fig = Figure(figsize=(5.5 * len(metrics), 4), layout="constrained")
+    fig = _figure(figsize=(5.5 * len(metrics), 4))
     axes = fig.subplots(1, len(metrics), squeeze=False)[0]
     colours = [f"C{i}" for i in range(10)]
     for ax, metric in zip(axes, metrics):
@@ -97,7 +105,7 @@ def image_grid(
     n = len(images)
     nrows = max(1, -(-n // ncols))
     ncols = min(ncols, n) or 1
-    fig = Figure(figsize=(1.6 * ncols, 1.8 * nrows), layout="constrained")
+    fig = _figure(figsize=(1.6 * ncols, 1.8 * nrows))
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     if predictions is not None:
         predictions = np.asarray(predictions)
@@ -164,7 +172,7 @@ def confusion_matrix(
     np.add.at(matrix, (y_true, y_pred.astype(int).reshape(-1)), 1)
     if normalize:
         matrix = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
-    fig = Figure(figsize=(1.2 * k + 2.5, 1.2 * k + 2), layout="constrained")
+    fig = _figure(figsize=(1.2 * k + 2.5, 1.2 * k + 2))
     ax = fig.subplots()
     im = ax.imshow(matrix, cmap="Blues")
     fig.colorbar(im, ax=ax)
