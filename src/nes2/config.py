@@ -57,8 +57,6 @@ def cache_dir() -> Path:
 
     Example:
 
-    >>> import os, tempfile
-    >>> os.environ["NES2_HOME"] = tempfile.mkdtemp()
     >>> cache_dir().is_dir()
     True
     """
