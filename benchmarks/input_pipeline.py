@@ -59,8 +59,13 @@ def main() -> None:
 
         nes2_ds = catsdogs.pipeline(files, size, args.batch_size, shuffle=True)
         naive_ds = keras.utils.image_dataset_from_directory(
-            Path(pets), image_size=size, batch_size=args.batch_size, label_mode="binary",
-            shuffle=True, seed=0, verbose=False,
+            Path(pets),
+            image_size=size,
+            batch_size=args.batch_size,
+            label_mode="binary",
+            shuffle=True,
+            seed=0,
+            verbose=False,
         )
         x = np.concatenate([images.numpy() for images, _ in nes2_ds])
         y = np.concatenate([labels.numpy() for _, labels in nes2_ds])
@@ -91,8 +96,10 @@ def main() -> None:
             results[("train", name)] = n / timed_epochs(train(name), args.epochs)
             print(f"training    {name:7s} {results[('train', name)]:9.0f} images/s", flush=True)
 
-    print(f"\n{n} images {size[0]}x{size[1]}, batch {args.batch_size}, "
-          f"mean of {args.epochs} epochs after a warm-up")
+    print(
+        f"\n{n} images {size[0]}x{size[1]}, batch {args.batch_size}, "
+        f"mean of {args.epochs} epochs after a warm-up"
+    )
     for kind in ("input", "train"):
         nes2 = results[(kind, "nes2")]
         print(

@@ -44,8 +44,12 @@ print(f"nes2 {nes2.__version__}, profil {PROFILE!r}, data: {SOURCE}")
 data = catsdogs.load(PROFILE, source=SOURCE)
 print(f"{data.label}: {data.counts}, obrázky {data.image_size}, vyřazeno {data.dropped}")
 images, labels = next(iter(data.train))
-viz.image_grid(images[:16], labels[:16], class_names=data.class_names,
-               title=f"Trénovací obrázky ({data.label})")
+viz.image_grid(
+    images[:16],
+    labels[:16],
+    class_names=data.class_names,
+    title=f"Trénovací obrázky ({data.label})",
+)
 
 # %% [markdown]
 # ## 1. Síť od začátku
@@ -104,8 +108,10 @@ viz.plot_history(histories["scratch"], title=f"Od začátku ({data.label}, profi
 
 # %%
 train("regularized")
-viz.plot_history(histories["regularized"],
-                 title=f"Dropout + batch normalization ({data.label}, profil {PROFILE})")
+viz.plot_history(
+    histories["regularized"],
+    title=f"Dropout + batch normalization ({data.label}, profil {PROFILE})",
+)
 
 # %% [markdown]
 # ## 3. Augmentace dat
@@ -118,13 +124,15 @@ viz.plot_history(histories["regularized"],
 # %%
 augment = models.augmentation(seed=0)
 one = np.repeat(images[:1].numpy(), 8, axis=0).astype("float32")
-viz.image_grid(np.asarray(augment(one, training=True)).astype("uint8"), ncols=8,
-               title=f"Augmentace jednoho obrázku ({data.label})")
+viz.image_grid(
+    np.asarray(augment(one, training=True)).astype("uint8"),
+    ncols=8,
+    title=f"Augmentace jednoho obrázku ({data.label})",
+)
 
 # %%
 train("augmented")
-viz.plot_history(histories["augmented"],
-                 title=f"+ augmentace ({data.label}, profil {PROFILE})")
+viz.plot_history(histories["augmented"], title=f"+ augmentace ({data.label}, profil {PROFILE})")
 
 # %% [markdown]
 # ## Srovnání
@@ -170,16 +178,21 @@ Markdown(
 
 # %%
 model = histories["augmented"].model
-test_images, test_labels = map(np.concatenate, zip(*[(x, y) for x, y in data.test]))
+test_images, test_labels = map(np.concatenate, zip(*[(x, y) for x, y in data.test], strict=True))
 probabilities = model.predict(data.test, verbose=0).ravel()
-viz.confusion_matrix(test_labels, probabilities, data.class_names,
-                     title=f"Test ({data.label}, profil {PROFILE})")
+viz.confusion_matrix(
+    test_labels, probabilities, data.class_names, title=f"Test ({data.label}, profil {PROFILE})"
+)
 
 # %%
 wrong_first = np.argsort((probabilities > 0.5) == test_labels, kind="stable")[:16]
-viz.image_grid(test_images[wrong_first], test_labels[wrong_first],
-               predictions=probabilities[wrong_first], class_names=data.class_names,
-               title=f"Testovací obrázky, chyby napřed ({data.label})")
+viz.image_grid(
+    test_images[wrong_first],
+    test_labels[wrong_first],
+    predictions=probabilities[wrong_first],
+    class_names=data.class_names,
+    title=f"Testovací obrázky, chyby napřed ({data.label})",
+)
 
 # %% [markdown]
 # ## Totéž z příkazové řádky

@@ -8,19 +8,31 @@ from nes2 import cli
 
 
 def run_cli(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "nes2.cli", *args], capture_output=True,
-                          text=True, timeout=600, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "nes2.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
 
 
 def test_help_does_not_import_tensorflow():
-    code = "import sys, nes2.cli; sys.argv=['nes2','--help']\ntry:\n    nes2.cli.main()\nexcept SystemExit: pass\nprint('tensorflow' in sys.modules, 'keras' in sys.modules)"
+    code = (
+        "import sys, nes2.cli; sys.argv=['nes2','--help']\n"
+        "try:\n    nes2.cli.main()\nexcept SystemExit: pass\n"
+        "print('tensorflow' in sys.modules, 'keras' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip().splitlines()[-1] == "False False"
     assert "info" in out.stdout and "train" in out.stdout
 
 
 def test_import_nes2_is_light():
-    code = "import sys, nes2, nes2.config, nes2.data; print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))"
+    code = (
+        "import sys, nes2, nes2.config, nes2.data\n"
+        "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "[]"
 
@@ -60,16 +72,29 @@ def test_url_needs_sha256(nes2_home, capsys):
 
 
 def test_data_fetch_from_mirror(nes2_home, http_server, pets_archive, capsys):
-    code = cli.main(["data", "fetch", "cats-vs-dogs", "--url", http_server,
-                     "--sha256", pets_archive.sha256])
+    code = cli.main(
+        ["data", "fetch", "cats-vs-dogs", "--url", http_server, "--sha256", pets_archive.sha256]
+    )
     assert code == 0
     out = capsys.readouterr().out
     assert "12 cats, 12 dogs" in out and f"dropped {pets_archive.corrupt}" in out
 
 
 def test_data_fetch_offline_exit_2(nes2_home, capsys):
-    assert cli.main(["data", "fetch", "cats-vs-dogs", "--url", "http://127.0.0.1:9/x.zip",
-                     "--sha256", "0" * 64]) == 2
+    assert (
+        cli.main(
+            [
+                "data",
+                "fetch",
+                "cats-vs-dogs",
+                "--url",
+                "http://127.0.0.1:9/x.zip",
+                "--sha256",
+                "0" * 64,
+            ]
+        )
+        == 2
+    )
     assert "--archive PATH" in capsys.readouterr().err
 
 
@@ -77,16 +102,38 @@ def test_info_lists_versions_and_devices(nes2_home, capsys):
     assert cli.main(["info"]) == 0
     out = capsys.readouterr().out
     keys = [line.split()[0] for line in out.splitlines()]
-    assert keys == ["nes2", "keras", "tensorflow", "keras-cv", "keras-hub", "python", "backend",
-                    "devices", "gpus", "profile", "cache"]
+    assert keys == [
+        "nes2",
+        "keras",
+        "tensorflow",
+        "keras-cv",
+        "keras-hub",
+        "python",
+        "backend",
+        "devices",
+        "gpus",
+        "profile",
+        "cache",
+    ]
     assert "CPU:0" in out and str(nes2_home) in out
 
 
 def test_train_synthetic_writes_metrics_and_curves(nes2_home, tmp_path):
     out_dir = tmp_path / "run"
     env = {**__import__("os").environ, "NES2_HOME": str(nes2_home)}
-    result = run_cli("train", "cats-vs-dogs", "--variant", "regularized", "--source", "synthetic",
-                     "--epochs", "1", "--out", str(out_dir), env=env)
+    result = run_cli(
+        "train",
+        "cats-vs-dogs",
+        "--variant",
+        "regularized",
+        "--source",
+        "synthetic",
+        "--epochs",
+        "1",
+        "--out",
+        str(out_dir),
+        env=env,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     metrics = json.loads((out_dir / "metrics.json").read_text())
     assert metrics["data_source"] == "synthetic stand-in"

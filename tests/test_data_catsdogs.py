@@ -63,7 +63,7 @@ def test_load_splits_and_batches(nes2_home, pets_archive):
     assert data.counts == {"train": 12, "validation": 6, "test": 6}
     assert data.dropped == pets_archive.corrupt
     assert data.label == catsdogs.REAL_LABEL
-    images, labels = next(iter(data.train))
+    images, _ = next(iter(data.train))
     assert images.shape == (4, 32, 40, 3) and images.dtype.name == "uint8"
     test_labels = np.concatenate([y.numpy() for _, y in data.test])
     assert sorted(test_labels.tolist()) == [0, 0, 0, 1, 1, 1]

@@ -13,8 +13,12 @@ LECTURES = sorted((Path(__file__).parents[1] / "lectures").glob("*.py"))
 def test_lecture_executes(path, nes2_home, monkeypatch):
     monkeypatch.setenv("NES2_PROFILE", "quick")
     notebook = jupytext.read(path)
-    NotebookClient(notebook, timeout=900, kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(
+        notebook,
+        timeout=900,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    ).execute()
     outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     images = [o for o in outputs if "image/png" in o.get("data", {})]

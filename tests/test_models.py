@@ -16,8 +16,9 @@ def test_switches_add_their_layers():
     regular = models.small_convnet((64, 64, 3), dropout=0.5, batch_norm=True)
     names = {layer.__class__.__name__ for layer in regular.layers}
     assert {"Dropout", "BatchNormalization"} <= names
-    assert not {"Dropout", "BatchNormalization"} & {l.__class__.__name__ for l in plain.layers}
-    bn = [l for l in regular.layers if l.__class__.__name__ == "BatchNormalization"]
+    plain_names = {layer.__class__.__name__ for layer in plain.layers}
+    assert not {"Dropout", "BatchNormalization"} & plain_names
+    bn = [layer for layer in regular.layers if layer.__class__.__name__ == "BatchNormalization"]
     assert all(layer.momentum == models.BN_MOMENTUM for layer in bn)
 
 

@@ -24,7 +24,9 @@ def _model():
     x = keras.layers.GlobalAveragePooling2D()(x)
     outputs = keras.layers.Dense(1, activation="sigmoid")(x)
     model = keras.Model(inputs, outputs)
-    model.compile(optimizer=keras.optimizers.Adam(0.05), loss="binary_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(0.05), loss="binary_crossentropy", metrics=["accuracy"]
+    )
     return model
 
 
@@ -52,8 +54,15 @@ def test_checkpoint_is_loaded_instead_of_training(tmp_path):
         def on_train_begin(self, logs=None):
             raise AssertionError("fit() trained although the checkpoint exists")
 
-    again = training.fit(_model, _data(), _data(seed=1), epochs=3, checkpoint=path,
-                         callbacks=[Forbidden()], verbose=0)
+    again = training.fit(
+        _model,
+        _data(),
+        _data(seed=1),
+        epochs=3,
+        checkpoint=path,
+        callbacks=[Forbidden()],
+        verbose=0,
+    )
     assert again.history["loss"] == pytest.approx(first.history["loss"])
     x = next(iter(_data()))[0]
     best = int(np.argmin(first.history["val_loss"]))
@@ -69,12 +78,14 @@ def test_early_stopping_restores_best(tmp_path):
 
 
 def test_errors_name_the_fix(tmp_path):
-    uncompiled = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(1)])
+    uncompiled = keras.Sequential(
+        [keras.Input((8, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(1)]
+    )
     with pytest.raises(ValueError, match="compile"):
         training.fit(uncompiled, _data(), epochs=1, verbose=0)
-    with pytest.raises(ValueError, match=".weights.h5"):
+    with pytest.raises(ValueError, match=r"\.weights\.h5"):
         training.fit(_model, _data(), epochs=1, checkpoint=tmp_path / "model.keras", verbose=0)
-    with pytest.raises(TypeError, match="strategy.scope"):
+    with pytest.raises(TypeError, match=r"strategy\.scope"):
         training.fit(_model(), _data(), epochs=1, strategy=tf.distribute.get_strategy(), verbose=0)
 
 
@@ -99,7 +110,9 @@ def test_mirrored_strategy_on_two_logical_cpus():
         print(json.dumps({"replicas": strategy.num_replicas_in_sync, "loss": h.history["loss"]}))
         """
     )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["replicas"] == 2

@@ -6,14 +6,20 @@ from nes2 import viz
 
 
 def test_history_panels_and_lines():
-    history = {"loss": [1.0, 0.6, 0.4], "val_loss": [1.1, 0.8, 0.9], "accuracy": [0.5, 0.7, 0.8],
-               "val_accuracy": [0.5, 0.6, 0.6]}
+    history = {
+        "loss": [1.0, 0.6, 0.4],
+        "val_loss": [1.1, 0.8, 0.9],
+        "accuracy": [0.5, 0.7, 0.8],
+        "val_accuracy": [0.5, 0.6, 0.6],
+    }
     fig = viz.plot_history(history, title="demo")
     assert len(fig.axes) == 2
     loss_axis = fig.axes[0]
     assert loss_axis.get_ylabel() == "loss"
     assert [line.get_ydata().tolist() for line in loss_axis.get_lines()] == [
-        history["loss"], history["val_loss"]]
+        history["loss"],
+        history["val_loss"],
+    ]
     assert fig._suptitle.get_text() == "demo"
 
 
@@ -32,8 +38,13 @@ def test_history_missing_metric_is_named():
 
 def test_image_grid_marks_wrong_predictions():
     images = np.random.default_rng(0).integers(0, 255, (5, 8, 8, 3)).astype("uint8")
-    fig = viz.image_grid(images, [0, 1, 0, 1, 1], predictions=np.array([0.1, 0.9, 0.8, 0.7, 0.2]),
-                         class_names=["cat", "dog"], ncols=3)
+    fig = viz.image_grid(
+        images,
+        [0, 1, 0, 1, 1],
+        predictions=np.array([0.1, 0.9, 0.8, 0.7, 0.2]),
+        class_names=["cat", "dog"],
+        ncols=3,
+    )
     titles = [(ax.get_title(), ax.title.get_color()) for ax in fig.axes[:5]]
     assert titles[0] == ("cat → cat", "black")
     assert titles[2] == ("cat → dog", "red")
@@ -42,8 +53,11 @@ def test_image_grid_marks_wrong_predictions():
 
 
 def test_confusion_matrix_counts():
-    fig = viz.confusion_matrix([0, 0, 1, 1, 1], [[0.9, 0.1], [0.2, 0.8], [0.3, 0.7], [0.1, 0.9], [0.6, 0.4]],
-                               ["cat", "dog"])
+    fig = viz.confusion_matrix(
+        [0, 0, 1, 1, 1],
+        [[0.9, 0.1], [0.2, 0.8], [0.3, 0.7], [0.1, 0.9], [0.6, 0.4]],
+        ["cat", "dog"],
+    )
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert texts == ["1", "1", "1", "2"]
     normalized = viz.confusion_matrix([0, 0, 1, 1], [0, 1, 1, 1], ["cat", "dog"], normalize=True)

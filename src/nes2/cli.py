@@ -41,7 +41,9 @@ def _info(args: argparse.Namespace) -> int:
     devices = tf.config.list_physical_devices()
     rows.append(("devices", ", ".join(d.name.removeprefix("/physical_device:") for d in devices)))
     gpus = tf.config.list_physical_devices("GPU")
-    gpu_names = [tf.config.experimental.get_device_details(g).get("device_name", g.name) for g in gpus]
+    gpu_names = [
+        tf.config.experimental.get_device_details(g).get("device_name", g.name) for g in gpus
+    ]
     rows.append(("gpus", ", ".join(gpu_names) if gpus else "none"))
     rows.append(("profile", config.get_profile()))
     rows.append(("cache", str(config.cache_dir())))
@@ -124,7 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
         default="real",
         help="real data from the cache, or the synthetic stand-in",
     )
-    train.add_argument("--out", type=Path, help="output folder (default: runs/RECIPE-VARIANT-PROFILE)")
+    train.add_argument(
+        "--out", type=Path, help="output folder (default: runs/RECIPE-VARIANT-PROFILE)"
+    )
     train.set_defaults(func=_train)
     return parser
 

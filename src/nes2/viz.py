@@ -54,8 +54,8 @@ def plot_history(
     fig = _figure(figsize=(5.5 * len(metrics), 4))
     axes = fig.subplots(1, len(metrics), squeeze=False)[0]
     colours = [f"C{i}" for i in range(10)]
-    for ax, metric in zip(axes, metrics):
-        for colour, (name, values) in zip(colours, runs.items()):
+    for ax, metric in zip(axes, metrics, strict=True):
+        for colour, (name, values) in zip(colours, runs.items(), strict=False):
             if metric not in values:
                 raise KeyError(f"No {metric!r} in the history; it has {sorted(values)}.")
             epochs = np.arange(1, len(values[metric]) + 1)
@@ -183,7 +183,9 @@ def confusion_matrix(
     threshold = matrix.max() / 2 if matrix.size else 0
     for (i, j), value in np.ndenumerate(matrix):
         text = f"{value:.2f}" if normalize else f"{int(value)}"
-        ax.text(j, i, text, ha="center", va="center", color="white" if value > threshold else "black")
+        ax.text(
+            j, i, text, ha="center", va="center", color="white" if value > threshold else "black"
+        )
     if title:
         ax.set_title(title)
     return fig

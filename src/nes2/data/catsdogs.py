@@ -90,7 +90,8 @@ def is_valid_jpeg(path: str | os.PathLike) -> bool:
     Example:
 
     >>> import tempfile
-    >>> p = tempfile.NamedTemporaryFile(suffix=".jpg", delete=False); _ = p.write(b"junk"); p.close()
+    >>> p = tempfile.NamedTemporaryFile(suffix=".jpg", delete=False)
+    >>> _ = p.write(b"junk"); p.close()
     >>> is_valid_jpeg(p.name)
     False
     """
@@ -202,7 +203,7 @@ def fetch(
         "refused_members": refused,
         "images": {
             name: len(list((pets / folder).glob("*.jpg")))
-            for name, folder in zip(CLASS_NAMES, synthetic_pets.CLASS_FOLDERS)
+            for name, folder in zip(CLASS_NAMES, synthetic_pets.CLASS_FOLDERS, strict=True)
         },
     }
     _write_json(manifest_path, manifest)
@@ -252,7 +253,7 @@ def split_files(
                     f"{sum(per_class)} the split {per_class} needs."
                 )
             bounds = [0, per_class[0], per_class[0] + per_class[1], sum(per_class)]
-        for name, lo, hi in zip(splits, bounds[:-1], bounds[1:]):
+        for name, lo, hi in zip(splits, bounds[:-1], bounds[1:], strict=True):
             splits[name] += [(str(p), label) for p in files[lo:hi]]
     return splits
 

@@ -3,8 +3,9 @@
 Each image shows a cartoon head on a noisy, cluttered background: cats have
 pointed ears, dogs floppy ones, and nothing else tells them apart. Position,
 size, colours and clutter (ear-like shapes among it) vary, so the task needs
-a convnet, and a small one overfits on a few hundred images as on the real data. Results on it are **not** results on
-Cats vs Dogs: everything made from it says "synthetic stand-in".
+a convnet, and a small one overfits on a few hundred images as on the real
+data. Results on it are **not** results on Cats vs Dogs: everything made from
+it says "synthetic stand-in".
 """
 
 from __future__ import annotations
