@@ -62,3 +62,9 @@ def test_confusion_matrix_counts():
     assert texts == ["1", "1", "1", "2"]
     normalized = viz.confusion_matrix([0, 0, 1, 1], [0, 1, 1, 1], ["cat", "dog"], normalize=True)
     assert [t.get_text() for t in normalized.axes[0].texts] == ["0.50", "0.50", "0.00", "1.00"]
+
+
+def test_figures_render_as_png_in_notebooks():
+    fig = viz.plot_history({"loss": [1.0, 0.5], "val_loss": [1.0, 0.8]}, metrics=("loss",))
+    png = fig._repr_png_()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 1000

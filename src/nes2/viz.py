@@ -7,18 +7,24 @@ global state: end a notebook cell with it to show it, or call
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
 
 
-def _figure(**kwargs) -> Figure:
-    # Importing pyplot lets IPython's inline backend register how figures are
-    # shown; the figure itself stays outside pyplot, so it is shown once.
-    import matplotlib.pyplot  # noqa: F401
+class _Figure(Figure):
+    """A figure that notebooks show as a PNG without pyplot's inline backend."""
 
-    return Figure(layout="constrained", **kwargs)
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", dpi=100)
+        return buffer.getvalue()
+
+
+def _figure(**kwargs) -> Figure:
+    return _Figure(layout="constrained", **kwargs)
 
 
 def _history_dict(history) -> dict[str, list[float]]:
