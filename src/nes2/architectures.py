@@ -415,7 +415,9 @@ def separable_conv_block(x, filters: int, name: str = "separable", activation: s
 
 
 def mobilenet_block(x, filters: int, strides: int = 1, name: str = "mobilenet"):
-    """MobileNet's unit (Howard et al., 2017): depthwise 3x3 + BN + ReLU6, pointwise 1x1 + BN + ReLU6.
+    """MobileNet's unit (Howard et al., 2017): depthwise 3x3 and pointwise 1x1 convolutions.
+
+    Each is followed by BatchNorm and ReLU6.
 
     Example:
 
