@@ -2,7 +2,9 @@
 
     nes2 info
     nes2 data fetch cats-vs-dogs [--url URL --sha256 HEX] [--archive PATH]
-    nes2 train cats-vs-dogs --variant {scratch,regularized,augmented} [--epochs N]
+    nes2 models list [--family NAME]
+    nes2 train cats-vs-dogs --variant {scratch,regularized,augmented,transfer,finetune}
+               [--backbone NAME] [--weights imagenet|none|PATH] [--epochs N]
                [--profile quick|full] [--source real|synthetic] [--out DIR]
 
 Errors a user can fix are printed on one line and exit with code 2.
@@ -18,7 +20,8 @@ from pathlib import Path
 from nes2 import __version__, config
 from nes2.errors import Nes2Error
 
-VARIANTS = ("scratch", "regularized", "augmented")
+VARIANTS = ("scratch", "regularized", "augmented", "transfer", "finetune")
+TRANSFER_VARIANTS = ("transfer", "finetune")
 DATASETS = ("cats-vs-dogs",)
 
 
@@ -74,6 +77,16 @@ def _train(args: argparse.Namespace) -> int:
     from nes2.recipes import cats_vs_dogs
 
     profile = config.get_profile(args.profile)
+    transfer = {}
+    if args.variant in TRANSFER_VARIANTS:
+        weights = None if args.weights.lower() == "none" else args.weights
+        if weights not in (None, "imagenet") and not Path(weights).is_file():
+            raise Nes2Error(
+                f"--weights {weights}: no such file; use imagenet, none or a weights file path."
+            )
+        transfer = {"backbone": args.backbone or "VGG16", "weights": weights}
+    elif args.backbone or args.weights != "imagenet":
+        raise Nes2Error("--backbone and --weights apply to --variant transfer or finetune.")
     out = args.out or Path("runs") / f"cats-vs-dogs-{args.variant}-{profile}"
     result = cats_vs_dogs.run(
         args.variant,
@@ -82,9 +95,69 @@ def _train(args: argparse.Namespace) -> int:
         out=out,
         source=args.source,
         verbose=1,
+        **transfer,
     )
     print(json.dumps(result.metrics, indent=2, ensure_ascii=False))
     print(f"Wrote {Path(out) / 'metrics.json'} and {Path(out) / 'curves.png'}.")
+    return 0
+
+
+def _models_list(args: argparse.Namespace) -> int:
+    from nes2 import applications
+
+    names = [
+        name
+        for name, spec in applications.REGISTRY.items()
+        if args.family is None or spec.family.lower() == args.family.lower()
+    ]
+    if not names:
+        families = sorted({spec.family for spec in applications.REGISTRY.values()})
+        raise Nes2Error(f"No family {args.family!r}; families: {', '.join(families)}.")
+    rows = applications.table(names)
+
+    def percent(value):
+        return f"{value:.1%}" if value is not None else "-"
+
+    header = (
+        "model",
+        "family",
+        "year",
+        "size",
+        "params",
+        "keras.io",
+        "depth",
+        "keras.io",
+        "top-1",
+        "top-5",
+    )
+    lines = [header]
+    for r in rows:
+        lines.append(
+            (
+                r["name"],
+                r["family"],
+                str(r["year"]),
+                str(r["input_size"]),
+                f"{r['params']:,}",
+                r["published_params"] or "-",
+                str(r["depth"]),
+                str(r["published_depth"] or "-"),
+                percent(r["top1"]),
+                percent(r["top5"]),
+            )
+        )
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    for line in lines:
+        print(
+            "  ".join(
+                cell.ljust(w) if i < 2 else cell.rjust(w)
+                for i, (cell, w) in enumerate(zip(line, widths, strict=True))
+            )
+        )
+    print(
+        "Parameters and depth (layers with weights) computed with weights=None; "
+        "keras.io columns as published (keras.io/api/applications)."
+    )
     return 0
 
 
@@ -115,6 +188,14 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--archive", type=Path, help="an archive downloaded by hand")
     fetch.set_defaults(func=_fetch)
 
+    model_commands = commands.add_parser("models", help="the keras.applications models")
+    model_actions = model_commands.add_subparsers(
+        dest="models_command", required=True, metavar="ACTION"
+    )
+    listing = model_actions.add_parser("list", help="parameters, depth and accuracy of each model")
+    listing.add_argument("--family", help="only this family, e.g. ResNet or EfficientNet")
+    listing.set_defaults(func=_models_list)
+
     train = commands.add_parser("train", help="train a recipe and write metrics.json and plots")
     train.add_argument("recipe", choices=DATASETS)
     train.add_argument("--variant", choices=VARIANTS, default="scratch")
@@ -125,6 +206,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("real", "synthetic"),
         default="real",
         help="real data from the cache, or the synthetic stand-in",
+    )
+    train.add_argument("--backbone", help="keras.applications model (transfer, finetune; VGG16)")
+    train.add_argument(
+        "--weights",
+        default="imagenet",
+        help="backbone weights: imagenet (default), none, or a local weights file",
     )
     train.add_argument(
         "--out", type=Path, help="output folder (default: runs/RECIPE-VARIANT-PROFILE)"

@@ -195,3 +195,166 @@ def confusion_matrix(
     if title:
         ax.set_title(title)
     return fig
+
+
+def filter_grid(kernel, *, ncols: int = 12, title: str | None = None) -> Figure:
+    """The filters of a convolution layer as small images (as the lecture shows AlexNet's 96).
+
+    Each filter is scaled to 0-1 on its own; RGB filters are shown in colour,
+    others channel by channel averaged to grey.
+
+    Args:
+        kernel: the layer's kernel, `(height, width, in_channels, filters)`,
+            e.g. `model.get_layer("conv1").kernel`.
+        ncols: filters per row.
+        title: the figure's title.
+
+    Example:
+
+    >>> fig = filter_grid(np.random.default_rng(0).normal(size=(5, 5, 1, 6)), ncols=3)
+    >>> len(fig.axes)
+    6
+    """
+    kernel = np.asarray(kernel)
+    if kernel.ndim != 4:
+        raise ValueError(
+            f"A conv kernel has 4 dimensions (h, w, in, out), not shape {kernel.shape}."
+        )
+    filters = np.moveaxis(kernel, -1, 0)
+    if filters.shape[-1] != 3:
+        filters = filters.mean(axis=-1)
+    low = filters.min(axis=tuple(range(1, filters.ndim)), keepdims=True)
+    high = filters.max(axis=tuple(range(1, filters.ndim)), keepdims=True)
+    filters = (filters - low) / np.maximum(high - low, 1e-12)
+    n = len(filters)
+    ncols = min(ncols, n)
+    nrows = -(-n // ncols)
+    fig = _figure(figsize=(0.8 * ncols, 0.8 * nrows + (0.4 if title else 0)))
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax in axes[n:]:
+        ax.remove()
+    for ax, image in zip(axes, filters, strict=False):
+        ax.imshow(image, cmap="gray" if image.ndim == 2 else None, interpolation="nearest")
+        ax.set_xticks([])
+        ax.set_yticks([])
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def bar_chart(
+    values: Mapping[str, float],
+    *,
+    ylabel: str,
+    title: str | None = None,
+    highlight: Sequence[str] = (),
+    fmt: str = "{:.1f}",
+) -> Figure:
+    """Labelled bars, e.g. ILSVRC top-5 error by year or accuracies of models.
+
+    Args:
+        values: label -> value, drawn in this order.
+        ylabel: the axis label.
+        title: the figure's title.
+        highlight: labels drawn in a second colour.
+        fmt: the format of the numbers written on the bars.
+
+    Example:
+
+    >>> fig = bar_chart({"A": 0.9, "B": 0.95}, ylabel="přesnost", fmt="{:.2f}")
+    >>> [t.get_text() for t in fig.axes[0].texts]
+    ['0.90', '0.95']
+    """
+    fig = _figure(figsize=(max(4.0, 0.9 * len(values)), 3.6))
+    ax = fig.subplots()
+    labels = list(values)
+    colours = ["C1" if label in highlight else "C0" for label in labels]
+    bars = ax.bar(labels, list(values.values()), color=colours)
+    for bar, value in zip(bars, values.values(), strict=True):
+        ax.annotate(
+            fmt.format(value),
+            (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+            ha="center",
+            va="bottom",
+            fontsize="small",
+        )
+    ax.set_ylabel(ylabel)
+    ax.tick_params(axis="x", labelrotation=30 if len(labels) > 5 else 0)
+    ax.grid(axis="y", alpha=0.3)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def model_diagram(model, **kwargs):
+    """A diagram of `model` (`keras.utils.plot_model`), or its printed summary.
+
+    The diagram needs the `pydot` package and Graphviz's `dot` program; where
+    either is missing, the model's summary is printed instead and `None`
+    returned, so a notebook runs everywhere.
+
+    Args:
+        model: a built `keras.Model`.
+        **kwargs: passed to `keras.utils.plot_model` (default: shapes shown).
+
+    Returns:
+        An `IPython.display.Image`, or `None` after printing the summary.
+
+    Example:
+
+    ```python
+    viz.model_diagram(keras.Model(inputs, residual_block(inputs, 64)))
+    ```
+    """
+    import importlib.util
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    import keras
+
+    if importlib.util.find_spec("pydot") is None or shutil.which("dot") is None:
+        model.summary(line_length=100)
+        return None
+    from IPython.display import Image
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "model.png"
+        keras.utils.plot_model(model, to_file=str(path), **{"show_shapes": True, **kwargs})
+        return Image(data=path.read_bytes())
+
+
+def params_vs_accuracy(rows, *, title: str | None = None) -> Figure:
+    """Parameters (log scale) against published top-1 accuracy, one colour per family.
+
+    Args:
+        rows: dicts with `name`, `family`, `params` and `top1` (e.g.
+            `nes2.applications.table()`); rows without `top1` are left out.
+        title: the figure's title.
+
+    Example:
+
+    >>> rows = [{"name": "A", "family": "X", "params": 5e6, "top1": 0.7},
+    ...         {"name": "B", "family": "Y", "params": 2e7, "top1": None}]
+    >>> len(params_vs_accuracy(rows).axes[0].collections)
+    1
+    """
+    rows = [r for r in rows if r.get("top1") is not None]
+    fig = _figure(figsize=(7, 4.5))
+    ax = fig.subplots()
+    for i, family in enumerate(sorted({r["family"] for r in rows})):
+        group = [r for r in rows if r["family"] == family]
+        ax.scatter(
+            [r["params"] / 1e6 for r in group],
+            [r["top1"] * 100 for r in group],
+            label=family,
+            color=f"C{i % 10}",
+        )
+    ax.set_xscale("log")
+    ax.set_xlabel("parametry [miliony, log]")
+    ax.set_ylabel("top-1 na ImageNetu [%]")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small", ncol=2)
+    if title:
+        ax.set_title(title)
+    return fig

@@ -12,6 +12,7 @@ data = cats_vs_dogs(source="synthetic")   # = nes2.data.catsdogs.load
 ```
 """
 
+from nes2.data.arrays import cifar10, cifar100, coco, imdb, mnist
 from nes2.data.catsdogs import load as cats_vs_dogs
 
-__all__ = ["cats_vs_dogs"]
+__all__ = ["cats_vs_dogs", "cifar10", "cifar100", "coco", "imdb", "mnist"]

@@ -8,9 +8,12 @@ temporary file is removed and the destination is left as it was.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import http.client
 import os
+import re
+import socket
 import tempfile
 import urllib.request
 from pathlib import Path
@@ -142,3 +145,44 @@ def download(
             os.close(fd)
         tmp.unlink(missing_ok=True)
     return dest
+
+
+def keras_home() -> Path:
+    """The folder where Keras caches downloads (`$KERAS_HOME`, default `~/.keras`)."""
+    return Path(os.environ.get("KERAS_HOME", "~/.keras")).expanduser()
+
+
+@contextlib.contextmanager
+def keras_download(
+    what: str, subdir: str, error: type[DownloadError] = DownloadError, timeout: float = 10.0
+):
+    """Run code that downloads with `keras.utils.get_file`, failing fast and clearly.
+
+    Keras' downloads have no timeout and fail with a bare `Exception`; inside
+    this block sockets time out after `timeout` seconds and a failed download
+    raises `error`, naming the URL, the file and the folder where Keras looks
+    for it first (`~/.keras/<subdir>`), so a file copied there by hand works.
+
+    Example:
+
+    ```python
+    with keras_download("MNIST", "datasets"):
+        keras.datasets.mnist.load_data()
+    ```
+    """
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(timeout)
+    try:
+        yield
+    except Exception as exc:
+        if "URL fetch failure" not in str(exc):
+            raise
+        match = re.search(r"URL fetch failure on (\S+?): ", str(exc))
+        url = match.group(1) if match else "its URL"
+        name = url.rsplit("/", 1)[-1] if match else "the file"
+        raise error(
+            f"Could not download {what} from {url} (no network?). Download {name} where "
+            f"there is a network and put it in {keras_home() / subdir}, where Keras looks first."
+        ) from exc
+    finally:
+        socket.setdefaulttimeout(previous)

