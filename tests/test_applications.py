@@ -159,3 +159,13 @@ def test_extract_features_then_classify():
     np.testing.assert_allclose(features[:4], extractor.predict(images[:4], verbose=0), atol=1e-5)
     classifier = apps.feature_classifier(features.shape[1], 2)
     assert classifier.predict(features, verbose=0).shape == (10, 1)
+
+
+@pytest.mark.slow
+def test_every_published_count_and_depth_agrees(nes2_home):
+    rows = [r for r in apps.table(progress=False) if r["published_params"]]
+    assert len(rows) == 33
+    for row in rows:
+        assert round(row["params"] / 1e6, 1) == _published_millions(row["published_params"]), row
+        if row["published_depth"] is not None:
+            assert row["depth"] == row["published_depth"], row

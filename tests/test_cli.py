@@ -143,3 +143,75 @@ def test_train_synthetic_writes_metrics_and_curves(nes2_home, tmp_path):
     assert 0.0 <= metrics["val_accuracy"] <= 1.0
     png = (out_dir / "curves.png").read_bytes()
     assert png.startswith(b"\x89PNG") and len(png) > 10_000
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["train", "cats-vs-dogs", "--backbone", "VGG16"], "apply to --variant transfer"),
+        (
+            ["train", "cats-vs-dogs", "--variant", "transfer", "--weights", "/no/such.h5"],
+            "no such file",
+        ),
+        (
+            [
+                "train",
+                "cats-vs-dogs",
+                "--variant",
+                "transfer",
+                "--backbone",
+                "VGG61",
+                "--source",
+                "synthetic",
+                "--weights",
+                "none",
+            ],
+            "did you mean VGG19, VGG16",
+        ),
+        (["models", "list", "--family", "Transformer"], "families: ConvNeXt, DenseNet"),
+    ],
+)
+def test_transfer_and_models_errors_exit_2(argv, message, nes2_home, capsys):
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and message in err
+
+
+def test_models_list_family(nes2_home, capsys):
+    assert cli.main(["models", "list", "--family", "vgg"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:2] == ["model", "family"]
+    assert lines[1].split()[:5] == ["VGG16", "VGG", "2014", "224", "138,357,544"]
+    assert lines[2].split()[4:7] == ["143,667,240", "143.7M", "19"]
+    assert "weights=None" in lines[-1]
+
+
+@pytest.mark.slow
+def test_train_transfer_with_local_weights(nes2_home, tmp_path):
+    import keras
+
+    weights = tmp_path / "vgg16_notop.weights.h5"
+    keras.applications.VGG16(include_top=False, weights=None, input_shape=(64, 64, 3)).save_weights(
+        weights
+    )
+    out_dir = tmp_path / "transfer"
+    env = {**__import__("os").environ, "NES2_HOME": str(nes2_home)}
+    result = run_cli(
+        "train",
+        "cats-vs-dogs",
+        "--variant",
+        "transfer",
+        "--source",
+        "synthetic",
+        "--weights",
+        str(weights),
+        "--epochs",
+        "2",
+        "--out",
+        str(out_dir),
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    metrics = json.loads((out_dir / "metrics.json").read_text())
+    assert metrics["backbone"] == "VGG16" and metrics["weights"] == "file vgg16_notop.weights.h5"
+    assert metrics["epochs"] == 2 and 0.0 <= metrics["test_accuracy"] <= 1.0

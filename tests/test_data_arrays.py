@@ -51,7 +51,7 @@ def test_keras_download_times_out_on_a_silent_server(tmp_path):
     start = time.perf_counter()
     try:
         with (
-            pytest.raises(DownloadError, match=r"data\.npz"),
+            pytest.raises(DownloadError, match="timed out"),
             keras_download("data", "datasets", timeout=0.5),
         ):
             keras.utils.get_file("data.npz", origin=url, cache_dir=str(tmp_path))

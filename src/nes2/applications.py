@@ -205,7 +205,12 @@ def base_model(
         if not weights.is_file():
             raise FileNotFoundError(f"No weights file at {weights}.")
         weights = str(weights)
-    with keras_download(f"the ImageNet weights of {model.name}", "models", WeightsNotFoundError):
+    with keras_download(
+        f"the ImageNet weights of {model.name}",
+        "models",
+        WeightsNotFoundError,
+        hint=", or pass weights=PATH to a local weights file",
+    ):
         return model.constructor(
             include_top=False, weights=weights, input_shape=input_shape, **kwargs
         )
@@ -277,9 +282,9 @@ def transfer_model(
     """A compiled classifier on a pretrained `keras.applications` base.
 
     `Input (0-255) -> augmentation -> preprocess_input -> base(training=False)
-    -> global average pooling -> dropout -> Dense`. The base runs in inference
-    mode even when it is later unfrozen, so its BatchNorm statistics stay those
-    learned on ImageNet (see `fine_tune`).
+    -> global average pooling -> dropout -> Dense`. The base's BatchNorm layers
+    stay frozen even when the base is unfrozen, so they keep running in
+    inference mode with the statistics learned on ImageNet (see `fine_tune`).
 
     Args:
         name: a `keras.applications` model, e.g. `"VGG16"`.
@@ -312,6 +317,17 @@ def transfer_model(
         learning_rate=learning_rate,
         name=f"transfer_{spec(name).name}",
     )
+
+
+def _freeze_batchnorm(base) -> None:
+    # In Keras 3 the outer model's `training=True` overrides the `training=False`
+    # given when the base was called (keras-team/keras#20285); a frozen
+    # BatchNormalization layer, though, always runs in inference mode.
+    for layer in base.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.trainable = False
+        elif isinstance(layer, keras.Model):
+            _freeze_batchnorm(layer)
 
 
 def attach_head(
@@ -353,6 +369,7 @@ def attach_head(
     """
     base.name = "base"
     base.trainable = not freeze
+    _freeze_batchnorm(base)
     inputs = keras.Input(base.input_shape[1:], name="image")
     x = augmentation(inputs) if augmentation is not None else inputs
     if preprocessing is not None:
@@ -408,7 +425,8 @@ def fine_tune(model, unfreeze: int | str = 4, learning_rate: float = 1e-5):
         top = base.layers[base.layers.index(weighted[-unfreeze]) :]
     base.trainable = True
     for layer in base.layers:
-        layer.trainable = layer in top and not isinstance(layer, keras.layers.BatchNormalization)
+        layer.trainable = layer in top
+    _freeze_batchnorm(base)
     config_ = model.get_compile_config()
     config_["optimizer"] = keras.optimizers.serialize(keras.optimizers.Adam(learning_rate))
     model.compile_from_config(config_)

@@ -46,10 +46,10 @@ class Vote(keras.layers.Layer):
 
     >>> import numpy as np
     >>> a = np.array([[0.6, 0.4]]); b = np.array([[0.3, 0.7]]); c = np.array([[0.2, 0.8]])
-    >>> Vote()([a, b, c]).numpy().round(3).tolist()
-    [[0.333, 0.667]]
-    >>> Vote(weights=[3, 1, 1])([a, b, c]).numpy().round(3).tolist()
-    [[0.6, 0.4]]
+    >>> print(np.array2string(Vote()([a, b, c]).numpy(), precision=3))
+    [[0.333 0.667]]
+    >>> print(np.array2string(Vote(weights=[3, 1, 1])([a, b, c]).numpy(), precision=3))
+    [[0.6 0.4]]
     """
 
     def __init__(self, weights: Sequence[float] | None = None, **kwargs):

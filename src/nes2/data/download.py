@@ -154,7 +154,11 @@ def keras_home() -> Path:
 
 @contextlib.contextmanager
 def keras_download(
-    what: str, subdir: str, error: type[DownloadError] = DownloadError, timeout: float = 10.0
+    what: str,
+    subdir: str,
+    error: type[DownloadError] = DownloadError,
+    timeout: float = 10.0,
+    hint: str = "",
 ):
     """Run code that downloads with `keras.utils.get_file`, failing fast and clearly.
 
@@ -163,6 +167,13 @@ def keras_download(
     raises `error`, naming the URL, the file and the folder where Keras looks
     for it first (`~/.keras/<subdir>`), so a file copied there by hand works.
 
+    Args:
+        what: what is downloaded, for the message.
+        subdir: Keras' cache subfolder (`"datasets"`, `"models"`).
+        error: the exception type to raise (a `DownloadError`).
+        timeout: seconds before a silent connection fails.
+        hint: a further way out, appended to the message.
+
     Example:
 
     ```python
@@ -170,19 +181,25 @@ def keras_download(
         keras.datasets.mnist.load_data()
     ```
     """
+    folder = keras_home() / subdir
     previous = socket.getdefaulttimeout()
     socket.setdefaulttimeout(timeout)
     try:
         yield
-    except Exception as exc:
-        if "URL fetch failure" not in str(exc):
-            raise
-        match = re.search(r"URL fetch failure on (\S+?): ", str(exc))
-        url = match.group(1) if match else "its URL"
-        name = url.rsplit("/", 1)[-1] if match else "the file"
+    except (TimeoutError, ConnectionError, socket.gaierror) as exc:
         raise error(
-            f"Could not download {what} from {url} (no network?). Download {name} where "
-            f"there is a network and put it in {keras_home() / subdir}, where Keras looks first."
+            f"Downloading {what} failed ({exc!r}; no network?). Download it where there is "
+            f"a network and put it in {folder}, where Keras looks first{hint}."
+        ) from exc
+    except Exception as exc:
+        match = re.search(r"URL fetch failure on (\S+?): ", str(exc))
+        if match is None:
+            raise
+        url = match.group(1)
+        raise error(
+            f"Could not download {what} from {url} (no network?). Download "
+            f"{url.rsplit('/', 1)[-1]} where there is a network and put it in {folder}, "
+            f"where Keras looks first{hint}."
         ) from exc
     finally:
         socket.setdefaulttimeout(previous)

@@ -84,6 +84,10 @@ def run(
     epochs = epochs or EPOCHS[profile][variant]
     if variant == "finetune" and epochs < 2:
         raise InvalidOptionError("finetune needs at least 2 epochs (half head, half fine-tuning).")
+    if variant in TRANSFER_VARIANTS:
+        from nes2 import applications
+
+        applications.spec(backbone)  # an unknown name fails before any data is prepared
     data = catsdogs.load(profile, source=source, download=False, seed=seed)
 
     from nes2 import models, training, viz

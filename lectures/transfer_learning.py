@@ -1,0 +1,189 @@
+# %% [markdown]
+# # Přenesené učení (transfer learning)
+#
+# **Co se naučíte:** použít síť předtrénovanou na velké úloze (ImageNet) pro malou
+# úlohu, dvěma způsoby: **extrakce příznaků** (konvoluční báze zůstane zmrazená, učí se
+# jen nová hlava) a **doladění** (fine-tuning: pak se s malým krokem učení odemkne
+# i horní část báze). Navazuje na [Cats vs Dogs od začátku](cats_vs_dogs.py).
+
+# %%
+import tempfile
+from pathlib import Path
+
+import keras
+import numpy as np
+from IPython.display import Markdown, display
+
+import nes2
+from nes2 import applications, config, models, viz
+from nes2.data import arrays, catsdogs
+from nes2.recipes import cats_vs_dogs
+
+PROFILE = config.get_profile()
+print(f"nes2 {nes2.__version__}, Keras {keras.__version__}, profil {PROFILE!r}")
+
+# %% [markdown]
+# ## Dvě cesty
+#
+# Konvoluční báze sítě natrénované na ImageNetu (1,2 milionu obrázků, 1 000 tříd) umí
+# obecné příznaky: hrany, textury, části objektů. Na malé úloze z ní vezmeme jen bázi
+# (`include_top=False`) a přidáme vlastní klasifikátor:
+#
+# 1. **extrakce příznaků**: bázi jednou proženeme všemi obrázky a na uložených příznacích
+#    trénujeme malý klasifikátor (rychlé, ale bez augmentace), nebo bázi zmrazíme uvnitř
+#    modelu a augmentaci použijeme (pomalejší, přesnější);
+# 2. **doladění**: po natrénování hlavy odemkneme několik horních vrstev báze a učíme dál
+#    s malým krokem učení (např. 1e-5), aby se předtrénované váhy nerozbily.
+#
+# `nes2.applications.transfer_model` dá předzpracování (`preprocess_input` daného modelu)
+# dovnitř modelu, takže model bere pixely 0–255. Vrstvy BatchNormalization v bázi nechává
+# zmrazené i při doladění: zmrazená vrstva BatchNormalization v Kerasu 3 vždy běží
+# v režimu inference se statistikami z ImageNetu. (Samotné volání `base(x, training=False)`
+# v Kerasu 3 nestačí: `fit` ho přebije, viz keras-team/keras#20285.)
+
+# %%
+model = applications.transfer_model("VGG16", 2, (150, 150, 3), weights=None)
+model.summary(line_length=90)
+
+# %% [markdown]
+# ## Publikované výsledky na Cats vs Dogs
+#
+# Zdroj: F. Chollet, *Deep Learning with Python*, 1. vyd., notebooky 5.2 a 5.3 (2 000
+# trénovacích obrázků, 150 × 150); keras.io, příklad „Image classification from scratch“
+# a průvodce „Transfer learning & fine-tuning“.
+
+# %%
+Markdown(
+    """| postup | výsledek | zdroj |
+|---|---|---|
+| malá síť od začátku | validace 70–72 % | DLwP, 5.2 |
+| + augmentace a dropout | ~82 % | DLwP, 5.2 |
+| příznaky VGG16, bez augmentace | ~90 % validace | DLwP, 5.3 |
+| zmrazená VGG16 + augmentace | ~96 % validace | DLwP, 5.3 |
+| doladění posledního bloku VGG16 | 96,8 % test | DLwP, 5.3 |
+| Xception: extrakce / doladění (150 × 150) | 0,971 / 0,9845 validace | keras.io |"""
+)
+
+# %% [markdown]
+# ## Cats vs Dogs s VGG16
+#
+# Váhy ImageNet stahuje Keras při prvním použití do `~/.keras/models` (VGG16 bez hlavy
+# má 58 MB). Bez sítě `nes2` hned ohlásí, který soubor chybí a kam ho dát. Recept
+# `nes2 train cats-vs-dogs --variant transfer` (extrakce příznaků) a `--variant finetune`
+# (zmrazená báze s augmentací, pak doladění posledního bloku) běží jen s nimi: s náhodnými
+# vahami by přenesené učení nemělo co přenést.
+
+# %%
+try:
+    applications.base_model("VGG16", (32, 32, 3))
+    HAVE_IMAGENET = True
+except applications.WeightsNotFoundError as error:
+    HAVE_IMAGENET = False
+    print(f"Váhy ImageNet nejsou k dispozici: {error}")
+
+# %%
+if HAVE_IMAGENET:
+    SOURCE = "real" if catsdogs.is_fetched() else "synthetic"
+    runs = {
+        v: cats_vs_dogs.run(v, profile=PROFILE, source=SOURCE, verbose=0)
+        for v in ("transfer", "finetune")
+    }
+    label = runs["transfer"].metrics["data_source"]
+    display(
+        Markdown(
+            "| varianta | validace | test |\n|---|---:|---:|\n"
+            + "\n".join(
+                f"| {v} | {r.metrics['val_accuracy']:.3f} | {r.metrics['test_accuracy']:.3f} |"
+                for v, r in runs.items()
+            )
+        )
+    )
+    display(
+        viz.plot_history(
+            {v: r.history for v, r in runs.items()}, title=f"VGG16 ({label}, profil {PROFILE})"
+        )
+    )
+else:
+    print("Běh s VGG16 byl přeskočen (nejsou váhy ImageNet); přenesené učení ukazuje část níže.")
+
+# %% [markdown]
+# ## Přenesené učení, které běží všude: z číslic 0–4 na číslice 5–9
+#
+# Stejný postup vyzkoušíme na skutečných ručně psaných číslicích (podle klasického
+# příkladu Kerasu *mnist_transfer_cnn*). **Zdrojová úloha**: síť se naučí rozlišovat
+# číslice 0–4. **Cílová úloha**: číslice 5–9, ale jen s 20 označenými obrázky od každé.
+# Porovnáme síť učenou od začátku, extrakci příznaků a doladění, vše testované na
+# číslicích 5–9, které síť nikdy neviděla.
+
+# %%
+digits = arrays.mnist(PROFILE)
+x_train, x_test = digits.x_train[..., None], digits.x_test[..., None]
+source = digits.y_train < 5
+target_test = digits.y_test >= 5
+rng = np.random.default_rng(0)
+few = np.concatenate(
+    [rng.choice(np.flatnonzero(digits.y_train == d), 20, replace=False) for d in range(5, 10)]
+)
+print(
+    f"{digits.source}: zdrojová úloha {source.sum()} obrázků 0–4, "
+    f"cílová {len(few)} obrázků 5–9, test {target_test.sum()}"
+)
+
+# %%
+ARCH = {"filters": (32, 64), "dense_units": 128, "dropout": 0.3, "num_classes": 5}
+config.seed_everything()
+source_model = models.small_convnet((28, 28, 1), name="source", **ARCH)
+source_model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+source_model.fit(x_train[source], digits.y_train[source], epochs=5, batch_size=64, verbose=0)
+_, source_accuracy = source_model.evaluate(
+    x_test[~target_test], digits.y_test[~target_test], verbose=0
+)
+print(f"zdrojová síť (0–4): přesnost na testu {source_accuracy:.3f}")
+
+weights_file = Path(tempfile.mkdtemp()) / "digits_0_4.weights.h5"
+source_model.save_weights(weights_file)
+
+# %% [markdown]
+# Váhy zdrojové sítě jsme uložili do souboru; cílová úloha je načte podle cesty, stejně
+# jako by načetla soubor vah ImageNetu (`weights=cesta`). Bází je konvoluční část sítě
+# až po vrstvu `flatten`.
+
+# %%
+pretrained = models.small_convnet((28, 28, 1), name="pretrained", **ARCH)
+pretrained.load_weights(weights_file)
+base = keras.Model(pretrained.input, pretrained.get_layer("flatten").output)
+
+x_few, y_few = x_train[few], digits.y_train[few] - 5
+x_target, y_target = x_test[target_test], digits.y_test[target_test] - 5
+EPOCHS = 30
+results = {}
+
+config.seed_everything()
+scratch = models.small_convnet((28, 28, 1), name="scratch", **ARCH)
+scratch.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+scratch.fit(x_few, y_few, epochs=EPOCHS, batch_size=16, verbose=0)
+results["od začátku"] = scratch.evaluate(x_target, y_target, verbose=0)[1]
+
+config.seed_everything()
+transfer = applications.attach_head(base, 5, dropout=0.3)
+transfer.fit(x_few, y_few, epochs=EPOCHS, batch_size=16, verbose=0)
+results["extrakce příznaků"] = transfer.evaluate(x_target, y_target, verbose=0)[1]
+
+applications.fine_tune(transfer, unfreeze="conv2", learning_rate=1e-4)
+transfer.fit(x_few, y_few, epochs=EPOCHS // 2, batch_size=16, verbose=0)
+results["+ doladění conv2"] = transfer.evaluate(x_target, y_target, verbose=0)[1]
+
+viz.bar_chart(
+    results,
+    ylabel="přesnost na číslicích 5–9",
+    fmt="{:.3f}",
+    highlight=["extrakce příznaků", "+ doladění conv2"],
+    title=f"100 označených číslic 5–9 ({digits.source}, profil {PROFILE})",
+)
+
+# %% [markdown]
+# S pouhými stovkou označených obrázků pomáhá báze naučená na jiných číslicích: příznaky
+# (tahy, oblouky, křížení) jsou společné a nová hlava se na ně naučí rychleji než celá síť
+# od nuly. U fotografií a ImageNetu je efekt stejný, jen silnější: viz publikovaná čísla
+# výše. Doladění pomůže, když je cílových dat víc; s velmi malou sadou může i mírně
+# uškodit, protože odemčené vrstvy se začnou přeučovat.
