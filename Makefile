@@ -14,6 +14,8 @@ PYTHON ?= $(shell for p in python3.12 python3.13 $${PYENV_ROOT:-$$HOME/.pyenv}/v
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 
 export NO_MKDOCS_2_WARNING := 1
+# Notebook kernels read .ipython/profile_default/ipython_kernel_config.py.
+export IPYTHONDIR := $(CURDIR)/.ipython
 export NES2_PROFILE ?= quick
 
 .PHONY: help setup site serve test lint lock benchmark clean

@@ -6,12 +6,14 @@ import jupytext
 import pytest
 from nbclient import NotebookClient
 
-LECTURES = sorted((Path(__file__).parents[1] / "lectures").glob("*.py"))
+ROOT = Path(__file__).parents[1]
+LECTURES = sorted((ROOT / "lectures").glob("*.py"))
 
 
 @pytest.mark.parametrize("path", LECTURES, ids=[p.stem for p in LECTURES])
 def test_lecture_executes(path, nes2_home, monkeypatch):
     monkeypatch.setenv("NES2_PROFILE", "quick")
+    monkeypatch.setenv("IPYTHONDIR", str(ROOT / ".ipython"))
     notebook = jupytext.read(path)
     NotebookClient(
         notebook,
@@ -24,4 +26,5 @@ def test_lecture_executes(path, nes2_home, monkeypatch):
     images = [o for o in outputs if "image/png" in o.get("data", {})]
     assert images, "a lecture page shows at least one figure"
     text = "".join(o.get("text", "") for o in outputs)
+    assert "I0000" not in text and "E0000" not in text, "TensorFlow's C++ log is kept off the page"
     assert "profil 'quick'" in text

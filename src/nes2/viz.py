@@ -193,7 +193,7 @@ def confusion_matrix(
             j, i, text, ha="center", va="center", color="white" if value > threshold else "black"
         )
     if title:
-        ax.set_title(title)
+        ax.set_title(title, fontsize="medium")
     return fig
 
 
@@ -282,7 +282,7 @@ def bar_chart(
     ax.tick_params(axis="x", labelrotation=30 if len(labels) > 5 else 0)
     ax.grid(axis="y", alpha=0.3)
     if title:
-        ax.set_title(title)
+        ax.set_title(title, fontsize="medium")
     return fig
 
 
@@ -356,5 +356,152 @@ def params_vs_accuracy(rows, *, title: str | None = None) -> Figure:
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small", ncol=2)
     if title:
-        ax.set_title(title)
+        ax.set_title(title, fontsize="medium")
+    return fig
+
+
+def predicted_vs_true(true, predicted, *, unit: str = "", title: str | None = None) -> Figure:
+    """A scatter of predicted against true values with the diagonal of perfect predictions.
+
+    Example:
+
+    >>> fig = predicted_vs_true([0, 10, 20], [1, 9, 22], unit="°")
+    >>> fig.axes[0].get_xlabel()
+    'skutečnost [°]'
+    """
+    true, predicted = np.asarray(true), np.asarray(predicted)
+    fig = _figure(figsize=(4.8, 4.5))
+    ax = fig.subplots()
+    ax.scatter(true, predicted, s=4, alpha=0.4)
+    low, high = float(min(true.min(), predicted.min())), float(max(true.max(), predicted.max()))
+    ax.plot([low, high], [low, high], color="C3", linewidth=1, label="přesná předpověď")
+    suffix = f" [{unit}]" if unit else ""
+    ax.set_xlabel(f"skutečnost{suffix}")
+    ax.set_ylabel(f"předpověď{suffix}")
+    ax.set_aspect("equal")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    if title:
+        ax.set_title(title, fontsize="medium")
+    return fig
+
+
+def residuals_by_group(
+    residuals, groups, *, ylabel: str = "chyba", xlabel: str = "", title: str | None = None
+) -> Figure:
+    """Box plots of residuals per group (e.g. the tilt error per digit).
+
+    Example:
+
+    >>> fig = residuals_by_group([1.0, -2.0, 0.5, 3.0], [0, 0, 1, 1])
+    >>> [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    ['0', '1']
+    """
+    residuals, groups = np.asarray(residuals), np.asarray(groups)
+    names = sorted(set(groups.tolist()))
+    fig = _figure(figsize=(max(6.0, 0.6 * len(names)), 3.8))
+    ax = fig.subplots()
+    ax.boxplot(
+        [residuals[groups == g] for g in names],
+        tick_labels=[str(g) for g in names],
+        showfliers=True,
+        flierprops={"markersize": 2},
+    )
+    ax.axhline(0, color="C3", linewidth=1)
+    ax.set_ylabel(ylabel)
+    ax.set_xlabel(xlabel)
+    ax.grid(axis="y", alpha=0.3)
+    if title:
+        ax.set_title(title, fontsize="medium")
+    return fig
+
+
+def box_grid(
+    images,
+    *,
+    boxes=None,
+    labels=None,
+    scores=None,
+    true_boxes=None,
+    true_labels=None,
+    class_names: Sequence[str] | None = None,
+    ncols: int = 6,
+    title: str | None = None,
+) -> Figure:
+    """Images with predicted boxes (solid) and true boxes (dashed), xyxy pixels.
+
+    Args:
+        images: `(n, h, w[, c])` images.
+        boxes, labels, scores: per image, the predicted boxes `(k, 4)`, their
+            classes and confidences (any may be `None`).
+        true_boxes, true_labels: per image, the true boxes and classes.
+        class_names: names of the classes (default: the class numbers).
+        ncols: images per row.
+        title: the figure's title.
+
+    Example:
+
+    >>> fig = box_grid(np.zeros((2, 32, 32, 1)), boxes=[[[2, 2, 10, 10]], []],
+    ...                labels=[[3], []], true_boxes=[[[2, 2, 11, 11]], [[0, 0, 5, 5]]])
+    >>> len(fig.axes[0].patches), len(fig.axes[1].patches)
+    (2, 1)
+    """
+    from matplotlib.patches import Rectangle
+
+    images = np.asarray(images)
+    n = len(images)
+    ncols = min(ncols, n)
+    nrows = -(-n // ncols)
+    fig = _figure(figsize=(2.0 * ncols, 2.1 * nrows + (0.3 if title else 0)))
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+
+    def name(c) -> str:
+        return class_names[int(c)] if class_names is not None else str(int(c))
+
+    def draw(ax, image_boxes, image_labels, image_scores, colour, style):
+        for j, box in enumerate(np.asarray(image_boxes, dtype="float64").reshape(-1, 4)):
+            x0, y0, x1, y1 = box
+            ax.add_patch(
+                Rectangle(
+                    (x0, y0),
+                    x1 - x0,
+                    y1 - y0,
+                    fill=False,
+                    edgecolor=colour,
+                    linestyle=style,
+                    linewidth=1.5,
+                )
+            )
+            if image_labels is not None and len(image_labels) > j:
+                text = name(image_labels[j])
+                if image_scores is not None and len(image_scores) > j:
+                    text += f" {float(image_scores[j]):.2f}"
+                ax.text(
+                    x0,
+                    y0,
+                    text,
+                    color="white",
+                    fontsize=7,
+                    va="bottom",
+                    bbox={"facecolor": colour, "alpha": 0.7, "pad": 1, "linewidth": 0},
+                )
+
+    for i, ax in enumerate(axes):
+        ax.axis("off")
+        if i >= n:
+            continue
+        ax.imshow(images[i].squeeze(), cmap="gray" if images[i].squeeze().ndim == 2 else None)
+        if true_boxes is not None:
+            draw(ax, true_boxes[i], None, None, "C2", "--")
+        if boxes is not None:
+            draw(
+                ax,
+                boxes[i],
+                None if labels is None else labels[i],
+                None if scores is None else scores[i],
+                "C1",
+                "-",
+            )
+    if title:
+        fig.suptitle(title)
     return fig

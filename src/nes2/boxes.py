@@ -1,0 +1,96 @@
+"""Bounding boxes in NumPy: IoU, format conversion and non-max suppression.
+
+Boxes are `[x_min, y_min, x_max, y_max]` ("xyxy") unless a function says
+otherwise. These small functions are what the lecture explains; the detectors
+themselves use KerasCV's and KerasHub's tensor versions.
+
+Example:
+
+>>> box_iou(np.array([[0, 0, 2, 2]]), np.array([[1, 1, 3, 3]])).round(3).tolist()
+[[0.143]]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def box_iou(a, b) -> np.ndarray:
+    """Intersection over union of every box in `a` with every box in `b`.
+
+    Args:
+        a: `(n, 4)` xyxy boxes.
+        b: `(m, 4)` xyxy boxes.
+
+    Returns:
+        An `(n, m)` array of IoU in [0, 1] (0 for boxes without area).
+
+    Example:
+
+    >>> box_iou(np.array([[0, 0, 4, 4], [0, 0, 2, 2]]), np.array([[0, 0, 4, 4]])).tolist()
+    [[1.0], [0.25]]
+    """
+    a = np.asarray(a, dtype="float64").reshape(-1, 4)[:, None, :]
+    b = np.asarray(b, dtype="float64").reshape(-1, 4)[None, :, :]
+    width = np.clip(np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0]), 0, None)
+    height = np.clip(np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1]), 0, None)
+    inter = width * height
+    area_a = (a[..., 2] - a[..., 0]) * (a[..., 3] - a[..., 1])
+    area_b = (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])
+    union = area_a + area_b - inter
+    return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
+
+
+def paired_iou(a, b) -> np.ndarray:
+    """IoU of `a[i]` with `b[i]` for each `i` (e.g. predicted vs true boxes).
+
+    Example:
+
+    >>> paired_iou([[0, 0, 2, 2], [0, 0, 1, 1]], [[0, 0, 2, 2], [1, 1, 2, 2]]).tolist()
+    [1.0, 0.0]
+    """
+    a, b = np.asarray(a, dtype="float64"), np.asarray(b, dtype="float64")
+    return np.array([box_iou(x[None], y[None])[0, 0] for x, y in zip(a, b, strict=True)])
+
+
+def xywh_to_xyxy(boxes) -> np.ndarray:
+    """`[x, y, width, height]` to `[x_min, y_min, x_max, y_max]`.
+
+    Example:
+
+    >>> xywh_to_xyxy([[1, 2, 3, 4]]).tolist()
+    [[1.0, 2.0, 4.0, 6.0]]
+    """
+    boxes = np.asarray(boxes, dtype="float64")
+    return np.concatenate([boxes[..., :2], boxes[..., :2] + boxes[..., 2:]], axis=-1)
+
+
+def non_max_suppression(boxes, scores, iou_threshold: float = 0.5) -> list[int]:
+    """Greedy non-max suppression: keep the best box, drop those overlapping it, repeat.
+
+    Args:
+        boxes: `(n, 4)` xyxy boxes.
+        scores: `(n,)` confidences.
+        iou_threshold: boxes overlapping a kept one by more than this are dropped.
+
+    Returns:
+        The indices of the kept boxes, best first.
+
+    Example:
+
+    >>> boxes = [[0, 0, 10, 10], [1, 1, 10, 10], [20, 20, 30, 30]]
+    >>> non_max_suppression(boxes, [0.9, 0.8, 0.7])
+    [0, 2]
+    """
+    boxes = np.asarray(boxes, dtype="float64")
+    order = list(np.argsort(scores)[::-1])
+    keep = []
+    while order:
+        best = order.pop(0)
+        keep.append(int(best))
+        if order:
+            overlaps = box_iou(boxes[[best]], boxes[order])[0]
+            order = [
+                i for i, overlap in zip(order, overlaps, strict=True) if overlap <= iou_threshold
+            ]
+    return keep
