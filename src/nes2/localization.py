@@ -1,8 +1,8 @@
 """Classification + localization: one object per image, two heads.
 
 One backbone, two outputs: `class` (softmax over the classes) and `box`
-(four numbers in [0, 1], the box's corners relative to the image, through a
-sigmoid). The multitask loss is cross-entropy plus a weighted box regression
+(four numbers, the box's corners relative to the image, from a linear layer:
+a sigmoid here saturated early and stopped learning). The multitask loss is cross-entropy plus a weighted box regression
 loss; a box loss weighted too heavily swamps the classifier, so `BOX_WEIGHT`
 keeps the two in balance.
 
@@ -25,8 +25,8 @@ from keras import layers
 
 from nes2.boxes import paired_iou
 
-BOX_WEIGHT = 5.0
-"""The weight of the box loss (Huber on relative coordinates) against the cross-entropy."""
+BOX_WEIGHT = 1.0
+"""The weight of the box loss (L1 on relative coordinates) against the cross-entropy."""
 
 
 @keras.saving.register_keras_serializable(package="nes2")
@@ -59,17 +59,17 @@ class AddCoords(layers.Layer):
 def localization_model(
     input_shape=(64, 64, 1),
     num_classes: int = 10,
-    filters=(32, 64, 64, 128),
+    filters=(16, 32, 64, 64),
     box_weight: float = BOX_WEIGHT,
     learning_rate: float = 2e-3,
 ) -> keras.Model:
-    """A compiled two-head model: `class` (softmax) and `box` (sigmoid, relative xyxy).
+    """A compiled two-head model: `class` (softmax) and `box` (linear, relative xyxy).
 
     Args:
         input_shape: the image shape (pixels 0-255).
         num_classes: the classes of the class head.
         filters: filters of the backbone's 3x3 convolutions (each followed by
-            batch normalization, ReLU and 2x2 max pooling).
+            batch normalization and ReLU, all but the last by 2x2 max pooling).
         box_weight: the weight of the box loss in the total loss.
         learning_rate: of the Adam optimizer.
 
@@ -83,18 +83,19 @@ def localization_model(
     x = AddCoords(name="coords")(x)
     for i, n in enumerate(filters):
         x = layers.Conv2D(n, 3, padding="same", use_bias=False, name=f"conv{i + 1}")(x)
-        x = layers.BatchNormalization(name=f"bn{i + 1}")(x)
+        x = layers.BatchNormalization(momentum=0.9, name=f"bn{i + 1}")(x)
         x = layers.Activation("relu", name=f"relu{i + 1}")(x)
-        x = layers.MaxPooling2D(2, name=f"pool{i + 1}")(x)
+        if i < len(filters) - 1:
+            x = layers.MaxPooling2D(2, name=f"pool{i + 1}")(x)
     pooled = layers.GlobalAveragePooling2D(name="gap")(x)
     classes = layers.Dense(num_classes, activation="softmax", name="class")(pooled)
     flat = layers.Flatten(name="flatten")(x)
     hidden = layers.Dense(128, activation="relu", name="box_hidden")(flat)
-    boxes = layers.Dense(4, activation="sigmoid", name="box")(hidden)
+    boxes = layers.Dense(4, name="box")(hidden)
     model = keras.Model(inputs, [classes, boxes], name="localization")
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate),
-        loss={"class": "sparse_categorical_crossentropy", "box": keras.losses.Huber(0.05)},
+        loss={"class": "sparse_categorical_crossentropy", "box": "mean_absolute_error"},
         loss_weights={"class": 1.0, "box": box_weight},
         metrics={"class": ["accuracy"]},
     )
@@ -115,7 +116,7 @@ def evaluate_localization(model, images, labels, boxes_relative) -> dict[str, fl
     ```
     """
     probabilities, predicted = model.predict(images, verbose=0)
-    iou = paired_iou(predicted, boxes_relative)
+    iou = paired_iou(np.clip(predicted, 0, 1), boxes_relative)
     return {
         "accuracy": round(float(np.mean(probabilities.argmax(axis=1) == np.asarray(labels))), 4),
         "mean_iou": round(float(iou.mean()), 4),
