@@ -2,9 +2,9 @@
 
 One backbone, two outputs: `class` (softmax over the classes) and `box`
 (four numbers, the box's corners relative to the image, from a linear layer:
-a sigmoid here saturated early and stopped learning). The multitask loss is cross-entropy plus a weighted box regression
-loss; a box loss weighted too heavily swamps the classifier, so `BOX_WEIGHT`
-keeps the two in balance.
+a sigmoid here saturated early and stopped learning). The multitask loss is
+cross-entropy plus a weighted box regression loss; a box loss weighted too
+heavily swamps the classifier, so `BOX_WEIGHT` keeps the two in balance.
 
 The backbone sees two extra input channels with each pixel's x and y
 coordinate ("CoordConv", Liu et al. 2018), which makes positions easy to
