@@ -129,5 +129,18 @@ viz.bar_chart(
     title=f"Členové a ensemble ({result.metrics['data_source']}, profil {PROFILE})",
 )
 
+# %% [markdown]
+# Ensemble pomáhá, když se členové mýlí na různých příkladech; když je jeden člen výrazně
+# lepší než ostatní, průměr ho může i mírně zhoršit a teprve stacking se naučí mu věřit víc.
+# Jak to dopadlo zde:
+
+# %%
+members = {name: accuracy[name] for name in mnist_ensemble.MEMBERS}
+best = max(members, key=members.get)
+print(f"nejlepší člen {best}: {members[best]:.4f}")
+for method in ("average", "vote", "stack"):
+    difference = accuracy[method] - members[best]
+    print(f"{method:8s} {accuracy[method]:.4f} ({difference:+.4f} proti nejlepšímu členu)")
+
 # %%
 result.ensembles["average"].summary(line_length=90)

@@ -173,6 +173,8 @@ applications.fine_tune(transfer, unfreeze="conv2", learning_rate=1e-4)
 transfer.fit(x_few, y_few, epochs=EPOCHS // 2, batch_size=16, verbose=0)
 results["+ doladění conv2"] = transfer.evaluate(x_target, y_target, verbose=0)[1]
 
+for name, value in results.items():
+    print(f"{name:20s} přesnost {value:.3f}")
 viz.bar_chart(
     results,
     ylabel="přesnost na číslicích 5–9",
