@@ -29,16 +29,37 @@ def test_mnist_source_is_checked():
         arrays.mnist(source="kaggle")
 
 
-def test_keras_dataset_offline_names_file_and_folder(monkeypatch, tmp_path):
+@pytest.mark.parametrize(
+    ("load", "filename"),
+    [
+        (lambda: arrays.mnist("full"), "mnist.npz"),
+        (lambda: arrays.cifar10("quick"), "cifar-10-python.tar.gz"),
+        (lambda: arrays.cifar100("quick"), "cifar-100-python.tar.gz"),
+        (lambda: arrays.imdb("quick"), "imdb.npz"),
+    ],
+    ids=["mnist", "cifar10", "cifar100", "imdb"],
+)
+def test_keras_dataset_offline_names_file_and_folder(load, filename, monkeypatch, tmp_path):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
 
     def offline(url, *args, **kwargs):
         raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
 
     monkeypatch.setattr("keras.src.utils.file_utils.urlretrieve", offline)
+    start = time.perf_counter()
     with pytest.raises(DownloadError) as info:
-        arrays.mnist("full")
-    assert "mnist.npz" in str(info.value) and str(tmp_path / "datasets") in str(info.value)
+        load()
+    assert time.perf_counter() - start < 10
+    assert filename in str(info.value) and str(tmp_path / "datasets") in str(info.value)
+
+
+def test_imdb_is_multi_hot(monkeypatch):
+    sequences = np.array([[1, 5, 5], [2]], dtype=object)
+    fake = ((sequences, np.array([0, 1])), (sequences, np.array([1, 0])))
+    monkeypatch.setattr(arrays, "_keras", lambda name, **kwargs: fake)
+    data = arrays.imdb("full", num_words=8)
+    assert data.x_train.tolist() == [[0, 1, 0, 0, 0, 1, 0, 0], [0, 0, 1, 0, 0, 0, 0, 0]]
+    assert data.class_names == ["negative", "positive"]
 
 
 def test_keras_download_times_out_on_a_silent_server(tmp_path):

@@ -190,6 +190,10 @@ def detector(
     return build(num_classes, tuple(input_shape), learning_rate or 1e-3, anchor_sizes)
 
 
+def _is_keras_hub(model) -> bool:
+    return type(model).__module__.startswith("keras_hub")
+
+
 def labels_for(model, boxes, classes) -> dict:
     """The label dict a detector's `fit` expects: KerasCV `classes`, KerasHub `labels`.
 
@@ -199,7 +203,7 @@ def labels_for(model, boxes, classes) -> dict:
     >>> sorted(labels_for(HubModel(), [[[0, 0, 1, 1]]], [[1]]))
     ['boxes', 'labels']
     """
-    key = "labels" if type(model).__module__.startswith("keras_hub") else "classes"
+    key = "labels" if _is_keras_hub(model) else "classes"
     return {"boxes": np.asarray(boxes, "float32"), key: np.asarray(classes, "float32")}
 
 
@@ -240,12 +244,22 @@ def predict(model, images, batch_size: int = 16) -> list[dict]:
     detections = predict(model, test_images[:8])
     ```
     """
-    raw = model.predict(np.asarray(images, "float32"), batch_size=batch_size, verbose=0)
+    images = np.asarray(images, "float32")
+    if _is_keras_hub(model):
+        # KerasHub's non-max suppression needs a known batch size, which a traced
+        # predict step does not have: decode eagerly, batch by batch.
+        parts = [
+            model.decode_predictions(model(images[i : i + batch_size]), images[i : i + batch_size])
+            for i in range(0, len(images), batch_size)
+        ]
+        raw = {k: np.concatenate([np.asarray(p[k]) for p in parts]) for k in parts[0]}
+    else:
+        raw = model.predict(images, batch_size=batch_size, verbose=0)
     scores = raw.get("confidence", raw.get("scores"))
     classes = raw.get("classes", raw.get("labels"))
     out = []
     for i in range(len(images)):
-        keep = np.asarray(classes[i]) >= 0
+        keep = (np.asarray(classes[i]) >= 0) & np.isfinite(np.asarray(raw["boxes"][i])).all(axis=-1)
         if "num_detections" in raw:
             keep &= np.arange(len(keep)) < int(raw["num_detections"][i])
         out.append(

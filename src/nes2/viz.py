@@ -93,7 +93,7 @@ def image_grid(
 
     Args:
         images: an array `(n, height, width[, channels])`, values 0-255 or 0-1.
-        labels: true labels (class indices), or `None`.
+        labels: true labels (class indices, or captions as strings), or `None`.
         predictions: predicted class indices or probabilities; a wrong one is
             captioned in red.
         class_names: names of the classes for the captions.
@@ -120,8 +120,10 @@ def image_grid(
         elif predictions.dtype.kind == "f":
             predictions = (predictions.reshape(-1) > 0.5).astype(int)
 
-    def name(index) -> str:
-        return class_names[int(index)] if class_names is not None else str(int(index))
+    def name(label) -> str:
+        if isinstance(label, str):
+            return label
+        return class_names[int(label)] if class_names is not None else str(int(label))
 
     for i, ax in enumerate(axes):
         ax.axis("off")
@@ -502,6 +504,66 @@ def box_grid(
                 "C1",
                 "-",
             )
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def mask_grid(
+    images,
+    masks,
+    predicted=None,
+    num_classes: int = 11,
+    *,
+    title: str | None = None,
+    class_names: Sequence[str] | None = None,
+) -> Figure:
+    """Images with their true (and predicted) class masks overlaid, one row per image.
+
+    Class 0 is the background and stays transparent; the others get the
+    colours of a qualitative colour map, with a legend.
+
+    Example:
+
+    >>> masks = np.zeros((2, 8, 8), int); masks[:, 2:5, 2:5] = 3
+    >>> fig = mask_grid(np.zeros((2, 8, 8, 1)), masks, masks, num_classes=11)
+    >>> len(fig.axes)
+    6
+    """
+    from matplotlib import colormaps
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+
+    images = np.asarray(images)
+    columns = [("obrázek", None), ("skutečnost", np.asarray(masks))]
+    if predicted is not None:
+        columns.append(("předpověď", np.asarray(predicted)))
+    colours = colormaps["tab10"](np.arange(max(num_classes - 1, 1)) % 10)
+    cmap = ListedColormap(np.vstack([[0, 0, 0, 0], colours]))
+    fig = _figure(figsize=(2.2 * len(columns) + 1.2, 2.2 * len(images)))
+    axes = fig.subplots(len(images), len(columns), squeeze=False)
+    for row, image in enumerate(images):
+        for col, (name, values) in enumerate(columns):
+            ax = axes[row, col]
+            ax.imshow(image.squeeze(), cmap="gray")
+            if values is not None:
+                ax.imshow(
+                    values[row],
+                    cmap=cmap,
+                    vmin=0,
+                    vmax=num_classes - 1,
+                    alpha=0.6,
+                    interpolation="nearest",
+                )
+            ax.axis("off")
+            if row == 0:
+                ax.set_title(name, fontsize="medium")
+    names = class_names or [str(c - 1) for c in range(1, num_classes)]
+    fig.legend(
+        handles=[Patch(color=colours[c], label=names[c]) for c in range(num_classes - 1)],
+        loc="outside right center",
+        fontsize="small",
+    )
     if title:
         fig.suptitle(title)
     return fig
