@@ -215,3 +215,48 @@ def test_train_transfer_with_local_weights(nes2_home, tmp_path):
     metrics = json.loads((out_dir / "metrics.json").read_text())
     assert metrics["backbone"] == "VGG16" and metrics["weights"] == "file vgg16_notop.weights.h5"
     assert metrics["epochs"] == 2 and 0.0 <= metrics["test_accuracy"] <= 1.0
+
+
+def test_recipe_choices_match_the_modules():
+    from nes2 import detection, regression, segmentation
+    from nes2.recipes import RECIPE_CHOICES
+
+    assert RECIPE_CHOICES["target"] == regression.TARGETS
+    assert RECIPE_CHOICES["detection"] == detection.MODELS
+    assert RECIPE_CHOICES["library"] == detection.LIBRARIES
+    assert RECIPE_CHOICES["segmentation"] == segmentation.MODELS
+
+
+@pytest.mark.slow
+def test_train_digit_tilt_writes_metrics_and_plots(nes2_home, tmp_path):
+    out_dir = tmp_path / "tilt"
+    env = {**__import__("os").environ, "NES2_HOME": str(nes2_home)}
+    result = run_cli("train", "digit-tilt", "--epochs", "1", "--out", str(out_dir), env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    metrics = json.loads((out_dir / "metrics.json").read_text())
+    assert metrics["recipe"] == "digit-tilt" and metrics["epochs"] == 1
+    assert metrics["rmse_deg"] > 0 and 0 <= metrics["within_10deg"] <= 1
+    assert metrics["data_source"].startswith("MNIST subset")
+    assert {"predicted_vs_true.png", "residuals.png"} <= {p.name for p in out_dir.iterdir()}
+    assert "Wrote metrics.json" in result.stdout
+
+
+@pytest.mark.slow
+def test_train_segmentation_writes_mean_iou(nes2_home, tmp_path):
+    out_dir = tmp_path / "seg"
+    env = {**__import__("os").environ, "NES2_HOME": str(nes2_home)}
+    result = run_cli(
+        "train",
+        "segmentation",
+        "--model",
+        "segnet",
+        "--epochs",
+        "1",
+        "--out",
+        str(out_dir),
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    metrics = json.loads((out_dir / "metrics.json").read_text())
+    assert metrics["model"] == "segnet" and 0 < metrics["mean_iou"] <= 1
+    assert len(metrics["iou_per_class"]) == 11 and (out_dir / "masks.png").is_file()

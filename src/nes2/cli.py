@@ -4,8 +4,12 @@
     nes2 data fetch cats-vs-dogs [--url URL --sha256 HEX] [--archive PATH]
     nes2 models list [--family NAME]
     nes2 train cats-vs-dogs --variant {scratch,regularized,augmented,transfer,finetune}
-               [--backbone NAME] [--weights imagenet|none|PATH] [--epochs N]
-               [--profile quick|full] [--source real|synthetic] [--out DIR]
+               [--backbone NAME] [--weights imagenet|none|PATH] [--source real|synthetic]
+    nes2 train digit-tilt [--target sincos|angle]
+    nes2 train localization [--box-weight W]
+    nes2 train detection [--model yolov8|retinanet] [--library keras-cv|keras-hub]
+    nes2 train segmentation [--model unet|segnet|deeplabv3plus|segformer|deeplabv3-hub]
+    (every train recipe: [--epochs N] [--profile quick|full] [--out DIR])
 
 Errors a user can fix are printed on one line and exit with code 2.
 """
@@ -21,6 +25,13 @@ from nes2 import __version__, config
 from nes2.errors import Nes2Error
 
 VARIANTS = ("scratch", "regularized", "augmented", "transfer", "finetune")
+TASK_OPTIONS = {
+    "digit-tilt": ("target",),
+    "localization": ("box_weight",),
+    "detection": ("model", "library"),
+    "segmentation": ("model",),
+}
+"""The recipes besides cats-vs-dogs and the options each passes to its `run()`."""
 TRANSFER_VARIANTS = ("transfer", "finetune")
 DATASETS = ("cats-vs-dogs",)
 
@@ -97,9 +108,31 @@ def _train(args: argparse.Namespace) -> int:
         verbose=1,
         **transfer,
     )
-    print(json.dumps(result.metrics, indent=2, ensure_ascii=False))
-    print(f"Wrote {Path(out) / 'metrics.json'} and {Path(out) / 'curves.png'}.")
+    return _report(result.metrics, out)
+
+
+def _report(metrics: dict, out: Path) -> int:
+    print(json.dumps(metrics, indent=2, ensure_ascii=False))
+    written = ", ".join(sorted(path.name for path in Path(out).iterdir() if path.is_file()))
+    print(f"Wrote {written} into {out}.")
     return 0
+
+
+def _train_task(args: argparse.Namespace) -> int:
+    import importlib
+
+    profile = config.get_profile(args.profile)
+    module = importlib.import_module(f"nes2.recipes.{args.recipe.replace('-', '_')}")
+    options = {key: getattr(args, key) for key in TASK_OPTIONS[args.recipe]}
+    name = "-".join(
+        [args.recipe, *(str(v) for k, v in options.items() if k in ("model",)), profile]
+    )
+    out = args.out or Path("runs") / name
+    positional = [options.pop("model")] if "model" in options else []
+    result = module.run(
+        *positional, profile=profile, epochs=args.epochs, out=out, verbose=2, **options
+    )
+    return _report(result.metrics, out)
 
 
 def _models_list(args: argparse.Namespace) -> int:
@@ -197,26 +230,47 @@ def build_parser() -> argparse.ArgumentParser:
     listing.set_defaults(func=_models_list)
 
     train = commands.add_parser("train", help="train a recipe and write metrics.json and plots")
-    train.add_argument("recipe", choices=DATASETS)
-    train.add_argument("--variant", choices=VARIANTS, default="scratch")
-    train.add_argument("--epochs", type=_positive, help="override the profile's epochs")
-    train.add_argument("--profile", choices=config.PROFILES, help="default: $NES2_PROFILE or quick")
-    train.add_argument(
+    recipes = train.add_subparsers(dest="recipe", required=True, metavar="RECIPE")
+
+    def recipe(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = recipes.add_parser(name, help=help_text)
+        sub.add_argument("--epochs", type=_positive, help="override the profile's epochs")
+        sub.add_argument(
+            "--profile", choices=config.PROFILES, help="default: $NES2_PROFILE or quick"
+        )
+        sub.add_argument(
+            "--out", type=Path, help="output folder (default: runs/RECIPE-...-PROFILE)"
+        )
+        sub.set_defaults(func=_train_task)
+        return sub
+
+    cats = recipe("cats-vs-dogs", "small convnet, regularization, augmentation, transfer learning")
+    cats.add_argument("--variant", choices=VARIANTS, default="scratch")
+    cats.add_argument(
         "--source",
         choices=("real", "synthetic"),
         default="real",
         help="real data from the cache, or the synthetic stand-in",
     )
-    train.add_argument("--backbone", help="keras.applications model (transfer, finetune; VGG16)")
-    train.add_argument(
+    cats.add_argument("--backbone", help="keras.applications model (transfer, finetune; VGG16)")
+    cats.add_argument(
         "--weights",
         default="imagenet",
         help="backbone weights: imagenet (default), none, or a local weights file",
     )
-    train.add_argument(
-        "--out", type=Path, help="output folder (default: runs/RECIPE-VARIANT-PROFILE)"
-    )
-    train.set_defaults(func=_train)
+    cats.set_defaults(func=_train)
+
+    from nes2.recipes import RECIPE_CHOICES
+
+    tilt = recipe("digit-tilt", "regression: the tilt of MNIST digits in degrees")
+    tilt.add_argument("--target", choices=RECIPE_CHOICES["target"], default="sincos")
+    localization = recipe("localization", "one digit on a canvas: class and box")
+    localization.add_argument("--box-weight", type=float, help="weight of the box loss")
+    detection = recipe("detection", "several digits per canvas: boxes, classes, mAP")
+    detection.add_argument("--model", choices=RECIPE_CHOICES["detection"], default="yolov8")
+    detection.add_argument("--library", choices=RECIPE_CHOICES["library"], default="keras-cv")
+    segmentation = recipe("segmentation", "a class for every pixel: mean IoU")
+    segmentation.add_argument("--model", choices=RECIPE_CHOICES["segmentation"], default="unet")
     return parser
 
 

@@ -10,4 +10,11 @@ result.metrics["val_accuracy"]
 ```
 """
 
-RECIPES = ("cats-vs-dogs",)
+RECIPES = ("cats-vs-dogs", "digit-tilt", "localization", "detection", "segmentation")
+RECIPE_CHOICES = {
+    "target": ("sincos", "angle"),
+    "detection": ("yolov8", "retinanet"),
+    "library": ("keras-cv", "keras-hub"),
+    "segmentation": ("unet", "segnet", "deeplabv3plus", "segformer", "deeplabv3-hub"),
+}
+"""Choices of the recipes' options, importable without TensorFlow (for `nes2 --help`)."""
