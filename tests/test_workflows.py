@@ -1,0 +1,72 @@
+"""The GitHub Actions workflows, checked offline: schema (check-jsonschema), security (zizmor)."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).parents[1]
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+BIN = Path(sys.executable).parent
+
+
+def _tool(name: str) -> str:
+    path = BIN / name
+    if not path.exists() and shutil.which(name) is None:
+        pytest.skip(f"{name} is not installed (pip install 'nes2[dev]')")
+    return str(path) if path.exists() else name
+
+
+def test_the_three_workflows_exist():
+    assert [p.name for p in WORKFLOWS] == ["ci.yml", "docs.yml", "gpu.yml"]
+
+
+def test_workflows_match_the_github_schema():
+    result = subprocess.run(
+        [
+            _tool("check-jsonschema"),
+            "--builtin-schema",
+            "vendor.github-workflows",
+            *map(str, WORKFLOWS),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_zizmor_finds_nothing():
+    result = subprocess.run(
+        [_tool("zizmor"), "--offline", "--no-progress", str(ROOT / ".github" / "workflows")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings" in result.stdout + result.stderr
+
+
+def test_actions_are_pinned_and_permissions_are_least():
+    for path in WORKFLOWS:
+        workflow = yaml.safe_load(path.read_text())
+        assert workflow["permissions"] == {"contents": "read"}, path.name
+        for job in workflow["jobs"].values():
+            for step in job.get("steps", []):
+                if "uses" in step:
+                    ref = step["uses"].split("@")[1]
+                    assert len(ref) == 40 and all(c in "0123456789abcdef" for c in ref), step
+    docs = yaml.safe_load((ROOT / ".github/workflows/docs.yml").read_text())
+    assert docs["jobs"]["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
+
+
+def test_gpu_runner_label_is_declared():
+    declared = yaml.safe_load((ROOT / ".github/actionlint.yaml").read_text())
+    gpu = yaml.safe_load((ROOT / ".github/workflows/gpu.yml").read_text())
+    labels = set(gpu["jobs"]["gpu"]["runs-on"]) - {"self-hosted"}
+    assert labels <= set(declared["self-hosted-runner"]["labels"])
+    triggers = gpu[True] if True in gpu else gpu["on"]  # YAML 1.1 reads `on` as True
+    assert {"workflow_dispatch", "schedule"} <= set(triggers)
