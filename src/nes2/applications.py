@@ -466,7 +466,7 @@ def extract_features(extractor, dataset, progress: bool = True):
     ```
     """
     import numpy as np
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     features, labels = [], []
     for images, y in tqdm(dataset, desc=f"features ({extractor.name})", disable=not progress):
@@ -527,7 +527,7 @@ def table(names=None, progress: bool = True) -> list[dict]:
     >>> row["params"], row["depth"], row["published_depth"]
     (138357544, 16, 16)
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     names = [spec(n).name for n in (names or REGISTRY)]
     cache = _table_cache()

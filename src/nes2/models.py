@@ -157,3 +157,46 @@ def cats_vs_dogs_model(
         metrics=["accuracy"],
     )
     return model
+
+
+def conv1d_classifier(input_shape=(256, 1), num_classes: int = 4, filters=(16, 32, 64)):
+    """A 1D convnet for sequences `(steps, channels)`: Conv1D + max pooling, then global pooling.
+
+    Example:
+
+    >>> conv1d_classifier((256, 1), 4).output.shape
+    (None, 4)
+    """
+    inputs = keras.Input(input_shape, name="sequence")
+    x = inputs
+    for i, n in enumerate(filters, start=1):
+        x = layers.Conv1D(n, 7, padding="same", activation="relu", name=f"conv{i}")(x)
+        x = layers.MaxPooling1D(2, name=f"pool{i}")(x)
+    x = layers.GlobalAveragePooling1D(name="gap")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name="prediction")(x)
+    model = keras.Model(inputs, outputs, name="conv1d_classifier")
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def conv3d_classifier(input_shape=(8, 48, 48, 1), num_classes: int = 4, filters=(8, 16)):
+    """A 3D convnet for short videos `(frames, height, width, channels)`.
+
+    The 3x3x3 kernels see three consecutive frames at once, so they can
+    respond to motion, which no single frame shows.
+
+    Example:
+
+    >>> conv3d_classifier().output.shape
+    (None, 4)
+    """
+    inputs = keras.Input(input_shape, name="video")
+    x = layers.Rescaling(1 / 255, name="rescale")(inputs)
+    for i, n in enumerate(filters, start=1):
+        x = layers.Conv3D(n, 3, padding="same", activation="relu", name=f"conv{i}")(x)
+        x = layers.MaxPooling3D((1, 2, 2), name=f"pool{i}")(x)
+    x = layers.GlobalAveragePooling3D(name="gap")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name="prediction")(x)
+    model = keras.Model(inputs, outputs, name="conv3d_classifier")
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model

@@ -116,7 +116,7 @@ def clean_images(pets: Path) -> int:
     Returns:
         How many files were deleted.
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     files = [p for folder in synthetic_pets.CLASS_FOLDERS for p in (pets / folder).iterdir()]
     dropped = 0

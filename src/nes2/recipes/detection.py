@@ -19,7 +19,7 @@ CANVAS = 96
 MAX_BOXES = 4
 CANVASES = {"quick": 3000, "full": 20000}
 TEST_CANVASES = 300
-EPOCHS = {"quick": {"yolov8": 5, "retinanet": 5}, "full": {"yolov8": 40, "retinanet": 40}}
+EPOCHS = {"quick": {"yolov8": 7, "retinanet": 5}, "full": {"yolov8": 40, "retinanet": 40}}
 BATCH_SIZE = 16
 TARGET = {"yolov8": {"map50": 0.75}}
 """What the quick profile must reach (at most 5 minutes of training on a 2-core CPU)."""
