@@ -1,0 +1,38 @@
+"""The site's structure: `mkdocs build --strict` without executing the notebooks (seconds).
+
+The notebooks themselves are executed by test_lectures.py; this checks the
+navigation, the links between pages and that every lecture becomes a page.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).parents[1]
+
+
+def test_every_lecture_is_in_the_navigation():
+    config = yaml.load((ROOT / "mkdocs.yml").read_text(), Loader=yaml.BaseLoader)
+    pages = {next(iter(item.values())) for item in config["nav"]}
+    lectures = {p.name for p in (ROOT / "lectures").iterdir() if p.suffix in (".py", ".md")}
+    assert pages == lectures
+
+
+def test_strict_build_without_execution(tmp_path):
+    pytest.importorskip("mkdocs_jupyter")
+    env = {**os.environ, "NES2_EXECUTE": "false", "NO_MKDOCS_2_WARNING": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(tmp_path / "site")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    for lecture in (ROOT / "lectures").glob("*.py"):
+        assert (tmp_path / "site" / lecture.stem / "index.html").is_file(), lecture.name
