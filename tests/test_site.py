@@ -36,3 +36,32 @@ def test_strict_build_without_execution(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     for lecture in (ROOT / "lectures").glob("*.py"):
         assert (tmp_path / "site" / lecture.stem / "index.html").is_file(), lecture.name
+
+
+def test_lecture_pages_offer_the_notebook_and_say_what_built_them(tmp_path):
+    pytest.importorskip("mkdocs_jupyter")
+    import nbformat
+
+    env = {
+        **os.environ,
+        "NES2_EXECUTE": "false",
+        "NO_MKDOCS_2_WARNING": "1",
+        "NES2_PROFILE": "quick",
+    }
+    site = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    page = (site / "recap" / "index.html").read_text()
+    assert 'href="recap.ipynb" download' in page and "Stáhnout notebook" in page
+    assert "profil: quick" in page and "TensorFlow" in page
+    notebook = nbformat.read(site / "recap" / "recap.ipynb", as_version=4)
+    nbformat.validate(notebook)
+    assert notebook.cells[0].cell_type == "markdown" and "Opakování" in notebook.cells[0].source
+    assert "Stáhnout notebook" not in (site / "index.html").read_text()
