@@ -17,9 +17,15 @@ ROOT = Path(__file__).parents[1]
 
 def test_every_lecture_is_in_the_navigation():
     config = yaml.load((ROOT / "mkdocs.yml").read_text(), Loader=yaml.BaseLoader)
-    pages = {next(iter(item.values())) for item in config["nav"]}
-    lectures = {p.name for p in (ROOT / "lectures").iterdir() if p.suffix in (".py", ".md")}
-    assert pages == lectures
+
+    def pages(items):
+        for item in items:
+            value = next(iter(item.values())) if isinstance(item, dict) else item
+            yield from pages(value) if isinstance(value, list) else [value]
+
+    docs = ROOT / "lectures"
+    sources = {str(p.relative_to(docs)) for p in docs.rglob("*") if p.suffix in (".py", ".md")}
+    assert set(pages(config["nav"])) == sources
 
 
 def test_strict_build_without_execution(tmp_path):

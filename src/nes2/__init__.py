@@ -3,14 +3,13 @@
 Importing `nes2` is cheap: TensorFlow and Keras are imported only by the
 submodules that need them (`nes2.models`, `nes2.training`, `nes2.data`, ...).
 
-Example:
+Examples:
+    ```python
+    import nes2
+    from nes2 import config
 
-```python
-import nes2
-from nes2 import config
-
-config.get_profile()  # "quick" unless NES2_PROFILE=full
-```
+    config.get_profile()  # "quick" unless NES2_PROFILE=full
+    ```
 """
 
 from importlib.metadata import PackageNotFoundError, version

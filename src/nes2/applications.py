@@ -15,10 +15,9 @@
 `"imagenet"` fails within seconds with a `WeightsNotFoundError` that names the
 file Keras wanted and the folder to put it in.
 
-Example:
-
->>> spec("ResNet50").input_size, spec("ResNet50").family
-(224, 'ResNet')
+Examples:
+    >>> spec("ResNet50").input_size, spec("ResNet50").family
+    (224, 'ResNet')
 """
 
 from __future__ import annotations
@@ -153,15 +152,13 @@ REGISTRY: dict[str, ModelSpec] = _registry()
 def spec(name: str) -> ModelSpec:
     """Look up a model by name (case-insensitive); unknown names list close matches.
 
-    Example:
-
-    >>> spec("xception").name
-    'Xception'
-    >>> spec("ResNet51")
-    Traceback (most recent call last):
-    ...
-    nes2.applications.UnknownModelError: Unknown keras.applications model 'ResNet51'; \
-did you mean ResNet50, ResNet152, ResNet101? `nes2 models list` shows all 40.
+    Examples:
+        >>> spec("xception").name
+        'Xception'
+        >>> spec("ResNet51")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        nes2.applications.UnknownModelError: ...did you mean ResNet50, ResNet152, ResNet101? ...
     """
     by_lower = {key.lower(): key for key in REGISTRY}
     if name.lower() in by_lower:
@@ -191,11 +188,10 @@ def base_model(
             the message names the file and the folder to put it in.
         FileNotFoundError: a weights path that does not exist.
 
-    Example:
-
-    >>> base = base_model("MobileNetV2", (96, 96, 3), weights=None, alpha=0.35)
-    >>> base.output.shape
-    (None, 3, 3, 1280)
+    Examples:
+        >>> base = base_model("MobileNetV2", (96, 96, 3), weights=None, alpha=0.35)
+        >>> base.output.shape
+        (None, 3, 3, 1280)
     """
     model = spec(name)
     size = model.input_size
@@ -241,13 +237,12 @@ class ApplicationPreprocessing(keras.layers.Layer):
 def preprocessing(model_name: str, **kwargs):
     """A layer applying the `preprocess_input` of model `model_name` (saved with the model).
 
-    Example:
-
-    >>> import numpy as np
-    >>> layer = preprocessing("VGG16")
-    >>> pixel = layer(np.full((1, 2, 2, 3), 128.0)).numpy()[0, 0, 0]
-    >>> [round(float(v), 2) for v in pixel]  # BGR minus the ImageNet means
-    [24.06, 11.22, 4.32]
+    Examples:
+        >>> import numpy as np
+        >>> layer = preprocessing("VGG16")
+        >>> pixel = layer(np.full((1, 2, 2, 3), 128.0)).numpy()[0, 0, 0]
+        >>> [round(float(v), 2) for v in pixel]  # BGR minus the ImageNet means
+        [24.06, 11.22, 4.32]
     """
     return ApplicationPreprocessing(model_name, **kwargs)
 
@@ -299,11 +294,10 @@ def transfer_model(
         learning_rate: of the Adam optimizer.
         **base_kwargs: passed to the `keras.applications` constructor.
 
-    Example:
-
-    >>> model = transfer_model("MobileNetV2", 2, (96, 96, 3), weights=None, alpha=0.35)
-    >>> model.output.shape, model.get_layer("base").trainable
-    ((None, 1), False)
+    Examples:
+        >>> model = transfer_model("MobileNetV2", 2, (96, 96, 3), weights=None, alpha=0.35)
+        >>> model.output.shape, model.get_layer("base").trainable
+        ((None, 1), False)
     """
     base = base_model(name, input_shape, weights, **base_kwargs)
     base.name = "base"
@@ -359,13 +353,12 @@ def attach_head(
         learning_rate: of the Adam optimizer.
         name: the model's name.
 
-    Example:
-
-    >>> inputs = keras.Input((28, 28, 1))
-    >>> features = keras.layers.Conv2D(8, 3)(inputs)
-    >>> model = attach_head(keras.Model(inputs, features), 5)
-    >>> model.output.shape, len(model.trainable_weights)
-    ((None, 5), 2)
+    Examples:
+        >>> inputs = keras.Input((28, 28, 1))
+        >>> features = keras.layers.Conv2D(8, 3)(inputs)
+        >>> model = attach_head(keras.Model(inputs, features), 5)
+        >>> model.output.shape, len(model.trainable_weights)
+        ((None, 5), 2)
     """
     base.name = "base"
     base.trainable = not freeze
@@ -399,12 +392,11 @@ def fine_tune(model, unfreeze: int | str = 4, learning_rate: float = 1e-5):
         The same model, recompiled; its `trainable_weights` now include the
         unfrozen layers.
 
-    Example:
-
-    >>> model = transfer_model("VGG16", 2, (32, 32, 3), weights=None)
-    >>> model = fine_tune(model, "block5_conv1")
-    >>> [layer.name for layer in model.get_layer("base").layers if layer.trainable][:2]
-    ['block5_conv1', 'block5_conv2']
+    Examples:
+        >>> model = transfer_model("VGG16", 2, (32, 32, 3), weights=None)
+        >>> model = fine_tune(model, "block5_conv1")
+        >>> [layer.name for layer in model.get_layer("base").layers if layer.trainable][:2]
+        ['block5_conv1', 'block5_conv2']
     """
     base = model.get_layer("base")
     weighted = [layer for layer in base.layers if layer.weights]
@@ -436,11 +428,10 @@ def fine_tune(model, unfreeze: int | str = 4, learning_rate: float = 1e-5):
 def feature_extractor(name: str, input_shape=None, weights="imagenet", **base_kwargs):
     """`Input (0-255) -> preprocess_input -> frozen base -> global average pooling`.
 
-    Example:
-
-    >>> extractor = feature_extractor("MobileNetV2", (64, 64, 3), weights=None, alpha=0.35)
-    >>> extractor.output.shape
-    (None, 1280)
+    Examples:
+        >>> extractor = feature_extractor("MobileNetV2", (64, 64, 3), weights=None, alpha=0.35)
+        >>> extractor.output.shape
+        (None, 1280)
     """
     base = base_model(name, input_shape, weights, **base_kwargs)
     base.trainable = False
@@ -458,12 +449,11 @@ def extract_features(extractor, dataset, progress: bool = True):
         `(features, labels)` as NumPy arrays, for training a small classifier
         (`feature_classifier`) many epochs at almost no cost.
 
-    Example:
-
-    ```python
-    extractor = feature_extractor("VGG16", (150, 150, 3))
-    x_train, y_train = extract_features(extractor, data.train)
-    ```
+    Examples:
+        ```python
+        extractor = feature_extractor("VGG16", (150, 150, 3))
+        x_train, y_train = extract_features(extractor, data.train)
+        ```
     """
     import numpy as np
     from tqdm import tqdm
@@ -480,10 +470,9 @@ def feature_classifier(
 ):
     """A compiled dense classifier for precomputed features (`extract_features`).
 
-    Example:
-
-    >>> feature_classifier(1280, 2).output.shape
-    (None, 1)
+    Examples:
+        >>> feature_classifier(1280, 2).output.shape
+        (None, 1)
     """
     inputs = keras.Input((dim,), name="features")
     x = keras.layers.Dense(units, activation="relu", name="hidden")(inputs)
@@ -521,11 +510,10 @@ def table(names=None, progress: bool = True) -> list[dict]:
         One dict per model: `name, family, year, input_size, params, depth,
         published_params, published_depth, top1, top5`.
 
-    Example:
-
-    >>> row = table(["VGG16"], progress=False)[0]
-    >>> row["params"], row["depth"], row["published_depth"]
-    (138357544, 16, 16)
+    Examples:
+        >>> row = table(["VGG16"], progress=False)[0]
+        >>> row["params"], row["depth"], row["published_depth"]
+        (138357544, 16, 16)
     """
     from tqdm import tqdm
 

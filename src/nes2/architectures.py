@@ -7,11 +7,10 @@ The building blocks (`vgg_block`, `inception_module`, `residual_block`,
 `separable_conv_block`, `mobilenet_block`) take and return a tensor, so they
 compose into new networks.
 
-Example:
-
->>> model = lenet5()
->>> model.count_params()
-61706
+Examples:
+    >>> model = lenet5()
+    >>> model.count_params()
+    61706
 """
 
 from __future__ import annotations
@@ -39,10 +38,9 @@ def lenet5(input_shape=(32, 32, 1), num_classes: int = 10) -> keras.Model:
         input_shape: the input image shape; the paper uses 32x32 grey images.
         num_classes: the number of output classes.
 
-    Example:
-
-    >>> lenet5().output.shape
-    (None, 10)
+    Examples:
+        >>> lenet5().output.shape
+        (None, 10)
     """
     inputs = keras.Input(input_shape, name="image")
     x = layers.Conv2D(6, 5, activation="tanh", name="c1")(inputs)
@@ -70,10 +68,9 @@ def alexnet(
         num_classes: the number of output classes.
         dropout: the dropout rate before the first two dense layers.
 
-    Example:
-
-    >>> round(alexnet().count_params() / 1e6, 1)
-    62.4
+    Examples:
+        >>> round(alexnet().count_params() / 1e6, 1)
+        62.4
     """
     inputs = keras.Input(input_shape, name="image")
     x = layers.Conv2D(96, 11, strides=4, activation="relu", name="conv1")(inputs)
@@ -94,11 +91,10 @@ def alexnet(
 def vgg_block(x, filters: int, convs: int, name: str = "block"):
     """A VGG block: `convs` 3x3 convolutions with ReLU, then 2x2 max pooling.
 
-    Example:
-
-    >>> x = vgg_block(keras.Input((32, 32, 3)), 64, convs=2)
-    >>> x.shape
-    (None, 16, 16, 64)
+    Examples:
+        >>> x = vgg_block(keras.Input((32, 32, 3)), 64, convs=2)
+        >>> x.shape
+        (None, 16, 16, 64)
     """
     for i in range(1, convs + 1):
         x = layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"{name}_conv{i}")(x)
@@ -128,10 +124,9 @@ def vgg16(input_shape=(224, 224, 3), num_classes: int = 1000) -> keras.Model:
     With the defaults it has the parameters of `keras.applications.VGG16`,
     138,357,544.
 
-    Example:
-
-    >>> vgg16(input_shape=(32, 32, 3), num_classes=10).output.shape
-    (None, 10)
+    Examples:
+        >>> vgg16(input_shape=(32, 32, 3), num_classes=10).output.shape
+        (None, 10)
     """
     return _vgg(16, input_shape, num_classes)
 
@@ -142,10 +137,9 @@ def vgg19(input_shape=(224, 224, 3), num_classes: int = 1000) -> keras.Model:
     With the defaults it has the parameters of `keras.applications.VGG19`,
     143,667,240.
 
-    Example:
-
-    >>> vgg19(input_shape=(32, 32, 3), num_classes=10).output.shape
-    (None, 10)
+    Examples:
+        >>> vgg19(input_shape=(32, 32, 3), num_classes=10).output.shape
+        (None, 10)
     """
     return _vgg(19, input_shape, num_classes)
 
@@ -237,11 +231,10 @@ def googlenet(
             that the paper trains with weight 0.3; the model then has three outputs.
         dropout: the dropout rate before the classifier.
 
-    Example:
-
-    >>> model = googlenet(auxiliary=True)
-    >>> [tuple(o.shape) for o in model.outputs]
-    [(None, 1000), (None, 1000), (None, 1000)]
+    Examples:
+        >>> model = googlenet(auxiliary=True)
+        >>> [tuple(o.shape) for o in model.outputs]
+        [(None, 1000), (None, 1000), (None, 1000)]
     """
     inputs = keras.Input(input_shape, name="image")
     x = _conv_relu(inputs, 64, 7, "conv1", strides=2)
@@ -287,11 +280,10 @@ def residual_block(
         name: the prefix of the layer names.
         use_bias: biases in the convolutions (`keras.applications` has them).
 
-    Example:
-
-    >>> y = residual_block(keras.Input((56, 56, 64)), 128, strides=2)
-    >>> y.shape
-    (None, 28, 28, 128)
+    Examples:
+        >>> y = residual_block(keras.Input((56, 56, 64)), 128, strides=2)
+        >>> y.shape
+        (None, 28, 28, 128)
     """
     if kind not in ("basic", "bottleneck"):
         raise ValueError(f"kind must be 'basic' or 'bottleneck', not {kind!r}.")
@@ -358,10 +350,9 @@ def resnet18(input_shape=(224, 224, 3), num_classes: int = 1000) -> keras.Model:
     parameters with 1,000 classes (the BatchNorm moving statistics add 9,600
     non-trainable ones).
 
-    Example:
-
-    >>> resnet18(input_shape=(64, 64, 3), num_classes=2).output.shape
-    (None, 2)
+    Examples:
+        >>> resnet18(input_shape=(64, 64, 3), num_classes=2).output.shape
+        (None, 2)
     """
     return _resnet(18, input_shape, num_classes, use_bias=False)
 
@@ -369,10 +360,9 @@ def resnet18(input_shape=(224, 224, 3), num_classes: int = 1000) -> keras.Model:
 def resnet34(input_shape=(224, 224, 3), num_classes: int = 1000) -> keras.Model:
     """ResNet-34 (He et al., 2015): 16 basic residual blocks; 21,797,672 trainable parameters.
 
-    Example:
-
-    >>> resnet34(input_shape=(64, 64, 3), num_classes=2).output.shape
-    (None, 2)
+    Examples:
+        >>> resnet34(input_shape=(64, 64, 3), num_classes=2).output.shape
+        (None, 2)
     """
     return _resnet(34, input_shape, num_classes, use_bias=False)
 
@@ -385,10 +375,9 @@ def resnet50(
     With the defaults it is `keras.applications.ResNet50`'s configuration
     (biases in the convolutions) and has its 25,636,712 parameters.
 
-    Example:
-
-    >>> resnet50(input_shape=(64, 64, 3), num_classes=2).output.shape
-    (None, 2)
+    Examples:
+        >>> resnet50(input_shape=(64, 64, 3), num_classes=2).output.shape
+        (None, 2)
     """
     return _resnet(50, input_shape, num_classes, use_bias=use_bias)
 
@@ -401,11 +390,10 @@ def separable_conv_block(x, filters: int, name: str = "separable", activation: s
     convolution (pointwise), which costs a fraction of a full convolution; see
     `conv_cost`.
 
-    Example:
-
-    >>> y = separable_conv_block(keras.Input((19, 19, 728)), 728)
-    >>> y.shape
-    (None, 19, 19, 728)
+    Examples:
+        >>> y = separable_conv_block(keras.Input((19, 19, 728)), 728)
+        >>> y.shape
+        (None, 19, 19, 728)
     """
     x = layers.SeparableConv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_sepconv")(
         x
@@ -419,11 +407,10 @@ def mobilenet_block(x, filters: int, strides: int = 1, name: str = "mobilenet"):
 
     Each is followed by BatchNorm and ReLU6.
 
-    Example:
-
-    >>> y = mobilenet_block(keras.Input((112, 112, 32)), 64, strides=2)
-    >>> y.shape
-    (None, 56, 56, 64)
+    Examples:
+        >>> y = mobilenet_block(keras.Input((112, 112, 32)), 64, strides=2)
+        >>> y.shape
+        (None, 56, 56, 64)
     """
     x = layers.DepthwiseConv2D(
         3, strides=strides, padding="same", use_bias=False, name=f"{name}_dw"
@@ -451,13 +438,12 @@ def conv_cost(
         and `ratio`, separable over standard multiply-adds,
         `1/C_out + 1/k**2`.
 
-    Example:
-
-    >>> cost = conv_cost(112, 112, 64, 128)
-    >>> cost["standard"]["params"], cost["separable"]["params"]
-    (73728, 8768)
-    >>> round(cost["ratio"], 3)
-    0.119
+    Examples:
+        >>> cost = conv_cost(112, 112, 64, 128)
+        >>> cost["standard"]["params"], cost["separable"]["params"]
+        (73728, 8768)
+        >>> round(cost["ratio"], 3)
+        0.119
     """
     positions = height * width
     standard = kernel * kernel * in_channels * out_channels

@@ -4,10 +4,9 @@ Boxes are `[x_min, y_min, x_max, y_max]` ("xyxy") unless a function says
 otherwise. These small functions are what the lecture explains; the detectors
 themselves use KerasCV's and KerasHub's tensor versions.
 
-Example:
-
->>> box_iou(np.array([[0, 0, 2, 2]]), np.array([[1, 1, 3, 3]])).round(3).tolist()
-[[0.143]]
+Examples:
+    >>> box_iou(np.array([[0, 0, 2, 2]]), np.array([[1, 1, 3, 3]])).round(3).tolist()
+    [[0.143]]
 """
 
 from __future__ import annotations
@@ -25,10 +24,9 @@ def box_iou(a, b) -> np.ndarray:
     Returns:
         An `(n, m)` array of IoU in [0, 1] (0 for boxes without area).
 
-    Example:
-
-    >>> box_iou(np.array([[0, 0, 4, 4], [0, 0, 2, 2]]), np.array([[0, 0, 4, 4]])).tolist()
-    [[1.0], [0.25]]
+    Examples:
+        >>> box_iou(np.array([[0, 0, 4, 4], [0, 0, 2, 2]]), np.array([[0, 0, 4, 4]])).tolist()
+        [[1.0], [0.25]]
     """
     a = np.asarray(a, dtype="float64").reshape(-1, 4)[:, None, :]
     b = np.asarray(b, dtype="float64").reshape(-1, 4)[None, :, :]
@@ -44,10 +42,9 @@ def box_iou(a, b) -> np.ndarray:
 def paired_iou(a, b) -> np.ndarray:
     """IoU of `a[i]` with `b[i]` for each `i` (e.g. predicted vs true boxes).
 
-    Example:
-
-    >>> paired_iou([[0, 0, 2, 2], [0, 0, 1, 1]], [[0, 0, 2, 2], [1, 1, 2, 2]]).tolist()
-    [1.0, 0.0]
+    Examples:
+        >>> paired_iou([[0, 0, 2, 2], [0, 0, 1, 1]], [[0, 0, 2, 2], [1, 1, 2, 2]]).tolist()
+        [1.0, 0.0]
     """
     a, b = np.asarray(a, dtype="float64"), np.asarray(b, dtype="float64")
     return np.array([box_iou(x[None], y[None])[0, 0] for x, y in zip(a, b, strict=True)])
@@ -56,10 +53,9 @@ def paired_iou(a, b) -> np.ndarray:
 def xywh_to_xyxy(boxes) -> np.ndarray:
     """`[x, y, width, height]` to `[x_min, y_min, x_max, y_max]`.
 
-    Example:
-
-    >>> xywh_to_xyxy([[1, 2, 3, 4]]).tolist()
-    [[1.0, 2.0, 4.0, 6.0]]
+    Examples:
+        >>> xywh_to_xyxy([[1, 2, 3, 4]]).tolist()
+        [[1.0, 2.0, 4.0, 6.0]]
     """
     boxes = np.asarray(boxes, dtype="float64")
     return np.concatenate([boxes[..., :2], boxes[..., :2] + boxes[..., 2:]], axis=-1)
@@ -76,11 +72,10 @@ def non_max_suppression(boxes, scores, iou_threshold: float = 0.5) -> list[int]:
     Returns:
         The indices of the kept boxes, best first.
 
-    Example:
-
-    >>> boxes = [[0, 0, 10, 10], [1, 1, 10, 10], [20, 20, 30, 30]]
-    >>> non_max_suppression(boxes, [0.9, 0.8, 0.7])
-    [0, 2]
+    Examples:
+        >>> boxes = [[0, 0, 10, 10], [1, 1, 10, 10], [20, 20, 30, 30]]
+        >>> non_max_suppression(boxes, [0.9, 0.8, 0.7])
+        [0, 2]
     """
     boxes = np.asarray(boxes, dtype="float64")
     order = list(np.argsort(scores)[::-1])

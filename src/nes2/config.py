@@ -35,10 +35,9 @@ def get_profile(profile: str | None = None) -> str:
     Raises:
         InvalidOptionError: for a name that is not a profile (a `ValueError`).
 
-    Example:
-
-    >>> get_profile("full")
-    'full'
+    Examples:
+        >>> get_profile("full")
+        'full'
     """
     name = profile or os.environ.get("NES2_PROFILE") or DEFAULT_PROFILE
     name = name.strip().lower()
@@ -55,10 +54,9 @@ def cache_dir() -> Path:
 
     `NES2_HOME` overrides the default, the user's cache directory.
 
-    Example:
-
-    >>> cache_dir().is_dir()
-    True
+    Examples:
+        >>> cache_dir().is_dir()
+        True
     """
     root = os.environ.get("NES2_HOME")
     if root:
@@ -81,12 +79,11 @@ def seed_everything(seed: int = DEFAULT_SEED, deterministic: bool = True) -> Non
         seed: the seed for `random`, NumPy and the backend.
         deterministic: also call `tf.config.experimental.enable_op_determinism()`.
 
-    Example:
-
-    ```python
-    from nes2.config import seed_everything
-    seed_everything(1)
-    ```
+    Examples:
+        ```python
+        from nes2.config import seed_everything
+        seed_everything(1)
+        ```
     """
     import keras
     import tensorflow as tf

@@ -14,14 +14,13 @@ Data is a dict `{"images": (n, h, w, 3) float 0-255, "boxes": (n, k, 4),
 "classes": (n, k)}` with boxes in `BOX_FORMAT` pixels, padded with -1
 (`nes2.data.digit_canvas.Canvases.padded()`).
 
-Example:
-
-```python
-from nes2 import detection
-model = detection.detector("yolov8", num_classes=10, input_shape=(96, 96, 3))
-model.fit(images, {"boxes": boxes, "classes": classes}, epochs=10)
-detection.mean_average_precision(model, test_images, test_boxes, test_classes)
-```
+Examples:
+    ```python
+    from nes2 import detection
+    model = detection.detector("yolov8", num_classes=10, input_shape=(96, 96, 3))
+    model.fit(images, {"boxes": boxes, "classes": classes}, epochs=10)
+    detection.mean_average_precision(model, test_images, test_boxes, test_classes)
+    ```
 """
 
 from __future__ import annotations
@@ -171,11 +170,10 @@ def detector(
         (`labels_for(model, ...)` adapts them for KerasHub) and whose
         `predict` returns boxes, confidences and classes after non-max suppression.
 
-    Example:
-
-    ```python
-    model = detector("retinanet", 10, library="keras-hub")
-    ```
+    Examples:
+        ```python
+        model = detector("retinanet", 10, library="keras-hub")
+        ```
     """
     if model not in MODELS:
         raise InvalidOptionError(f"model must be one of {MODELS}, not {model!r}.")
@@ -197,11 +195,10 @@ def _is_keras_hub(model) -> bool:
 def labels_for(model, boxes, classes) -> dict:
     """The label dict a detector's `fit` expects: KerasCV `classes`, KerasHub `labels`.
 
-    Example:
-
-    >>> class HubModel: __module__ = "keras_hub.src.models.retinanet"
-    >>> sorted(labels_for(HubModel(), [[[0, 0, 1, 1]]], [[1]]))
-    ['boxes', 'labels']
+    Examples:
+        >>> class HubModel: __module__ = "keras_hub.src.models.retinanet"
+        >>> sorted(labels_for(HubModel(), [[[0, 0, 1, 1]]], [[1]]))
+        ['boxes', 'labels']
     """
     key = "labels" if _is_keras_hub(model) else "classes"
     return {"boxes": np.asarray(boxes, "float32"), key: np.asarray(classes, "float32")}
@@ -213,11 +210,10 @@ def from_preset(preset: str = "yolo_v8_m_pascalvoc", library: str = "keras-cv", 
     Presets are fetched from Kaggle at run time; offline this fails fast
     with a `DownloadError` that says so.
 
-    Example:
-
-    ```python
-    model = from_preset("yolo_v8_m_pascalvoc", bounding_box_format="xyxy")
-    ```
+    Examples:
+        ```python
+        model = from_preset("yolo_v8_m_pascalvoc", bounding_box_format="xyxy")
+        ```
     """
     module = _require(library)
     cls = (
@@ -238,11 +234,10 @@ def from_preset(preset: str = "yolo_v8_m_pascalvoc", library: str = "keras-cv", 
 def predict(model, images, batch_size: int = 16) -> list[dict]:
     """Detections per image: `{"boxes" (k, 4) xyxy, "scores" (k,), "classes" (k,)}`.
 
-    Example:
-
-    ```python
-    detections = predict(model, test_images[:8])
-    ```
+    Examples:
+        ```python
+        detections = predict(model, test_images[:8])
+        ```
     """
     images = np.asarray(images, "float32")
     if _is_keras_hub(model):
@@ -283,11 +278,10 @@ def mean_average_precision(model, images, boxes, classes, batch_size: int = 16) 
     Returns:
         `{"map": ..., "map50": ...}`.
 
-    Example:
-
-    ```python
-    mean_average_precision(model, test["images"], test["boxes"], test["classes"])
-    ```
+    Examples:
+        ```python
+        mean_average_precision(model, test["images"], test["boxes"], test["classes"])
+        ```
     """
     import keras_cv
 

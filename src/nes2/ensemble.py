@@ -9,17 +9,16 @@ and combines their class probabilities:
 * `"stack"`: a trainable `Dense` layer on the concatenated probabilities
   learns how much to trust each member (stacking).
 
-Example:
-
->>> import keras
->>> def member(seed):
-...     inputs = keras.Input((4,))
-...     dense = keras.layers.Dense(3, activation="softmax",
-...                                kernel_initializer=keras.initializers.GlorotUniform(seed))
-...     return keras.Model(inputs, dense(inputs))
->>> model = ensemble([member(0), member(1)], method="average")
->>> model.output.shape
-(None, 3)
+Examples:
+    >>> import keras
+    >>> def member(seed):
+    ...     inputs = keras.Input((4,))
+    ...     dense = keras.layers.Dense(3, activation="softmax",
+    ...                                kernel_initializer=keras.initializers.GlorotUniform(seed))
+    ...     return keras.Model(inputs, dense(inputs))
+    >>> model = ensemble([member(0), member(1)], method="average")
+    >>> model.output.shape
+    (None, 3)
 """
 
 from __future__ import annotations
@@ -42,14 +41,13 @@ class Vote(keras.layers.Layer):
     Args:
         weights: one non-negative weight per member (default: equal).
 
-    Example:
-
-    >>> import numpy as np
-    >>> a = np.array([[0.6, 0.4]]); b = np.array([[0.3, 0.7]]); c = np.array([[0.2, 0.8]])
-    >>> print(np.array2string(Vote()([a, b, c]).numpy(), precision=3))
-    [[0.333 0.667]]
-    >>> print(np.array2string(Vote(weights=[3, 1, 1])([a, b, c]).numpy(), precision=3))
-    [[0.6 0.4]]
+    Examples:
+        >>> import numpy as np
+        >>> a = np.array([[0.6, 0.4]]); b = np.array([[0.3, 0.7]]); c = np.array([[0.2, 0.8]])
+        >>> print(np.array2string(Vote()([a, b, c]).numpy(), precision=3))
+        [[0.333 0.667]]
+        >>> print(np.array2string(Vote(weights=[3, 1, 1])([a, b, c]).numpy(), precision=3))
+        [[0.6 0.4]]
     """
 
     def __init__(self, weights: Sequence[float] | None = None, **kwargs):
@@ -93,14 +91,13 @@ def ensemble(
     Raises:
         InvalidOptionError: an unknown method, or members that do not fit together.
 
-    Example:
-
-    ```python
-    members = [make_cnn(seed) for seed in range(3)]  # each trained on its own
-    model = ensemble(members, method="stack")
-    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
-    model.fit(x_val, y_val, epochs=5)  # only the stacking layer learns
-    ```
+    Examples:
+        ```python
+        members = [make_cnn(seed) for seed in range(3)]  # each trained on its own
+        model = ensemble(members, method="stack")
+        model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+        model.fit(x_val, y_val, epochs=5)  # only the stacking layer learns
+        ```
     """
     if method not in METHODS:
         raise InvalidOptionError(f"Unknown method {method!r}: use one of {', '.join(METHODS)}.")

@@ -10,11 +10,10 @@ The backbone sees two extra input channels with each pixel's x and y
 coordinate ("CoordConv", Liu et al. 2018), which makes positions easy to
 regress for a convolution that is otherwise translation-invariant.
 
-Example:
-
->>> model = localization_model((64, 64, 1), 10)
->>> [tuple(o.shape) for o in model.outputs]
-[(None, 10), (None, 4)]
+Examples:
+    >>> model = localization_model((64, 64, 1), 10)
+    >>> [tuple(o.shape) for o in model.outputs]
+    [(None, 10), (None, 4)]
 """
 
 from __future__ import annotations
@@ -33,10 +32,9 @@ BOX_WEIGHT = 1.0
 class AddCoords(layers.Layer):
     """Append two channels with the x and y coordinate of each pixel, in [-1, 1].
 
-    Example:
-
-    >>> AddCoords()(np.zeros((1, 3, 5, 1))).shape
-    TensorShape([1, 3, 5, 3])
+    Examples:
+        >>> AddCoords()(np.zeros((1, 3, 5, 1))).shape
+        TensorShape([1, 3, 5, 3])
     """
 
     def call(self, images):
@@ -73,10 +71,9 @@ def localization_model(
         box_weight: the weight of the box loss in the total loss.
         learning_rate: of the Adam optimizer.
 
-    Example:
-
-    >>> localization_model((32, 32, 1), 3, filters=(8, 16)).count_params() > 0
-    True
+    Examples:
+        >>> localization_model((32, 32, 1), 3, filters=(8, 16)).count_params() > 0
+        True
     """
     inputs = keras.Input(input_shape, name="image")
     x = layers.Rescaling(1 / 255, name="rescale")(inputs)
@@ -109,11 +106,10 @@ def evaluate_localization(model, images, labels, boxes_relative) -> dict[str, fl
         `{"accuracy", "mean_iou", "iou_over_0.5"}`; `mean_iou` is the mean
         over images of the IoU between predicted and true box.
 
-    Example:
-
-    ```python
-    evaluate_localization(model, x_test, y_test, boxes_test)
-    ```
+    Examples:
+        ```python
+        evaluate_localization(model, x_test, y_test, boxes_test)
+        ```
     """
     probabilities, predicted = model.predict(images, verbose=0)
     iou = paired_iou(np.clip(predicted, 0, 1), boxes_relative)

@@ -48,11 +48,10 @@ def augmentation(
         seed: seed for reproducible augmentation.
         name: the block's name.
 
-    Example:
-
-    >>> block = augmentation(rotation=0.05)
-    >>> [layer.__class__.__name__ for layer in block.layers]
-    ['RandomFlip', 'RandomRotation', 'RandomZoom', 'RandomTranslation']
+    Examples:
+        >>> block = augmentation(rotation=0.05)
+        >>> [layer.__class__.__name__ for layer in block.layers]
+        ['RandomFlip', 'RandomRotation', 'RandomZoom', 'RandomTranslation']
     """
     steps = []
     if flip:
@@ -98,11 +97,10 @@ def small_convnet(
     Returns:
         An uncompiled functional `keras.Model`.
 
-    Example:
-
-    >>> model = small_convnet((64, 64, 3), dropout=0.5, batch_norm=True)
-    >>> model.output_shape
-    (None, 1)
+    Examples:
+        >>> model = small_convnet((64, 64, 3), dropout=0.5, batch_norm=True)
+        >>> model.output_shape
+        (None, 1)
     """
     inputs = keras.Input(shape=input_shape, name="image")
     x = inputs
@@ -142,11 +140,10 @@ def cats_vs_dogs_model(
         image_size: `(height, width)` of the input images.
         learning_rate: Adam's learning rate.
 
-    Example:
-
-    >>> model = cats_vs_dogs_model("augmented", (64, 64))
-    >>> model.layers[1].name
-    'augmentation'
+    Examples:
+        >>> model = cats_vs_dogs_model("augmented", (64, 64))
+        >>> model.layers[1].name
+        'augmentation'
     """
     if variant not in VARIANTS:
         raise ValueError(f"Unknown variant {variant!r}: use one of {', '.join(VARIANTS)}.")
@@ -162,10 +159,9 @@ def cats_vs_dogs_model(
 def conv1d_classifier(input_shape=(256, 1), num_classes: int = 4, filters=(16, 32, 64)):
     """A 1D convnet for sequences `(steps, channels)`: Conv1D + max pooling, then global pooling.
 
-    Example:
-
-    >>> conv1d_classifier((256, 1), 4).output.shape
-    (None, 4)
+    Examples:
+        >>> conv1d_classifier((256, 1), 4).output.shape
+        (None, 4)
     """
     inputs = keras.Input(input_shape, name="sequence")
     x = inputs
@@ -185,10 +181,9 @@ def conv3d_classifier(input_shape=(8, 48, 48, 1), num_classes: int = 4, filters=
     The 3x3x3 kernels see three consecutive frames at once, so they can
     respond to motion, which no single frame shows.
 
-    Example:
-
-    >>> conv3d_classifier().output.shape
-    (None, 4)
+    Examples:
+        >>> conv3d_classifier().output.shape
+        (None, 4)
     """
     inputs = keras.Input(input_shape, name="video")
     x = layers.Rescaling(1 / 255, name="rescale")(inputs)

@@ -9,11 +9,10 @@ pixels (softmax) and compares it with the Gaussian around the true point
 (`spatial_cross_entropy`); plain MSE on mostly-zero maps learns to predict
 zeros everywhere.
 
-Example:
-
->>> ink = np.zeros((1, 8, 8), "uint8"); ink[0, 2:6, 4] = 255
->>> keypoints(ink).tolist()
-[[[2.0, 4.0], [5.0, 4.0]]]
+Examples:
+    >>> ink = np.zeros((1, 8, 8), "uint8"); ink[0, 2:6, 4] = 255
+    >>> keypoints(ink).tolist()
+    [[[2.0, 4.0], [5.0, 4.0]]]
 """
 
 from __future__ import annotations
@@ -42,11 +41,10 @@ def keypoints(images, threshold: int = 60) -> np.ndarray:
 def heatmaps(points, size: int, sigma: float = 1.5) -> np.ndarray:
     """Gaussian heatmaps `(n, size, size, k)` peaking at 1 at each keypoint `(n, k, 2)`.
 
-    Example:
-
-    >>> h = heatmaps(np.array([[[3.0, 5.0]]]), 8)
-    >>> np.unravel_index(h[0, ..., 0].argmax(), (8, 8)), float(h.max())
-    ((np.int64(3), np.int64(5)), 1.0)
+    Examples:
+        >>> h = heatmaps(np.array([[[3.0, 5.0]]]), 8)
+        >>> np.unravel_index(h[0, ..., 0].argmax(), (8, 8)), float(h.max())
+        ((np.int64(3), np.int64(5)), 1.0)
     """
     grid = np.arange(size, dtype="float32")
     rows = grid[None, None, :, None]
@@ -59,10 +57,9 @@ def heatmaps(points, size: int, sigma: float = 1.5) -> np.ndarray:
 def decode(predicted) -> np.ndarray:
     """Keypoints `(n, k, [row, column])` from heatmaps `(n, h, w, k)`: the argmax of each map.
 
-    Example:
-
-    >>> decode(heatmaps(np.array([[[1.0, 2.0], [6.0, 7.0]]]), 8)).tolist()
-    [[[1.0, 2.0], [6.0, 7.0]]]
+    Examples:
+        >>> decode(heatmaps(np.array([[[1.0, 2.0], [6.0, 7.0]]]), 8)).tolist()
+        [[[1.0, 2.0], [6.0, 7.0]]]
     """
     predicted = np.asarray(predicted)
     n, h, w, k = predicted.shape
@@ -77,13 +74,12 @@ def spatial_cross_entropy(y_true, y_pred):
         y_true: `(n, h, w, k)` target heatmaps (any non-negative scale).
         y_pred: `(n, h, w, k)` logits.
 
-    Example:
-
-    >>> target = heatmaps(np.array([[[3.0, 3.0]]]), 8)
-    >>> good = float(spatial_cross_entropy(target, 20 * target).numpy().mean())
-    >>> bad = float(spatial_cross_entropy(target, 20 * target[:, ::-1, ::-1]).numpy().mean())
-    >>> good < bad
-    True
+    Examples:
+        >>> target = heatmaps(np.array([[[3.0, 3.0]]]), 8)
+        >>> good = float(spatial_cross_entropy(target, 20 * target).numpy().mean())
+        >>> bad = float(spatial_cross_entropy(target, 20 * target[:, ::-1, ::-1]).numpy().mean())
+        >>> good < bad
+        True
     """
     import keras
 
@@ -100,10 +96,9 @@ def spatial_cross_entropy(y_true, y_pred):
 def heatmap_model(input_shape=(32, 32, 1), num_keypoints: int = 2, width: int = 16):
     """A small encoder-decoder that outputs one heatmap (logits) per keypoint, compiled.
 
-    Example:
-
-    >>> heatmap_model().output.shape
-    (None, 32, 32, 2)
+    Examples:
+        >>> heatmap_model().output.shape
+        (None, 32, 32, 2)
     """
     import keras
     from keras import layers

@@ -6,13 +6,12 @@ The angle is predicted as its sine and cosine (`target="sincos"`), which has
 no jump at the ends of the range and is what worked best here; `target="angle"`
 regresses the angle in degrees directly, for comparison.
 
-Example:
-
->>> model = tilt_model()
->>> model.output.shape
-(None, 2)
->>> float(angles_from_output(np.array([[0.5, 0.8660254]]))[0].round(3))
-30.0
+Examples:
+    >>> model = tilt_model()
+    >>> model.output.shape
+    (None, 2)
+    >>> float(angles_from_output(np.array([[0.5, 0.8660254]]))[0].round(3))
+    30.0
 """
 
 from __future__ import annotations
@@ -45,10 +44,9 @@ def tilt_model(
         dense_units: units of the hidden dense layer.
         batch_norm: batch normalization after each convolution.
 
-    Example:
-
-    >>> tilt_model(target="angle").output.shape
-    (None, 1)
+    Examples:
+        >>> tilt_model(target="angle").output.shape
+        (None, 1)
     """
     if target not in TARGETS:
         raise InvalidOptionError(f"target must be one of {TARGETS}, not {target!r}.")
@@ -70,10 +68,9 @@ def tilt_model(
 def targets_from_angles(angles, target: str = "sincos") -> np.ndarray:
     """The regression targets for angles in degrees.
 
-    Example:
-
-    >>> targets_from_angles(np.array([90.0])).round(3).tolist()
-    [[1.0, 0.0]]
+    Examples:
+        >>> targets_from_angles(np.array([90.0])).round(3).tolist()
+        [[1.0, 0.0]]
     """
     radians = np.deg2rad(np.asarray(angles, dtype="float64"))
     if target == "sincos":
@@ -86,10 +83,9 @@ def targets_from_angles(angles, target: str = "sincos") -> np.ndarray:
 def angles_from_output(output) -> np.ndarray:
     """Angles in degrees from the model's output (either target).
 
-    Example:
-
-    >>> angles_from_output(np.array([[-0.5]])).tolist()
-    [-22.5]
+    Examples:
+        >>> angles_from_output(np.array([[-0.5]])).tolist()
+        [-22.5]
     """
     output = np.asarray(output, dtype="float64")
     if output.shape[-1] == 2:
@@ -100,10 +96,9 @@ def angles_from_output(output) -> np.ndarray:
 def angle_metrics(true_deg, predicted_deg, tolerance: float = 10.0) -> dict[str, float]:
     """RMSE and MAE in degrees and the share of predictions within `tolerance` degrees.
 
-    Example:
-
-    >>> angle_metrics([0, 10, 20], [1, 12, 35])
-    {'rmse_deg': 8.76, 'mae_deg': 6.0, 'within_10deg': 0.6667}
+    Examples:
+        >>> angle_metrics([0, 10, 20], [1, 12, 35])
+        {'rmse_deg': 8.76, 'mae_deg': 6.0, 'within_10deg': 0.6667}
     """
     error = np.asarray(predicted_deg, dtype="float64") - np.asarray(true_deg, dtype="float64")
     return {

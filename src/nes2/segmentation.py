@@ -15,11 +15,10 @@
 All models take images with pixels 0-255 and output per-pixel class
 probabilities (`softmax`), except the KerasHub segmenter, which outputs logits.
 
-Example:
-
->>> model = unet((64, 64, 1), num_classes=11)
->>> model.output.shape
-(None, 64, 64, 11)
+Examples:
+    >>> model = unet((64, 64, 1), num_classes=11)
+    >>> model.output.shape
+    (None, 64, 64, 11)
 """
 
 from __future__ import annotations
@@ -50,10 +49,9 @@ def unet(input_shape=(64, 64, 1), num_classes: int = 11, width: int = 8, depth: 
         width: filters of the first block.
         depth: the number of downsamplings (and of upsamplings).
 
-    Example:
-
-    >>> unet((64, 64, 1), 11).count_params() < 150_000
-    True
+    Examples:
+        >>> unet((64, 64, 1), 11).count_params() < 150_000
+        True
     """
     inputs = keras.Input(input_shape, name="image")
     x = layers.Rescaling(1 / 255, name="rescale")(inputs)
@@ -78,10 +76,9 @@ def segnet(input_shape=(64, 64, 1), num_classes: int = 11, width: int = 8, depth
     such layer, so this decoder upsamples by repetition (`UpSampling2D`), which
     shows what the skip connections of U-Net add.
 
-    Example:
-
-    >>> segnet((64, 64, 1), 11).output.shape
-    (None, 64, 64, 11)
+    Examples:
+        >>> segnet((64, 64, 1), 11).output.shape
+        (None, 64, 64, 11)
     """
     inputs = keras.Input(input_shape, name="image")
     x = layers.Rescaling(1 / 255, name="rescale")(inputs)
@@ -106,11 +103,10 @@ def _rgb_input(input_shape):
 def deeplabv3plus(input_shape=(64, 64, 3), num_classes: int = 11):
     """KerasCV's DeepLabV3+ on a small ResNetV2 backbone (constructor arguments only).
 
-    Example:
-
-    ```python
-    model = deeplabv3plus((64, 64, 3), 11)
-    ```
+    Examples:
+        ```python
+        model = deeplabv3plus((64, 64, 3), 11)
+        ```
     """
     import keras_cv
 
@@ -133,11 +129,10 @@ def deeplabv3plus(input_shape=(64, 64, 3), num_classes: int = 11):
 def segformer(input_shape=(64, 64, 3), num_classes: int = 11):
     """KerasCV's SegFormer on a small Mix Transformer backbone (constructor arguments only).
 
-    Example:
-
-    ```python
-    model = segformer((64, 64, 3), 11)
-    ```
+    Examples:
+        ```python
+        model = segformer((64, 64, 3), 11)
+        ```
     """
     import keras_cv
 
@@ -156,11 +151,10 @@ def segformer(input_shape=(64, 64, 3), num_classes: int = 11):
 def deeplabv3_hub(input_shape=(64, 64, 3), num_classes: int = 11):
     """KerasHub's `DeepLabV3ImageSegmenter` on a small ResNet (outputs logits).
 
-    Example:
-
-    ```python
-    model = deeplabv3_hub((64, 64, 3), 11)
-    ```
+    Examples:
+        ```python
+        model = deeplabv3_hub((64, 64, 3), 11)
+        ```
     """
     import keras_hub
 
@@ -189,10 +183,9 @@ def deeplabv3_hub(input_shape=(64, 64, 3), num_classes: int = 11):
 def build(model: str, input_shape, num_classes: int):
     """Build a segmentation model by name (see `MODELS`).
 
-    Example:
-
-    >>> build("segnet", (32, 32, 1), 3).name
-    'segnet'
+    Examples:
+        >>> build("segnet", (32, 32, 1), 3).name
+        'segnet'
     """
     builders = {
         "unet": unet,
@@ -218,12 +211,11 @@ class DiceCrossEntropy(keras.losses.Loss):
         dice_weight: the weight of the Dice term.
         from_logits: whether predictions are logits (KerasHub) or probabilities.
 
-    Example:
-
-    >>> loss = DiceCrossEntropy(2)
-    >>> y = np.array([[[0, 1]]]); perfect = np.array([[[[1.0, 0.0], [0.0, 1.0]]]])
-    >>> float(loss(y, perfect)) < 1e-3
-    True
+    Examples:
+        >>> loss = DiceCrossEntropy(2)
+        >>> y = np.array([[[0, 1]]]); perfect = np.array([[[[1.0, 0.0], [0.0, 1.0]]]])
+        >>> float(loss(y, perfect)) < 1e-3
+        True
     """
 
     def __init__(
@@ -275,11 +267,10 @@ def mean_iou(y_true, y_pred, num_classes: int) -> dict:
         `{"mean_iou": ..., "per_class": [...]}`; a class absent from both truth
         and prediction counts as IoU 1 in neither: it is left out of the mean.
 
-    Example:
-
-    >>> truth = np.array([[[0, 0, 1, 1]]])
-    >>> mean_iou(truth, np.array([[[0, 1, 1, 1]]]), 2)
-    {'mean_iou': 0.5833, 'per_class': [0.5, 0.6667]}
+    Examples:
+        >>> truth = np.array([[[0, 0, 1, 1]]])
+        >>> mean_iou(truth, np.array([[[0, 1, 1, 1]]]), 2)
+        {'mean_iou': 0.5833, 'per_class': [0.5, 0.6667]}
     """
     y_pred = np.asarray(y_pred)
     if y_pred.ndim == np.asarray(y_true).ndim + 1:

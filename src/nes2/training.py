@@ -81,16 +81,15 @@ def fit(
     Returns:
         The `keras.callbacks.History`; `history.model` is the trained model.
 
-    Example:
-
-    ```python
-    from nes2 import models, training
-    history = training.fit(
-        lambda: models.cats_vs_dogs_model("scratch", (64, 64)),
-        data.train, data.validation, epochs=5, checkpoint="scratch.weights.h5",
-    )
-    history.model.evaluate(data.test)
-    ```
+    Examples:
+        ```python
+        from nes2 import models, training
+        history = training.fit(
+            lambda: models.cats_vs_dogs_model("scratch", (64, 64)),
+            data.train, data.validation, epochs=5, checkpoint="scratch.weights.h5",
+        )
+        history.model.evaluate(data.test)
+        ```
     """
     if seed is not None:
         config.seed_everything(seed)

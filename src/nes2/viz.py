@@ -45,11 +45,10 @@ def plot_history(
         metrics: the metrics to plot; `val_<metric>` is drawn dashed beside each.
         title: the figure's title (say there which data produced it).
 
-    Example:
-
-    >>> fig = plot_history({"loss": [1.0, 0.5], "val_loss": [1.1, 0.9]}, metrics=["loss"])
-    >>> len(fig.axes)
-    1
+    Examples:
+        >>> fig = plot_history({"loss": [1.0, 0.5], "val_loss": [1.1, 0.9]}, metrics=["loss"])
+        >>> len(fig.axes)
+        1
     """
     if isinstance(histories, Mapping) and all(
         hasattr(h, "history") or isinstance(h, Mapping) for h in histories.values()
@@ -100,12 +99,12 @@ def image_grid(
         ncols: images per row.
         title: the figure's title.
 
-    Example:
-
-    >>> import numpy as np
-    >>> fig = image_grid(np.zeros((4, 8, 8, 3)), [0, 1, 0, 1], class_names=["cat", "dog"], ncols=2)
-    >>> len(fig.axes)
-    4
+    Examples:
+        >>> import numpy as np
+        >>> images = np.zeros((4, 8, 8, 3))
+        >>> fig = image_grid(images, [0, 1, 0, 1], class_names=["cat", "dog"], ncols=2)
+        >>> len(fig.axes)
+        4
     """
     images = np.asarray(images)
     n = len(images)
@@ -163,11 +162,10 @@ def confusion_matrix(
         normalize: show each row as fractions of its true class.
         title: the figure's title.
 
-    Example:
-
-    >>> fig = confusion_matrix([0, 1, 1], [0, 1, 0], ["cat", "dog"])
-    >>> fig.axes[0].get_xlabel()
-    'predikce'
+    Examples:
+        >>> fig = confusion_matrix([0, 1, 1], [0, 1, 0], ["cat", "dog"])
+        >>> fig.axes[0].get_xlabel()
+        'predikce'
     """
     y_true = np.asarray(y_true).astype(int).reshape(-1)
     y_pred = np.asarray(y_pred)
@@ -211,11 +209,10 @@ def filter_grid(kernel, *, ncols: int = 12, title: str | None = None) -> Figure:
         ncols: filters per row.
         title: the figure's title.
 
-    Example:
-
-    >>> fig = filter_grid(np.random.default_rng(0).normal(size=(5, 5, 1, 6)), ncols=3)
-    >>> len(fig.axes)
-    6
+    Examples:
+        >>> fig = filter_grid(np.random.default_rng(0).normal(size=(5, 5, 1, 6)), ncols=3)
+        >>> len(fig.axes)
+        6
     """
     kernel = np.asarray(kernel)
     if kernel.ndim != 4:
@@ -261,11 +258,10 @@ def bar_chart(
         highlight: labels drawn in a second colour.
         fmt: the format of the numbers written on the bars.
 
-    Example:
-
-    >>> fig = bar_chart({"A": 0.9, "B": 0.95}, ylabel="přesnost", fmt="{:.2f}")
-    >>> [t.get_text() for t in fig.axes[0].texts]
-    ['0.90', '0.95']
+    Examples:
+        >>> fig = bar_chart({"A": 0.9, "B": 0.95}, ylabel="přesnost", fmt="{:.2f}")
+        >>> [t.get_text() for t in fig.axes[0].texts]
+        ['0.90', '0.95']
     """
     fig = _figure(figsize=(max(4.0, 0.9 * len(values)), 3.6))
     ax = fig.subplots()
@@ -302,11 +298,10 @@ def model_diagram(model, **kwargs):
     Returns:
         An `IPython.display.Image`, or `None` after printing the summary.
 
-    Example:
-
-    ```python
-    viz.model_diagram(keras.Model(inputs, residual_block(inputs, 64)))
-    ```
+    Examples:
+        ```python
+        viz.model_diagram(keras.Model(inputs, residual_block(inputs, 64)))
+        ```
     """
     import importlib.util
     import shutil
@@ -334,12 +329,11 @@ def params_vs_accuracy(rows, *, title: str | None = None) -> Figure:
             `nes2.applications.table()`); rows without `top1` are left out.
         title: the figure's title.
 
-    Example:
-
-    >>> rows = [{"name": "A", "family": "X", "params": 5e6, "top1": 0.7},
-    ...         {"name": "B", "family": "Y", "params": 2e7, "top1": None}]
-    >>> len(params_vs_accuracy(rows).axes[0].collections)
-    1
+    Examples:
+        >>> rows = [{"name": "A", "family": "X", "params": 5e6, "top1": 0.7},
+        ...         {"name": "B", "family": "Y", "params": 2e7, "top1": None}]
+        >>> len(params_vs_accuracy(rows).axes[0].collections)
+        1
     """
     rows = [r for r in rows if r.get("top1") is not None]
     fig = _figure(figsize=(7, 4.5))
@@ -365,11 +359,10 @@ def params_vs_accuracy(rows, *, title: str | None = None) -> Figure:
 def predicted_vs_true(true, predicted, *, unit: str = "", title: str | None = None) -> Figure:
     """A scatter of predicted against true values with the diagonal of perfect predictions.
 
-    Example:
-
-    >>> fig = predicted_vs_true([0, 10, 20], [1, 9, 22], unit="°")
-    >>> fig.axes[0].get_xlabel()
-    'skutečnost [°]'
+    Examples:
+        >>> fig = predicted_vs_true([0, 10, 20], [1, 9, 22], unit="°")
+        >>> fig.axes[0].get_xlabel()
+        'skutečnost [°]'
     """
     true, predicted = np.asarray(true), np.asarray(predicted)
     fig = _figure(figsize=(4.8, 4.5))
@@ -393,11 +386,10 @@ def residuals_by_group(
 ) -> Figure:
     """Box plots of residuals per group (e.g. the tilt error per digit).
 
-    Example:
-
-    >>> fig = residuals_by_group([1.0, -2.0, 0.5, 3.0], [0, 0, 1, 1])
-    >>> [t.get_text() for t in fig.axes[0].get_xticklabels()]
-    ['0', '1']
+    Examples:
+        >>> fig = residuals_by_group([1.0, -2.0, 0.5, 3.0], [0, 0, 1, 1])
+        >>> [t.get_text() for t in fig.axes[0].get_xticklabels()]
+        ['0', '1']
     """
     residuals, groups = np.asarray(residuals), np.asarray(groups)
     names = sorted(set(groups.tolist()))
@@ -441,12 +433,11 @@ def box_grid(
         ncols: images per row.
         title: the figure's title.
 
-    Example:
-
-    >>> fig = box_grid(np.zeros((2, 32, 32, 1)), boxes=[[[2, 2, 10, 10]], []],
-    ...                labels=[[3], []], true_boxes=[[[2, 2, 11, 11]], [[0, 0, 5, 5]]])
-    >>> len(fig.axes[0].patches), len(fig.axes[1].patches)
-    (2, 1)
+    Examples:
+        >>> fig = box_grid(np.zeros((2, 32, 32, 1)), boxes=[[[2, 2, 10, 10]], []],
+        ...                labels=[[3], []], true_boxes=[[[2, 2, 11, 11]], [[0, 0, 5, 5]]])
+        >>> len(fig.axes[0].patches), len(fig.axes[1].patches)
+        (2, 1)
     """
     from matplotlib.patches import Rectangle
 
@@ -523,12 +514,11 @@ def mask_grid(
     Class 0 is the background and stays transparent; the others get the
     colours of a qualitative colour map, with a legend.
 
-    Example:
-
-    >>> masks = np.zeros((2, 8, 8), int); masks[:, 2:5, 2:5] = 3
-    >>> fig = mask_grid(np.zeros((2, 8, 8, 1)), masks, masks, num_classes=11)
-    >>> len(fig.axes)
-    6
+    Examples:
+        >>> masks = np.zeros((2, 8, 8), int); masks[:, 2:5, 2:5] = 3
+        >>> fig = mask_grid(np.zeros((2, 8, 8, 1)), masks, masks, num_classes=11)
+        >>> len(fig.axes)
+        6
     """
     from matplotlib import colormaps
     from matplotlib.colors import ListedColormap

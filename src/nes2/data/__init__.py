@@ -4,12 +4,11 @@ One module per data set, each with `fetch()` (download into the cache) and
 `load()` (pipelines); TensorFlow is imported only when a pipeline is built.
 The loaders are also available under the data set's name.
 
-Example:
-
-```python
-from nes2.data import cats_vs_dogs
-data = cats_vs_dogs(source="synthetic")   # = nes2.data.catsdogs.load
-```
+Examples:
+    ```python
+    from nes2.data import cats_vs_dogs
+    data = cats_vs_dogs(source="synthetic")   # = nes2.data.catsdogs.load
+    ```
 """
 
 from nes2.data.arrays import cifar10, cifar100, coco, imdb, mnist

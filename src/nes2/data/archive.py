@@ -20,10 +20,9 @@ from nes2.errors import Nes2Error
 def is_safe_member(name: str) -> bool:
     """Whether a zip member name stays inside the folder it is extracted to.
 
-    Example:
-
-    >>> is_safe_member("PetImages/Cat/1.jpg"), is_safe_member("../escape.txt")
-    (True, False)
+    Examples:
+        >>> is_safe_member("PetImages/Cat/1.jpg"), is_safe_member("../escape.txt")
+        (True, False)
     """
     path = PurePosixPath(name.replace("\\", "/"))
     return not path.is_absolute() and ".." not in path.parts and not name.startswith("/")
@@ -42,11 +41,10 @@ def extract_zip(archive: str | os.PathLike, target: str | os.PathLike) -> list[s
     Raises:
         Nes2Error: the file is not a valid zip archive.
 
-    Example:
-
-    ```python
-    refused = extract_zip("kagglecatsanddogs_5340.zip", "~/.cache/nes2/cats_vs_dogs/extracted")
-    ```
+    Examples:
+        ```python
+        refused = extract_zip("kagglecatsanddogs_5340.zip", "~/.cache/nes2/cats_vs_dogs/extracted")
+        ```
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)

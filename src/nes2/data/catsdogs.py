@@ -87,13 +87,12 @@ def is_fetched() -> bool:
 def is_valid_jpeg(path: str | os.PathLike) -> bool:
     """Whether a file is a JPEG that decodes (a JFIF header, as keras.io checks, and PIL).
 
-    Example:
-
-    >>> import tempfile
-    >>> p = tempfile.NamedTemporaryFile(suffix=".jpg", delete=False)
-    >>> _ = p.write(b"junk"); p.close()
-    >>> is_valid_jpeg(p.name)
-    False
+    Examples:
+        >>> import tempfile
+        >>> p = tempfile.NamedTemporaryFile(suffix=".jpg", delete=False)
+        >>> _ = p.write(b"junk"); p.close()
+        >>> is_valid_jpeg(p.name)
+        False
     """
     from PIL import Image, UnidentifiedImageError
 
@@ -159,13 +158,12 @@ def fetch(
             download by hand and pass `archive=`.
         ChecksumError: the archive is not the expected file.
 
-    Example:
-
-    ```python
-    from nes2.data import catsdogs
-    catsdogs.fetch()                          # ~825 MB from download.microsoft.com
-    catsdogs.fetch(archive="~/Downloads/kagglecatsanddogs_5340.zip")
-    ```
+    Examples:
+        ```python
+        from nes2.data import catsdogs
+        catsdogs.fetch()                          # ~825 MB from download.microsoft.com
+        catsdogs.fetch(archive="~/Downloads/kagglecatsanddogs_5340.zip")
+        ```
     """
     root = data_dir()
     extracted = root / "extracted"
@@ -271,11 +269,10 @@ def pipeline(
     Images are kept as `uint8` (the models rescale them), so the cache takes a
     quarter of the memory of floats.
 
-    Example:
-
-    ```python
-    ds = pipeline([("cat.jpg", 0), ("dog.jpg", 1)], (64, 64), batch_size=2)
-    ```
+    Examples:
+        ```python
+        ds = pipeline([("cat.jpg", 0), ("dog.jpg", 1)], (64, 64), batch_size=2)
+        ```
     """
     import tensorflow as tf
 
@@ -327,14 +324,13 @@ def load(
     Returns:
         A `CatsVsDogs` with the pipelines, counts and the data's label.
 
-    Example:
-
-    ```python
-    from nes2.data import cats_vs_dogs
-    data = cats_vs_dogs(source="synthetic")
-    data.counts        # {'train': 600, 'validation': 200, 'test': 200}
-    data.label         # 'synthetic stand-in'
-    ```
+    Examples:
+        ```python
+        from nes2.data import cats_vs_dogs
+        data = cats_vs_dogs(source="synthetic")
+        data.counts        # {'train': 600, 'validation': 200, 'test': 200}
+        data.label         # 'synthetic stand-in'
+        ```
     """
     profile = config.get_profile(profile)
     if source not in SOURCES:

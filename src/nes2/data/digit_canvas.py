@@ -16,13 +16,12 @@ Boxes are `[x_min, y_min, x_max, y_max]` in pixels ("xyxy", KerasCV's
 `bounding_box_format="xyxy"`); `place_digit` also returns them relative to the
 canvas size.
 
-Example:
-
->>> import numpy as np
->>> digits = np.zeros((3, 28, 28), "uint8"); digits[:, 8:20, 10:18] = 255
->>> canvases = digit_canvases(digits, np.array([1, 2, 3]), 2, size=64, seed=0)
->>> canvases.images.shape, canvases.masks.shape
-((2, 64, 64, 1), (2, 64, 64))
+Examples:
+    >>> import numpy as np
+    >>> digits = np.zeros((3, 28, 28), "uint8"); digits[:, 8:20, 10:18] = 255
+    >>> canvases = digit_canvases(digits, np.array([1, 2, 3]), 2, size=64, seed=0)
+    >>> canvases.images.shape, canvases.masks.shape
+    ((2, 64, 64, 1), (2, 64, 64))
 """
 
 from __future__ import annotations
@@ -56,11 +55,10 @@ def rotate_digits(
     Returns:
         `(images (n * rotations, 28, 28, 1) uint8, angles in degrees (float32), digit labels)`.
 
-    Example:
-
-    >>> x, angles, y = rotate_digits(np.zeros((2, 28, 28), "uint8"), np.array([3, 7]), 3)
-    >>> x.shape, bool(np.abs(angles).max() <= 45), y.tolist()
-    ((6, 28, 28, 1), True, [3, 3, 3, 7, 7, 7])
+    Examples:
+        >>> x, angles, y = rotate_digits(np.zeros((2, 28, 28), "uint8"), np.array([3, 7]), 3)
+        >>> x.shape, bool(np.abs(angles).max() <= 45), y.tolist()
+        ((6, 28, 28, 1), True, [3, 3, 3, 7, 7, 7])
     """
     rng = np.random.default_rng(seed)
     angles = rng.uniform(-max_angle, max_angle, size=len(images) * rotations).astype("float32")
@@ -99,12 +97,11 @@ def place_digit(
         boxes relative to the canvas (n, 4) in [0, 1])`; the box is tight around
         the digit's ink.
 
-    Example:
-
-    >>> digit = np.zeros((1, 28, 28), "uint8"); digit[0, 4:24, 12:16] = 255
-    >>> x, y, boxes, relative = place_digit(digit, np.array([1]), size=64, scale=(1, 1))
-    >>> (boxes[0, 2] - boxes[0, 0]).item(), (boxes[0, 3] - boxes[0, 1]).item()
-    (4.0, 20.0)
+    Examples:
+        >>> digit = np.zeros((1, 28, 28), "uint8"); digit[0, 4:24, 12:16] = 255
+        >>> x, y, boxes, relative = place_digit(digit, np.array([1]), size=64, scale=(1, 1))
+        >>> (boxes[0, 2] - boxes[0, 0]).item(), (boxes[0, 3] - boxes[0, 1]).item()
+        (4.0, 20.0)
     """
     rng = np.random.default_rng(seed)
     canvases = np.zeros((len(images), size, size), dtype="float32")
@@ -143,12 +140,11 @@ class Canvases:
     def padded(self, max_boxes: int | None = None) -> dict:
         """Boxes and classes as fixed-size arrays padded with -1 (KerasCV's dense format).
 
-        Example:
-
-        >>> c = Canvases(np.zeros((1, 8, 8, 1)), [np.ones((1, 4))], [np.array([7])],
-        ...              np.zeros((1, 8, 8)), np.zeros((1, 8, 8)))
-        >>> c.padded(3)["classes"].tolist()
-        [[7.0, -1.0, -1.0]]
+        Examples:
+            >>> c = Canvases(np.zeros((1, 8, 8, 1)), [np.ones((1, 4))], [np.array([7])],
+            ...              np.zeros((1, 8, 8)), np.zeros((1, 8, 8)))
+            >>> c.padded(3)["classes"].tolist()
+            [[7.0, -1.0, -1.0]]
         """
         max_boxes = max_boxes or max(len(c) for c in self.classes)
         boxes = -np.ones((len(self.boxes), max_boxes, 4), dtype="float32")
@@ -226,13 +222,12 @@ def rotate_tensor(images, angles):
     The TensorFlow twin of `rotate_digits` (same direction, bilinear, black
     fill), for drawing fresh angles inside a `tf.data` pipeline.
 
-    Example:
-
-    >>> import tensorflow as tf
-    >>> image = np.zeros((1, 5, 5, 1), "float32"); image[0, 0, 2] = 1.0  # top centre
-    >>> turned = rotate_tensor(tf.constant(image), tf.constant([90.0])).numpy()
-    >>> np.argwhere(turned[0, ..., 0] > 0.5).tolist()  # now left centre
-    [[2, 0]]
+    Examples:
+        >>> import tensorflow as tf
+        >>> image = np.zeros((1, 5, 5, 1), "float32"); image[0, 0, 2] = 1.0  # top centre
+        >>> turned = rotate_tensor(tf.constant(image), tf.constant([90.0])).numpy()
+        >>> np.argwhere(turned[0, ..., 0] > 0.5).tolist()  # now left centre
+        [[2, 0]]
     """
     import tensorflow as tf
 
@@ -265,11 +260,10 @@ def random_rotations(
     Each epoch shows every digit `repeats` times, each time under a new angle
     drawn uniformly from [-max_angle, max_angle].
 
-    Example:
-
-    >>> ds = random_rotations(np.zeros((4, 28, 28), "uint8"), repeats=2, batch_size=8)
-    >>> [tuple(t.shape) for t in next(iter(ds))]
-    [(8, 28, 28, 1), (8,)]
+    Examples:
+        >>> ds = random_rotations(np.zeros((4, 28, 28), "uint8"), repeats=2, batch_size=8)
+        >>> [tuple(t.shape) for t in next(iter(ds))]
+        [(8, 28, 28, 1), (8,)]
     """
     import tensorflow as tf
 

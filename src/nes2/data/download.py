@@ -29,12 +29,11 @@ DEFAULT_TIMEOUT = 8.0
 def sha256sum(path: str | os.PathLike, progress: bool = False) -> str:
     """Return the hex SHA-256 of a file.
 
-    Example:
-
-    >>> import tempfile
-    >>> p = tempfile.NamedTemporaryFile(delete=False); _ = p.write(b"abc"); p.close()
-    >>> sha256sum(p.name)[:16]
-    'ba7816bf8f01cfea'
+    Examples:
+        >>> import tempfile
+        >>> p = tempfile.NamedTemporaryFile(delete=False); _ = p.write(b"abc"); p.close()
+        >>> sha256sum(p.name)[:16]
+        'ba7816bf8f01cfea'
     """
     path = Path(path)
     digest = hashlib.sha256()
@@ -94,11 +93,10 @@ def download(
         DownloadError: the server could not be reached or answered an error.
         ChecksumError: the downloaded bytes do not match `sha256`.
 
-    Example:
-
-    ```python
-    path = download("https://example.org/data.zip", "/tmp/data.zip", sha256="...")
-    ```
+    Examples:
+        ```python
+        path = download("https://example.org/data.zip", "/tmp/data.zip", sha256="...")
+        ```
     """
     dest = Path(dest)
     if dest.exists():
@@ -174,12 +172,11 @@ def keras_download(
         timeout: seconds before a silent connection fails.
         hint: a further way out, appended to the message.
 
-    Example:
-
-    ```python
-    with keras_download("MNIST", "datasets"):
-        keras.datasets.mnist.load_data()
-    ```
+    Examples:
+        ```python
+        with keras_download("MNIST", "datasets"):
+            keras.datasets.mnist.load_data()
+        ```
     """
     folder = keras_home() / subdir
     previous = socket.getdefaulttimeout()

@@ -7,11 +7,10 @@
 * `moving_digits`: short videos of a real MNIST digit moving in one of four
   directions (the task: which direction).
 
-Example:
-
->>> x, y = waveforms(8, length=64, seed=0)
->>> x.shape, sorted(set(y.tolist())) <= [0, 1, 2, 3]
-((8, 64, 1), True)
+Examples:
+    >>> x, y = waveforms(8, length=64, seed=0)
+    >>> x.shape, sorted(set(y.tolist())) <= [0, 1, 2, 3]
+    ((8, 64, 1), True)
 """
 
 from __future__ import annotations
@@ -60,11 +59,10 @@ def chirps(
     Returns:
         `(audio (n, samples) float32, y (n,) int)`; class names in `CHIRPS`.
 
-    Example:
-
-    >>> audio, y = chirps(2, seconds=0.1)
-    >>> audio.shape
-    (2, 800)
+    Examples:
+        >>> audio, y = chirps(2, seconds=0.1)
+        >>> audio.shape
+        (2, 800)
     """
     rng = np.random.default_rng(seed)
     t = np.arange(int(sample_rate * seconds)) / sample_rate
@@ -82,10 +80,9 @@ def chirps(
 def spectrogram(audio, frame_length: int = 256, frame_step: int = 64):
     """Log-magnitude spectrograms `(n, frames, bins, 1)` of `(n, samples)` audio (`tf.signal.stft`).
 
-    Example:
-
-    >>> spectrogram(np.zeros((1, 800), "float32")).shape
-    (1, 9, 129, 1)
+    Examples:
+        >>> spectrogram(np.zeros((1, 800), "float32")).shape
+        (1, 9, 129, 1)
     """
     import tensorflow as tf
 
@@ -107,11 +104,10 @@ def moving_digits(images, n: int, frames: int = 8, size: int = 48, step: int = 2
     Returns:
         `(videos (n, frames, size, size, 1) uint8, y (n,) int)`; names in `DIRECTIONS`.
 
-    Example:
-
-    >>> videos, y = moving_digits(np.full((1, 28, 28), 255, "uint8"), 3, frames=4, size=40)
-    >>> videos.shape
-    (3, 4, 40, 40, 1)
+    Examples:
+        >>> videos, y = moving_digits(np.full((1, 28, 28), 255, "uint8"), 3, frames=4, size=40)
+        >>> videos.shape
+        (3, 4, 40, 40, 1)
     """
     rng = np.random.default_rng(seed)
     moves = {0: (0, 1), 1: (0, -1), 2: (1, 0), 3: (-1, 0)}

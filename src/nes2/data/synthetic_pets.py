@@ -56,11 +56,10 @@ def draw_pet(kind: str, rng: np.random.Generator, size: int = 128) -> Image.Imag
         rng: the random generator that decides position, size and colours.
         size: the side of the square image in pixels.
 
-    Example:
-
-    >>> import numpy as np
-    >>> draw_pet("cat", np.random.default_rng(0), size=64).size
-    (64, 64)
+    Examples:
+        >>> import numpy as np
+        >>> draw_pet("cat", np.random.default_rng(0), size=64).size
+        (64, 64)
     """
     if kind not in ("cat", "dog"):
         raise ValueError(f"kind must be 'cat' or 'dog', not {kind!r}")
@@ -108,11 +107,10 @@ def write_pet_images(
     Returns:
         The `PetImages` folder.
 
-    Example:
-
-    ```python
-    folder = write_pet_images("/tmp/pets", n_per_class=10)
-    ```
+    Examples:
+        ```python
+        folder = write_pet_images("/tmp/pets", n_per_class=10)
+        ```
     """
     rng = np.random.default_rng(seed)
     pets = Path(root) / "PetImages"

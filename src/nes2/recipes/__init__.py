@@ -1,13 +1,12 @@
 """`nes2 train` recipes: each builds its data and model, trains, evaluates and
 writes `metrics.json` and its plots into an output folder.
 
-Example:
-
-```python
-from nes2.recipes import cats_vs_dogs
-result = cats_vs_dogs.run("augmented", source="synthetic", out="runs/augmented")
-result.metrics["val_accuracy"]
-```
+Examples:
+    ```python
+    from nes2.recipes import cats_vs_dogs
+    result = cats_vs_dogs.run("augmented", source="synthetic", out="runs/augmented")
+    result.metrics["val_accuracy"]
+    ```
 """
 
 RECIPES = ("cats-vs-dogs", "digit-tilt", "localization", "detection", "segmentation")

@@ -67,12 +67,11 @@ def run(
     Returns:
         A `RunResult`.
 
-    Example:
-
-    ```python
-    result = run("scratch", source="synthetic", out="runs/scratch")
-    print(result.metrics["val_accuracy"])
-    ```
+    Examples:
+        ```python
+        result = run("scratch", source="synthetic", out="runs/scratch")
+        print(result.metrics["val_accuracy"])
+        ```
     """
     from nes2.data import catsdogs
 

@@ -65,11 +65,10 @@ def run(
     Returns:
         A `DetectionResult`; `metrics` has `map` and `map50`.
 
-    Example:
-
-    ```python
-    result = run("yolov8", "quick", out="runs/detection")
-    ```
+    Examples:
+        ```python
+        result = run("yolov8", "quick", out="runs/detection")
+        ```
     """
     import numpy as np
 

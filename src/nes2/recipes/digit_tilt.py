@@ -70,12 +70,11 @@ def run(
     Returns:
         A `TiltResult`; `metrics` has `rmse_deg` and `within_10deg`.
 
-    Example:
-
-    ```python
-    result = run("quick", out="runs/digit-tilt")
-    result.metrics["rmse_deg"], result.metrics["within_10deg"]
-    ```
+    Examples:
+        ```python
+        result = run("quick", out="runs/digit-tilt")
+        result.metrics["rmse_deg"], result.metrics["within_10deg"]
+        ```
     """
     import keras
 

@@ -60,11 +60,10 @@ def run(
     Returns:
         A `LocalizationResult`; `metrics` has `accuracy` and `mean_iou`.
 
-    Example:
-
-    ```python
-    result = run("quick", out="runs/localization")
-    ```
+    Examples:
+        ```python
+        result = run("quick", out="runs/localization")
+        ```
     """
     import keras
     import numpy as np

@@ -58,12 +58,11 @@ def run(
         An `EnsembleResult`; `metrics["test_accuracy"]` maps every member and
         ensemble method to its accuracy on the test split.
 
-    Example:
-
-    ```python
-    result = run("quick")
-    result.metrics["test_accuracy"]   # {'cnn_a': ..., 'average': ..., ...}
-    ```
+    Examples:
+        ```python
+        result = run("quick")
+        result.metrics["test_accuracy"]   # {'cnn_a': ..., 'average': ..., ...}
+        ```
     """
     import keras
 

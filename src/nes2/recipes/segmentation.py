@@ -63,11 +63,10 @@ def run(
         A `SegmentationResult`; `metrics["mean_iou"]` is over all 11 classes,
         background included.
 
-    Example:
-
-    ```python
-    result = run("unet", "quick", out="runs/segmentation")
-    ```
+    Examples:
+        ```python
+        result = run("unet", "quick", out="runs/segmentation")
+        ```
     """
     import keras
     import numpy as np
