@@ -57,10 +57,10 @@ anchor_generator = keras_cv.layers.AnchorGenerator(
     strides=[2**i for i in range(3, 8)],
     clip_boxes=True,
 )
-anchors = anchor_generator(image_shape=(96, 96, 3))
-for level, values in anchors.items():
-    print(f"{level}: {values.shape[0]:5d} kotev")
-p3 = np.asarray(anchors["P3"])
+anchors = list(anchor_generator(image_shape=(96, 96, 3)).values())  # úrovně P3 až P7
+for level, values in enumerate(anchors, start=3):
+    print(f"P{level}: {values.shape[0]:5d} kotev")
+p3 = np.asarray(anchors[0])
 centre = len(p3) // 2 - (len(p3) // 2) % 9
 viz.box_grid(
     np.zeros((1, 96, 96)), boxes=[p3[centre : centre + 9]], title="9 kotev P3 v jednom místě mapy"

@@ -1,3 +1,9 @@
 # The lecture notebooks' kernels: TensorFlow's C++ start-up log lines go to the
 # terminal of the process running the build, not into the pages' outputs.
 c.IPKernelApp.capture_fd_output = False  # noqa: F821
+# Without ipywidgets, tqdm.auto (imported by KerasCV's dependencies) warns on
+# import; the pages show plain-text progress instead.
+c.InteractiveShellApp.exec_lines = [  # noqa: F821
+    "import warnings",
+    "warnings.filterwarnings('ignore', message='IProgress not found')",
+]
