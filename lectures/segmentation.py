@@ -101,6 +101,7 @@ for name in ("deeplabv3plus", "segformer", "deeplabv3-hub"):
     model.compile(
         "adam",
         segmentation.DiceCrossEntropy(recipe.NUM_CLASSES, from_logits=name == "deeplabv3-hub"),
+        metrics=[],
     )
     loss = float(model.train_on_batch(x, result.masks[:4]))
     print(f"{name:14s} {model.count_params():>10,} parametrů, ztráta po 1 kroku {loss:.3f}")

@@ -113,7 +113,7 @@ def deeplabv3plus(input_shape=(64, 64, 3), num_classes: int = 11):
     _rgb_input(input_shape)
     backbone = keras_cv.models.ResNetV2Backbone(
         stackwise_filters=[32, 64, 128, 256],
-        stackwise_blocks=[1, 1, 1, 1],
+        stackwise_blocks=[2, 2, 2, 2],
         stackwise_strides=[1, 2, 2, 2],
         include_rescaling=True,
         input_shape=input_shape,
@@ -139,7 +139,7 @@ def segformer(input_shape=(64, 64, 3), num_classes: int = 11):
     _rgb_input(input_shape)
     backbone = keras_cv.models.MiTBackbone(
         depths=[1, 1, 1, 1],
-        embedding_dims=[16, 32, 64, 128],
+        embedding_dims=[32, 64, 160, 256],  # MiT-B0's widths: divisible by its 1/2/5/8 heads
         include_rescaling=True,
         input_shape=input_shape,
     )
@@ -160,9 +160,9 @@ def deeplabv3_hub(input_shape=(64, 64, 3), num_classes: int = 11):
 
     _rgb_input(input_shape)
     encoder = keras_hub.models.ResNetBackbone(
-        input_conv_filters=[32],
+        input_conv_filters=[64],
         input_conv_kernel_sizes=[3],
-        stackwise_num_filters=[32, 64, 128],
+        stackwise_num_filters=[64, 128, 256],
         stackwise_num_blocks=[1, 1, 1],
         stackwise_num_strides=[1, 2, 2],
         block_type="basic_block",
@@ -171,7 +171,7 @@ def deeplabv3_hub(input_shape=(64, 64, 3), num_classes: int = 11):
     backbone = keras_hub.models.DeepLabV3Backbone(
         image_encoder=encoder,
         low_level_feature_key="P2",
-        spatial_pyramid_pooling_key="P3",
+        spatial_pyramid_pooling_key="P4",
         upsampling_size=4,
         dilation_rates=[2, 4],
         projection_filters=32,
