@@ -508,6 +508,7 @@ def mask_grid(
     *,
     title: str | None = None,
     class_names: Sequence[str] | None = None,
+    legend: bool = True,
 ) -> Figure:
     """Images with their true (and predicted) class masks overlaid, one row per image.
 
@@ -549,11 +550,12 @@ def mask_grid(
             if row == 0:
                 ax.set_title(name, fontsize="medium")
     names = class_names or [str(c - 1) for c in range(1, num_classes)]
-    fig.legend(
-        handles=[Patch(color=colours[c], label=names[c]) for c in range(num_classes - 1)],
-        loc="outside right center",
-        fontsize="small",
-    )
+    if legend:
+        fig.legend(
+            handles=[Patch(color=colours[c], label=names[c]) for c in range(num_classes - 1)],
+            loc="outside right center",
+            fontsize="small",
+        )
     if title:
         fig.suptitle(title)
     return fig
