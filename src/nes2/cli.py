@@ -23,8 +23,9 @@ from pathlib import Path
 
 from nes2 import __version__, config
 from nes2.errors import Nes2Error
+from nes2.recipes.cats_vs_dogs import EPOCHS, TRANSFER_VARIANTS
 
-VARIANTS = ("scratch", "regularized", "augmented", "transfer", "finetune")
+VARIANTS = tuple(EPOCHS[config.DEFAULT_PROFILE])
 TASK_OPTIONS = {
     "digit-tilt": ("target",),
     "localization": ("box_weight",),
@@ -32,7 +33,6 @@ TASK_OPTIONS = {
     "segmentation": ("model",),
 }
 """The recipes besides cats-vs-dogs and the options each passes to its `run()`."""
-TRANSFER_VARIANTS = ("transfer", "finetune")
 DATASETS = ("cats-vs-dogs",)
 
 
@@ -124,11 +124,8 @@ def _train_task(args: argparse.Namespace) -> int:
     profile = config.get_profile(args.profile)
     module = importlib.import_module(f"nes2.recipes.{args.recipe.replace('-', '_')}")
     options = {key: getattr(args, key) for key in TASK_OPTIONS[args.recipe]}
-    name = "-".join(
-        [args.recipe, *(str(v) for k, v in options.items() if k in ("model",)), profile]
-    )
-    out = args.out or Path("runs") / name
     positional = [options.pop("model")] if "model" in options else []
+    out = args.out or Path("runs") / "-".join([args.recipe, *positional, profile])
     result = module.run(
         *positional, profile=profile, epochs=args.epochs, out=out, verbose=2, **options
     )
