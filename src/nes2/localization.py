@@ -59,7 +59,7 @@ def localization_model(
     num_classes: int = 10,
     filters=(16, 32, 64, 64),
     box_weight: float = BOX_WEIGHT,
-    learning_rate: float = 2e-3,
+    learning_rate: float | keras.optimizers.schedules.LearningRateSchedule = 2e-3,
 ) -> keras.Model:
     """A compiled two-head model: `class` (softmax) and `box` (linear, relative xyxy).
 
@@ -69,7 +69,7 @@ def localization_model(
         filters: filters of the backbone's 3x3 convolutions (each followed by
             batch normalization and ReLU, all but the last by 2x2 max pooling).
         box_weight: the weight of the box loss in the total loss.
-        learning_rate: of the Adam optimizer.
+        learning_rate: of the Adam optimizer: a number or a schedule.
 
     Examples:
         >>> localization_model((32, 32, 1), 3, filters=(8, 16)).count_params() > 0

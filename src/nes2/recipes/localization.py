@@ -20,6 +20,7 @@ SCALE = (1.2, 2.0)
 PLACEMENTS = {"quick": 2, "full": 1}
 EPOCHS = {"quick": 10, "full": 20}
 BATCH_SIZE = 64
+LEARNING_RATE = 2e-3
 TARGET = {"accuracy": 0.97, "mean_iou": 0.85}
 """What the quick profile must reach (at most 2 minutes of training on a 2-core CPU)."""
 
@@ -88,10 +89,10 @@ def run(
         data.x_test, data.y_test, CANVAS, SCALE, seed=seed + 1
     )
     config.seed_everything(seed)
-    model = localization.localization_model((CANVAS, CANVAS, 1), 10, box_weight=box_weight)
     steps = epochs * -(-len(x_train) // BATCH_SIZE)
-    model.optimizer.learning_rate = keras.optimizers.schedules.CosineDecay(
-        float(model.optimizer.learning_rate), decay_steps=steps
+    schedule = keras.optimizers.schedules.CosineDecay(LEARNING_RATE, decay_steps=steps)
+    model = localization.localization_model(
+        (CANVAS, CANVAS, 1), 10, box_weight=box_weight, learning_rate=schedule
     )
     start = time.perf_counter()
     history = model.fit(
