@@ -35,10 +35,15 @@ def test_tilt_model_learns_a_step():
         regression.tilt_model(target="degrees")
 
 
-def test_add_coords_channels_and_round_trip(tmp_path):
-    coords = localization.AddCoords()(np.zeros((2, 3, 5, 1), "float32")).numpy()
-    np.testing.assert_allclose(coords[0, 0, :, 1], np.linspace(-1, 1, 5))
-    np.testing.assert_allclose(coords[0, :, 0, 2], np.linspace(-1, 1, 3))
+def test_soft_argmax_box_reads_edges_and_round_trips(tmp_path):
+    x_scores = np.full((2, 8, 2), -30.0, "float32")
+    y_scores = np.full((2, 8, 2), -30.0, "float32")
+    x_scores[0, 2, 0] = x_scores[0, 5, 1] = y_scores[0, 1, 0] = y_scores[0, 7, 1] = 30
+    x_scores[1] = y_scores[1] = 0  # no preference: every edge at the centre
+    boxes = localization.SoftArgmaxBox()([x_scores, y_scores]).numpy()
+    np.testing.assert_allclose(boxes[0], [2.5 / 8, 1.5 / 8, 5.5 / 8, 7.5 / 8], atol=1e-6)
+    np.testing.assert_allclose(boxes[1], [0.5] * 4, atol=1e-6)
+
     model = localization.localization_model((32, 32, 1), 3, filters=(8, 16))
     path = tmp_path / "loc.keras"
     model.save(path)

@@ -1,14 +1,17 @@
 """Classification + localization: one object per image, two heads.
 
 One backbone, two outputs: `class` (softmax over the classes) and `box`
-(four numbers, the box's corners relative to the image, from a linear layer:
-a sigmoid here saturated early and stopped learning). The multitask loss is
-cross-entropy plus a weighted box regression loss; a box loss weighted too
+(four numbers, the box's corners relative to the image). The multitask loss
+is cross-entropy plus a weighted box regression loss; a box loss weighted too
 heavily swamps the classifier, so `BOX_WEIGHT` keeps the two in balance.
 
-The backbone sees two extra input channels with each pixel's x and y
-coordinate ("CoordConv", Liu et al. 2018), which makes positions easy to
-regress for a convolution that is otherwise translation-invariant.
+The box head does not regress four numbers from flattened features (which
+reached a mean IoU of only about 0.75 here). It reads each edge off a
+*projection profile*: the feature map's maximum over the rows gives one
+feature vector per column, a small 1D convolution scores every column as the
+box's left and right edge, and a softmax over the columns turns the scores
+into an expected position ("soft-argmax"). The rows give the top and bottom
+edges the same way. Positions stay differentiable and sub-pixel exact.
 
 Examples:
     >>> model = localization_model((64, 64, 1), 10)
@@ -24,31 +27,41 @@ from keras import layers
 
 from nes2.boxes import paired_iou
 
-BOX_WEIGHT = 1.0
+BOX_WEIGHT = 5.0
 """The weight of the box loss (L1 on relative coordinates) against the cross-entropy."""
 
 
 @keras.saving.register_keras_serializable(package="nes2")
-class AddCoords(layers.Layer):
-    """Append two channels with the x and y coordinate of each pixel, in [-1, 1].
+class SoftArgmaxBox(layers.Layer):
+    """Edge scores along x and along y to a relative `[x_min, y_min, x_max, y_max]` box.
+
+    Takes `[x_scores (batch, width, 2), y_scores (batch, height, 2)]`: per
+    column (row) a score for the low and the high edge. A softmax over the
+    positions gives a distribution for each edge; its mean, with the cells'
+    centres in [0, 1], is the edge's position.
 
     Examples:
-        >>> AddCoords()(np.zeros((1, 3, 5, 1))).shape
-        TensorShape([1, 3, 5, 3])
+        >>> x = np.full((1, 4, 2), -50.0, "float32"); x[0, 1, 0] = x[0, 3, 1] = 50
+        >>> y = np.full((1, 2, 2), -50.0, "float32"); y[0, 0, 0] = y[0, 1, 1] = 50
+        >>> SoftArgmaxBox()([x, y]).numpy().round(3).tolist()
+        [[0.375, 0.25, 0.875, 0.75]]
     """
 
-    def call(self, images):
-        shape = keras.ops.shape(images)
-        batch, height, width = shape[0], shape[1], shape[2]
-        ys = keras.ops.linspace(-1.0, 1.0, height)
-        xs = keras.ops.linspace(-1.0, 1.0, width)
-        grid_y, grid_x = keras.ops.meshgrid(ys, xs, indexing="ij")
-        coords = keras.ops.stack([grid_x, grid_y], axis=-1)[None]
-        coords = keras.ops.broadcast_to(coords, (batch, height, width, 2))
-        return keras.ops.concatenate([images, keras.ops.cast(coords, images.dtype)], axis=-1)
+    def call(self, inputs):
+        x_edges, y_edges = (self._expected_position(scores) for scores in inputs)
+        return keras.ops.stack(
+            [x_edges[:, 0], y_edges[:, 0], x_edges[:, 1], y_edges[:, 1]], axis=-1
+        )
+
+    @staticmethod
+    def _expected_position(scores):
+        n = keras.ops.shape(scores)[1]
+        centres = (keras.ops.arange(n, dtype=scores.dtype) + 0.5) / keras.ops.cast(n, scores.dtype)
+        weights = keras.ops.softmax(scores, axis=1)
+        return keras.ops.sum(weights * centres[None, :, None], axis=1)
 
     def compute_output_shape(self, input_shape):
-        return (*input_shape[:-1], input_shape[-1] + 2)
+        return (input_shape[0][0], 4)
 
     def get_config(self):
         return super().get_config()
@@ -61,13 +74,18 @@ def localization_model(
     box_weight: float = BOX_WEIGHT,
     learning_rate: float | keras.optimizers.schedules.LearningRateSchedule = 2e-3,
 ) -> keras.Model:
-    """A compiled two-head model: `class` (softmax) and `box` (linear, relative xyxy).
+    """A compiled two-head model: `class` (softmax) and `box` (relative xyxy).
+
+    The backbone is 3x3 convolutions, each with batch normalization and ReLU,
+    and a 2x2 max pooling between them. The box head reads the edges off the
+    feature map before the last pooling (`SoftArgmaxBox`); the class head
+    averages the last feature map.
 
     Args:
-        input_shape: the image shape (pixels 0-255).
+        input_shape: the image shape (pixels 0-255); height and width must be
+            divisible by `2 ** (len(filters) - 1)`.
         num_classes: the classes of the class head.
-        filters: filters of the backbone's 3x3 convolutions (each followed by
-            batch normalization and ReLU, all but the last by 2x2 max pooling).
+        filters: filters of the backbone's convolutions (at least two).
         box_weight: the weight of the box loss in the total loss.
         learning_rate: of the Adam optimizer: a number or a schedule.
 
@@ -77,18 +95,29 @@ def localization_model(
     """
     inputs = keras.Input(input_shape, name="image")
     x = layers.Rescaling(1 / 255, name="rescale")(inputs)
-    x = AddCoords(name="coords")(x)
     for i, n in enumerate(filters):
+        if i:
+            if i == len(filters) - 1:
+                features = x
+            x = layers.MaxPooling2D(2, name=f"pool{i}")(x)
         x = layers.Conv2D(n, 3, padding="same", use_bias=False, name=f"conv{i + 1}")(x)
         x = layers.BatchNormalization(momentum=0.9, name=f"bn{i + 1}")(x)
         x = layers.Activation("relu", name=f"relu{i + 1}")(x)
-        if i < len(filters) - 1:
-            x = layers.MaxPooling2D(2, name=f"pool{i + 1}")(x)
     pooled = layers.GlobalAveragePooling2D(name="gap")(x)
     classes = layers.Dense(num_classes, activation="softmax", name="class")(pooled)
-    flat = layers.Flatten(name="flatten")(x)
-    hidden = layers.Dense(128, activation="relu", name="box_hidden")(flat)
-    boxes = layers.Dense(4, name="box")(hidden)
+
+    height, width, channels = features.shape[1:]
+    columns = layers.MaxPooling2D((height, 1), name="column_profile")(features)
+    rows = layers.MaxPooling2D((1, width), name="row_profile")(features)
+    scores = []
+    for axis, profile, length in (("x", columns, width), ("y", rows, height)):
+        profile = layers.Reshape((length, channels), name=f"{axis}_profile")(profile)
+        profile = layers.Conv1D(32, 3, padding="same", activation="relu", name=f"{axis}_conv")(
+            profile
+        )
+        scores.append(layers.Conv1D(2, 3, padding="same", name=f"{axis}_edge_scores")(profile))
+    boxes = SoftArgmaxBox(name="box")(scores)
+
     model = keras.Model(inputs, [classes, boxes], name="localization")
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate),
