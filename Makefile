@@ -18,7 +18,7 @@ export NO_MKDOCS_2_WARNING := 1
 export IPYTHONDIR := $(CURDIR)/.ipython
 export NES2_PROFILE ?= quick
 
-.PHONY: help setup site serve test lint lock benchmark clean
+.PHONY: help setup site serve test lint lock notebooks benchmark clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -44,8 +44,11 @@ serve: site  ## build the site and serve it on http://127.0.0.1:8000
 lint: setup  ## pre-commit hooks on all files
 	$(BIN)/pre-commit run --all-files --show-diff-on-failure
 
-test: lint  ## checks and the test suite
+test: lint  ## checks and the test suite (browser tests need Debian's chromium)
 	$(BIN)/pytest
+
+notebooks: setup  ## regenerate notebooks/ (for download and Colab) from lectures/
+	$(BIN)/python scripts/notebooks.py
 
 lock:  ## re-resolve uv.lock after changing pyproject.toml
 	$(UV) lock
@@ -54,4 +57,4 @@ benchmark: setup  ## input-pipeline throughput
 	$(BIN)/python benchmarks/input_pipeline.py
 
 clean:  ## remove build outputs (not the environment)
-	rm -rf site build dist .pytest_cache
+	rm -rf site build dist .pytest_cache test-artifacts

@@ -1,22 +1,44 @@
 """MkDocs hooks of the course site (`hooks:` in mkdocs.yml).
 
-* Every lecture page gets a bar with a "Stáhnout notebook" link and a line of
-  provenance: the versions of nes2, Keras and TensorFlow, the device, the run
-  profile and the build date, so a reader knows what produced the outputs.
+* Every lecture page gets a bar with "Stáhnout notebook" and "Otevřít v Colabu"
+  buttons and a line of provenance: the versions of nes2, Keras and
+  TensorFlow, the device, the run profile and the build date, so a reader
+  knows what produced the outputs.
+* mkdocs-jupyter caches a rendered notebook under a key made from the notebook
+  file alone; the cache folder is keyed here on the package source, the lock
+  file, the kernel configuration and the profile too, so a change in any of
+  them re-executes the lectures instead of serving stale outputs.
+* TeX between `$...$` or `$$...$$` in the lecture's text becomes MathML,
+  which browsers draw themselves; mkdocs-jupyter's MathJax loader, which
+  would fetch MathJax from a CDN, is removed, so pages make no external request.
 * After the build, each lecture is written next to its page as an `.ipynb`
-  (converted by jupytext from the percent script, without outputs).
+  (the same file as in `notebooks/`, see `scripts/notebooks.py`), and the
+  search index gets a field with every text folded to ASCII, so a query typed
+  without diacritics ("prumer") finds the words with them ("průměr").
 """
 
 from __future__ import annotations
 
 import datetime
+import hashlib
+import json
 import os
+import re
 import shutil
 import subprocess
+import sys
+import unicodedata
+from html import unescape
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT / "scripts"))
+import notebooks  # noqa: E402
+
 PACKAGES = (("nes2", "nes2"), ("Keras", "keras"), ("TensorFlow", "tensorflow"))
+EXECUTION_INPUTS = ("src/nes2", "uv.lock", ".ipython/profile_default/ipython_kernel_config.py")
+CACHE_ROOT = Path(".cache/mkdocs-jupyter")
 
 
 def _version(package: str) -> str:
@@ -39,27 +61,132 @@ def _is_lecture(page) -> bool:
     return page.file.src_uri.endswith(".py")
 
 
+def execution_key(root: Path = ROOT, profile: str | None = None) -> str:
+    """A hash of everything besides the notebook itself that its outputs depend on."""
+    digest = hashlib.sha256(
+        f"profile={profile or os.environ.get('NES2_PROFILE', 'quick')}".encode()
+    )
+    for name in EXECUTION_INPUTS:
+        path = root / name
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            if "__pycache__" in file.parts:
+                continue
+            digest.update(f"\0{file.relative_to(root).as_posix()}\0".encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def on_config(config):
+    plugin = config.plugins.get("mkdocs-jupyter")
+    if plugin is None or not plugin.config["cache"]:
+        return config
+    base = Path(os.environ.get("NES2_SITE_CACHE", CACHE_ROOT))
+    key = execution_key()
+    for old in base.glob("*") if base.is_dir() else []:
+        if old.name != key:
+            shutil.rmtree(old) if old.is_dir() else old.unlink()
+    plugin.config["cache_dir"] = str(base / key)
+    return config
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics: `fold("Průměr") == "prumer"`."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+MATH = re.compile(r"\$\$(.+?)\$\$|(?<![\\$])\$([^$\n]+?)\$(?!\$)", re.DOTALL)
+CODE = re.compile(r"(<pre.*?</pre>|<code.*?</code>)", re.DOTALL)
+MATHJAX_LOADER = re.compile(r"<script data-mkdocs-jupyter-mathjax=.*?</script>", re.DOTALL)
+
+
+def tex_to_mathml(html: str) -> str:
+    """Replace `$$display$$` and `$inline$` TeX outside code with MathML."""
+    from latex2mathml.converter import convert
+
+    def replace(match):
+        display, inline = match.groups()
+        return convert(unescape(display or inline), display="block" if display else "inline")
+
+    parts = CODE.split(html)
+    return "".join(part if i % 2 else MATH.sub(replace, part) for i, part in enumerate(parts))
+
+
+def _downloads(src_uri: str) -> list[tuple[str, notebooks.Target]]:
+    """The buttons of a notebook page: (label, generated notebook) pairs."""
+    by_source = {}
+    for target in notebooks.targets():
+        by_source.setdefault(target.source.relative_to(notebooks.LECTURES).as_posix(), []).append(
+            target
+        )
+    found = by_source.get(src_uri, [])
+    if len(found) == 1:
+        return [("notebook", found[0])]
+    return [("zadání" if t.student else "řešení", t) for t in found]
+
+
+def _fold_solutions(html: str) -> str:
+    """Wrap the output of each cell tagged `solution` in a closed "Řešení" box."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    tag = f"celltag_{notebooks.SOLUTION_TAG}"
+    for cell in soup.select(f"div.{tag}"):
+        if cell.find_parent("div", class_=tag):  # the template nests the cell's div
+            continue
+        box = soup.new_tag("details", attrs={"class": "success"})
+        summary = soup.new_tag("summary")
+        summary.string = "Řešení"
+        cell.wrap(box)
+        box.insert(0, summary)
+    return str(soup)
+
+
 def on_page_content(html: str, page, config, files) -> str:
     if not _is_lecture(page):
         return html
-    stem = Path(page.file.src_uri).stem
+    html = tex_to_mathml(html)
+    if page.file.src_uri.startswith("exercises/"):
+        html = _fold_solutions(html)
     profile = os.environ.get("NES2_PROFILE", "quick")
     versions = " · ".join(f"{name} {_version(package)}" for name, package in PACKAGES)
     built = f"{datetime.date.today():%d. %m. %Y}"
     provenance = f"{versions} · zařízení: {_device()} · profil: {profile} · sestaveno {built}"
+    buttons = []
+    for label, target in _downloads(page.file.src_uri):
+        name = Path(target.path).name
+        buttons.append(f'<a class="md-button" href="{name}" download>Stáhnout {label}</a>')
+        colab = notebooks.colab_url(target.path)
+        where = "v Colabu" if label == "notebook" else f"{label} v Colabu"
+        buttons.append(f'<a class="md-button" href="{colab}">Otevřít {where}</a>')
     bar = (
         '<div class="admonition info nes2-provenance"><p>'
-        f'<a class="md-button" href="{stem}.ipynb" download>Stáhnout notebook</a> '
-        f"<small>{provenance}</small></p></div>"
+        f"{' '.join(buttons)} <small>{provenance}</small></p></div>"
     )
     return bar + html
 
 
-def on_post_build(config) -> None:
-    import jupytext
+def on_post_page(output: str, page, config) -> str:
+    return MATHJAX_LOADER.sub("", output)
 
+
+def on_post_build(config) -> None:
     site = Path(config["site_dir"])
-    for lecture in sorted(Path(config["docs_dir"]).glob("*.py")):
-        target = site / lecture.stem / f"{lecture.stem}.ipynb"
-        if target.parent.is_dir():
-            jupytext.write(jupytext.read(lecture), target, fmt="ipynb")
+    for target in notebooks.targets():
+        page = target.source.relative_to(notebooks.LECTURES).with_suffix("")
+        folder = site / page
+        if folder.is_dir():
+            (folder / Path(target.path).name).write_text(notebooks.rendered(target))
+    _fold_search_index(site / "search" / "search_index.json")
+
+
+def _fold_search_index(path: Path) -> None:
+    if not path.is_file():
+        return
+    index = json.loads(path.read_text())
+    for doc in index["docs"]:
+        plain = re.sub(r"<[^>]+>", " ", f"{doc.get('title', '')} {doc.get('text', '')}")
+        if fold(plain) != plain.lower():
+            doc["folded"] = fold(plain)
+    path.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")))

@@ -26,6 +26,13 @@ def millions(n: int) -> str:
 
 
 # %% [markdown]
+# Použité API (dokumentace funkcí a tříd):
+# [`nes2.architectures`][nes2.architectures] ·
+# [`nes2.applications`][nes2.applications] ·
+# [`nes2.viz`][nes2.viz] ·
+# [`nes2.data.arrays`][nes2.data.arrays]
+
+# %% [markdown]
 # ## Soutěž ILSVRC
 #
 # ImageNet Large Scale Visual Recognition Challenge: 1,2 milionu trénovacích obrázků

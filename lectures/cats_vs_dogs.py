@@ -27,6 +27,14 @@ SOURCE = "real" if catsdogs.is_fetched() else "synthetic"
 print(f"nes2 {nes2.__version__}, profil {PROFILE!r}, data: {SOURCE}")
 
 # %% [markdown]
+# Použité API (dokumentace funkcí a tříd):
+# [`nes2.models`][nes2.models] ·
+# [`nes2.training`][nes2.training] ·
+# [`nes2.data.catsdogs`][nes2.data.catsdogs] ·
+# [`nes2.recipes.cats_vs_dogs`][nes2.recipes.cats_vs_dogs] ·
+# [`nes2.viz`][nes2.viz]
+
+# %% [markdown]
 # ## Data
 #
 # Archiv *Microsoft Cats vs Dogs* (ten, který používá keras.io) má 25 000 fotografií;

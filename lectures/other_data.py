@@ -25,6 +25,13 @@ config.seed_everything()
 results = {}
 
 # %% [markdown]
+# Použité API (dokumentace funkcí a tříd):
+# [`nes2.data.sequences`][nes2.data.sequences] ·
+# [`nes2.models`][nes2.models] ·
+# [`nes2.pose`][nes2.pose] ·
+# [`nes2.viz`][nes2.viz]
+
+# %% [markdown]
 # ## 1D konvoluce: tvar signálu
 #
 # Čtyři třídy generovaných signálů (sinus, obdélník, pila, záblesky šumu) s náhodnou

@@ -21,6 +21,14 @@ PROFILE = config.get_profile()
 print(f"nes2 {nes2.__version__}, Keras {keras.__version__}, profil {PROFILE!r}")
 
 # %% [markdown]
+# Použité API (dokumentace funkcí a tříd):
+# [`nes2.models`][nes2.models] ·
+# [`nes2.ensemble`][nes2.ensemble] ·
+# [`nes2.data.arrays`][nes2.data.arrays] ·
+# [`nes2.recipes.mnist_ensemble`][nes2.recipes.mnist_ensemble] ·
+# [`nes2.viz`][nes2.viz]
+
+# %% [markdown]
 # ## MLP na IMDB
 #
 # Recenze jsou posloupnosti indexů slov; jako v knize *Deep Learning with Python* je

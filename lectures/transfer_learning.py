@@ -23,6 +23,13 @@ PROFILE = config.get_profile()
 print(f"nes2 {nes2.__version__}, Keras {keras.__version__}, profil {PROFILE!r}")
 
 # %% [markdown]
+# Použité API (dokumentace funkcí a tříd):
+# [`nes2.applications`][nes2.applications] ·
+# [`nes2.models`][nes2.models] ·
+# [`nes2.data.arrays`][nes2.data.arrays] ·
+# [`nes2.viz`][nes2.viz]
+
+# %% [markdown]
 # ## Dvě cesty
 #
 # Konvoluční báze sítě natrénované na ImageNetu (1,2 milionu obrázků, 1 000 tříd) umí

@@ -1,11 +1,16 @@
-"""Shared fixtures: an isolated cache, a generated Cats-vs-Dogs archive and a local HTTP server."""
+"""Shared fixtures: an isolated cache, a generated Cats-vs-Dogs archive, local HTTP
+servers and the site built with executed lectures."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import http.server
 import io
+import os
+import subprocess
+import sys
 import threading
 import zipfile
 from dataclasses import dataclass
@@ -83,15 +88,60 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def http_server(pets_archive):
-    """Serve the archive's folder on 127.0.0.1; yields the archive's URL."""
-    handler = functools.partial(_QuietHandler, directory=str(pets_archive.path.parent))
+@contextlib.contextmanager
+def serve(directory: Path):
+    """Serve `directory` on 127.0.0.1; yields the base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}/{pets_archive.path.name}"
+        yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def http_server(pets_archive):
+    """Serve the archive's folder on 127.0.0.1; yields the archive's URL."""
+    with serve(pets_archive.path.parent) as url:
+        yield f"{url}/{pets_archive.path.name}"
+
+
+ROOT = Path(__file__).parents[1]
+SITE_BUILD_TIMEOUT = 3000
+"""Seconds for `mkdocs build` with every lecture executed (about 20 minutes on 2 cores)."""
+
+
+@pytest.fixture(scope="session")
+def executed_site(tmp_path_factory) -> Path:
+    """The site built as `make site` builds it: every lecture executed, quick profile.
+
+    `NES2_SITE_DIR` points to a site built before (`make site`), to run the
+    checks of the built site alone without building it again.
+    """
+    if os.environ.get("NES2_SITE_DIR"):
+        return Path(os.environ["NES2_SITE_DIR"])
+    pytest.importorskip("mkdocs_jupyter", reason="mkdocs-jupyter needs Python >= 3.12")
+    work = tmp_path_factory.mktemp("executed-site")
+    env = {
+        **os.environ,
+        "NES2_EXECUTE": "true",
+        "NES2_PROFILE": "quick",
+        "NES2_HOME": str(work / "nes2-home"),
+        "NES2_SITE_CACHE": str(work / "cache"),
+        "IPYTHONDIR": str(ROOT / ".ipython"),
+        "NO_MKDOCS_2_WARNING": "1",
+    }
+    site = work / "site"
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=SITE_BUILD_TIMEOUT,
+    )
+    assert result.returncode == 0, f"mkdocs build failed:\n{result.stderr[-6000:]}"
+    return site

@@ -7,12 +7,12 @@ import pytest
 from nes2 import cli
 
 
-def run_cli(*args, env=None):
+def run_cli(*args, env=None, timeout=600):
     return subprocess.run(
         [sys.executable, "-m", "nes2.cli", *args],
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=timeout,
         env=env,
     )
 
@@ -260,3 +260,38 @@ def test_train_segmentation_writes_mean_iou(nes2_home, tmp_path):
     metrics = json.loads((out_dir / "metrics.json").read_text())
     assert metrics["model"] == "segnet" and 0 < metrics["mean_iou"] <= 1
     assert len(metrics["iou_per_class"]) == 11 and (out_dir / "masks.png").is_file()
+
+
+def test_verify_prints_the_table_and_fails_on_a_miss(monkeypatch, tmp_path, capsys):
+    from nes2 import expected
+
+    measured = {"accuracy": 0.99, "mean_iou": 0.6, "seconds": 500.0}
+    monkeypatch.setattr(expected, "run", lambda entry, out=None, verbose=0: measured)
+    assert cli.main(["verify", "localization", "--profile", "quick", "--out", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    rows = {
+        line.split()[1]: line.split()[-1]
+        for line in out.splitlines()
+        if line.startswith("localization ")
+    }
+    assert rows == {"accuracy": "ok", "mean_iou": "MISS", "seconds": "budget"}
+    assert "1 runs, 3 checks, 1 missed" in out and "2 CPU cores" in out
+
+    measured["mean_iou"] = 0.9
+    assert cli.main(["verify", "localization", "--profile", "quick", "--out", str(tmp_path)]) == 0
+
+
+def test_verify_unknown_run_exits_2(capsys):
+    assert cli.main(["verify", "colorization"]) == 2
+    err = capsys.readouterr().err
+    assert "colorization" in err and "detection/yolov8" in err
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(2400)
+def test_verify_quick_profile_reaches_every_band(nes2_home, tmp_path):
+    """`nes2 verify --profile quick`: every recipe trained and checked against expected.toml."""
+    result = run_cli("verify", "--profile", "quick", "--out", str(tmp_path), timeout=2300)
+    print(result.stdout)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert " 0 missed" in result.stdout

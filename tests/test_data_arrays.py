@@ -82,8 +82,13 @@ def test_keras_download_times_out_on_a_silent_server(tmp_path):
     assert not list((tmp_path / "datasets").iterdir())  # nothing half-written
 
 
-def test_coco_offline_fails_fast(monkeypatch, tmp_path):
+@pytest.mark.parametrize("loader", ["voc", "coco", "oxford_pets"])
+def test_tfds_offline_fails_fast(loader, monkeypatch, tmp_path):
     pytest.importorskip("tensorflow_datasets")
-    monkeypatch.setattr(arrays, "_reachable", lambda address, timeout=5.0: False)
-    with pytest.raises(DownloadError, match="tfds build coco/2017"):
-        arrays.coco(data_dir=str(tmp_path))
+    from nes2.data import tfds
+
+    monkeypatch.setattr(tfds, "_reachable", lambda address, timeout=5.0: False)
+    start = time.perf_counter()
+    with pytest.raises(DownloadError, match=r"tfds build (voc/2007|coco/2017|oxford_iiit_pet)"):
+        getattr(tfds, loader)(data_dir=str(tmp_path))
+    assert time.perf_counter() - start < 10

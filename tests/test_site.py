@@ -4,7 +4,9 @@ The notebooks themselves are executed by test_lectures.py; this checks the
 navigation, the links between pages and that every lecture becomes a page.
 """
 
+import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -66,8 +68,92 @@ def test_lecture_pages_offer_the_notebook_and_say_what_built_them(tmp_path):
     )
     page = (site / "recap" / "index.html").read_text()
     assert 'href="recap.ipynb" download' in page and "Stáhnout notebook" in page
+    assert "colab.research.google.com/github/" in page and "Otevřít v Colabu" in page
+    assert 'href="../api/models/#nes2.models"' in page, "the page links to the API reference"
     assert "profil: quick" in page and "TensorFlow" in page
     notebook = nbformat.read(site / "recap" / "recap.ipynb", as_version=4)
     nbformat.validate(notebook)
-    assert notebook.cells[0].cell_type == "markdown" and "Opakování" in notebook.cells[0].source
+    assert "google.colab" in notebook.cells[0].source
+    assert notebook.cells[1].cell_type == "markdown" and "Opakování" in notebook.cells[1].source
     assert "Stáhnout notebook" not in (site / "index.html").read_text()
+    search = json.loads((site / "search" / "search_index.json").read_text())
+    assert "folded" in search["config"]["fields"]
+    assert any("prumer" in doc.get("folded", "") for doc in search["docs"])
+    fetches = re.compile(r'<(?:script|link|img|iframe)[^>]+(?:src|href)="https?://')
+    for html in site.rglob("*.html"):
+        assert not fetches.search(html.read_text()), f"{html} loads something from the Internet"
+
+
+def _site_hooks():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("site_hooks", ROOT / "site_hooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_notebooks_folder_is_generated_from_the_lectures():
+    hooks = _site_hooks()
+    assert hooks.notebooks.stale() == [], "run `make notebooks` and commit notebooks/"
+
+
+def test_notebooks_open_with_colab_setup_and_students_get_no_solutions(tmp_path):
+    hooks = _site_hooks()
+    exercise = tmp_path / "exercise.py"
+    exercise.write_text(
+        '# %% [markdown]\n# # Demo\n\n# %% tags=["solution"]\nanswer = 42\n\n'
+        "# %%\nassert answer == 42\n"
+    )
+    solution = hooks.notebooks.notebook(exercise)
+    student = hooks.notebooks.notebook(exercise, student=True)
+    assert [c.cell_type for c in solution.cells] == ["code", "markdown", "code", "code"]
+    assert 'if "google.colab" in sys.modules:' in solution.cells[0].source
+    assert "answer = 42" in solution.cells[2].source
+    assert "42" not in student.cells[2].source and student.cells[3].source == "assert answer == 42"
+    assert hooks.notebooks.colab_url("demo.ipynb").endswith("/blob/main/notebooks/demo.ipynb")
+    output = tmp_path / "out"
+    output.mkdir()
+    (output / "orphan.ipynb").write_text("{}")
+    stale = hooks.notebooks.stale(output)
+    assert "orphan.ipynb" in stale and "exercises/recap.ipynb" in stale
+
+
+def test_every_exercise_has_solutions_and_checks():
+    sources = sorted((ROOT / "lectures" / "exercises").glob("*.py"))
+    assert {p.stem for p in sources} == {p.stem for p in (ROOT / "lectures").glob("*.py")}
+    hooks = _site_hooks()
+    for source in sources:
+        solution = hooks.notebooks.notebook(source)
+        solutions = [c for c in solution.cells if hooks.notebooks.is_solution(c)]
+        headings = [c for c in solution.cells if c.source.startswith("## Cvičení")]
+        assert 2 <= len(headings) <= 4 and len(solutions) >= len(headings), source.name
+        assert "checks.check_" in "".join(c.source for c in solution.cells), source.name
+
+
+def test_execution_cache_key_follows_package_lock_and_profile(tmp_path):
+    hooks = _site_hooks()
+    (tmp_path / "src" / "nes2").mkdir(parents=True)
+    module = tmp_path / "src" / "nes2" / "models.py"
+    module.write_text("A = 1\n")
+    (tmp_path / "uv.lock").write_text("lock 1\n")
+    kernel = tmp_path / ".ipython" / "profile_default" / "ipython_kernel_config.py"
+    kernel.parent.mkdir(parents=True)
+    kernel.write_text("c = get_config()\n")
+    key = hooks.execution_key(tmp_path, "quick")
+    assert hooks.execution_key(tmp_path, "quick") == key
+    assert hooks.execution_key(tmp_path, "full") != key
+    module.write_text("A = 2\n")
+    touched = hooks.execution_key(tmp_path, "quick")
+    assert touched != key
+    (tmp_path / "uv.lock").write_text("lock 2\n")
+    assert hooks.execution_key(tmp_path, "quick") not in (key, touched)
+
+
+def test_search_folds_diacritics_and_math_becomes_mathml():
+    hooks = _site_hooks()
+    assert hooks.fold("Průměrné IoU, síť") == "prumerne iou, sit"
+    html = "<p>$$a_1 + b$$ a $x$</p><pre>cena $5 a $6</pre>"
+    converted = hooks.tex_to_mathml(html)
+    assert converted.count("<math") == 2 and 'display="block"' in converted
+    assert "<pre>cena $5 a $6</pre>" in converted

@@ -10,6 +10,7 @@
     nes2 train detection [--model yolov8|retinanet] [--library keras-cv|keras-hub]
     nes2 train segmentation [--model unet|segnet|deeplabv3plus|segformer|deeplabv3-hub]
     (every train recipe: [--epochs N] [--profile quick|full] [--out DIR])
+    nes2 verify [RUN ...] [--profile quick|full] [--out DIR]
 
 Errors a user can fix are printed on one line and exit with code 2.
 """
@@ -191,6 +192,37 @@ def _models_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _verify(args: argparse.Namespace) -> int:
+    import time
+
+    from nes2 import expected
+
+    profile = config.get_profile(args.profile)
+    runs = expected.entries(profile, args.runs)
+    if not runs:
+        raise Nes2Error(f"No expected results for profile {profile!r}.")
+    out = args.out or Path("runs") / f"verify-{profile}"
+    table = []
+    start = time.perf_counter()
+    for number, entry in enumerate(runs, 1):
+        print(f"[{number}/{len(runs)}] {entry.name} ({profile}) ...", flush=True)
+        metrics = expected.run(entry, out=out / entry.name.replace("/", "-"))
+        for row in expected.compare(entry, metrics):
+            recorded = "-" if row.recorded is None else f"{row.recorded:g}"
+            measured = "missing" if row.measured is None else f"{row.measured:g}"
+            table.append((entry.name, row.metric, measured, row.target, recorded, row.verdict))
+    header = ("run", "metric", "measured", "expected", "recorded", "")
+    widths = [max(len(str(r[i])) for r in [header, *table]) for i in range(len(header))]
+    for row in [header, *table]:
+        print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)))
+    misses = sum(row[-1] == "MISS" for row in table)
+    hardware = sorted({entry.hardware for entry in runs})
+    seconds = time.perf_counter() - start
+    print(f"{len(runs)} runs, {len(table)} checks, {misses} missed, {seconds:.0f} s.")
+    print("Recorded on: " + "; ".join(hardware))
+    return 1 if misses else 0
+
+
 def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -268,6 +300,21 @@ def build_parser() -> argparse.ArgumentParser:
     detection.add_argument("--library", choices=RECIPE_CHOICES["library"], default="keras-cv")
     segmentation = recipe("segmentation", "a class for every pixel: mean IoU")
     segmentation.add_argument("--model", choices=RECIPE_CHOICES["segmentation"], default="unet")
+
+    verify = commands.add_parser(
+        "verify", help="run recipes and compare their metrics with the expected results"
+    )
+    verify.add_argument(
+        "runs",
+        nargs="*",
+        metavar="RUN",
+        help="e.g. localization or detection/yolov8 (default: all)",
+    )
+    verify.add_argument(
+        "--profile", choices=config.PROFILES, help="default: $NES2_PROFILE or quick"
+    )
+    verify.add_argument("--out", type=Path, help="output folder (default: runs/verify-PROFILE)")
+    verify.set_defaults(func=_verify)
     return parser
 
 

@@ -31,6 +31,8 @@ from nes2.errors import DownloadError, InvalidOptionError
 
 BOX_FORMAT = "xyxy"
 MODELS = ("yolov8", "retinanet")
+LEARNING_RATES = {"yolov8": 3e-3, "retinanet": 1e-3}
+"""Adam's default learning rate per model (measured on the digit canvases)."""
 LIBRARIES = ("keras-cv", "keras-hub")
 YOLOV8_XS = {"stackwise_channels": [32, 64, 128, 256], "stackwise_depth": [1, 2, 2, 1]}
 """The `yolo_v8_xs` backbone of KerasCV's presets, built from its arguments."""
@@ -152,7 +154,7 @@ def detector(
     num_classes: int = 10,
     input_shape=(96, 96, 3),
     library: str = "keras-cv",
-    learning_rate: float | None = None,
+    learning_rate=None,
     anchor_sizes=SMALL_ANCHORS,
 ):
     """A compiled detector built from constructor arguments (no download).
@@ -162,7 +164,8 @@ def detector(
         num_classes: the object classes (without background).
         input_shape: `(height, width, 3)`, pixels 0-255.
         library: `"keras-cv"` or `"keras-hub"` (RetinaNet only).
-        learning_rate: Adam's learning rate (default 3e-3 for YOLOv8, 1e-3 for RetinaNet).
+        learning_rate: Adam's learning rate, a number or a schedule
+            (default: `LEARNING_RATES[model]`).
         anchor_sizes: RetinaNet's anchor sizes on P3-P7 (KerasHub uses the first).
 
     Returns:
@@ -178,14 +181,15 @@ def detector(
     if model not in MODELS:
         raise InvalidOptionError(f"model must be one of {MODELS}, not {model!r}.")
     _require(library)
+    learning_rate = learning_rate or LEARNING_RATES[model]
     if model == "yolov8":
         if library != "keras-cv":
             raise InvalidOptionError(
                 "YOLOv8 is in KerasCV only (KerasHub 0.32 has none): use library='keras-cv'."
             )
-        return _yolov8(num_classes, tuple(input_shape), learning_rate or 3e-3)
+        return _yolov8(num_classes, tuple(input_shape), learning_rate)
     build = _retinanet_keras_cv if library == "keras-cv" else _retinanet_keras_hub
-    return build(num_classes, tuple(input_shape), learning_rate or 1e-3, anchor_sizes)
+    return build(num_classes, tuple(input_shape), learning_rate, anchor_sizes)
 
 
 def _is_keras_hub(model) -> bool:

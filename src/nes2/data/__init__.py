@@ -11,7 +11,8 @@ Examples:
     ```
 """
 
-from nes2.data.arrays import cifar10, cifar100, coco, imdb, mnist
+from nes2.data.arrays import cifar10, cifar100, imdb, mnist
 from nes2.data.catsdogs import load as cats_vs_dogs
+from nes2.data.tfds import coco, oxford_pets, voc
 
-__all__ = ["cats_vs_dogs", "cifar10", "cifar100", "coco", "imdb", "mnist"]
+__all__ = ["cats_vs_dogs", "cifar10", "cifar100", "coco", "imdb", "mnist", "oxford_pets", "voc"]

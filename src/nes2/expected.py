@@ -1,0 +1,187 @@
+"""Expected results: the metric bands each recipe must reach, from `expected.toml`.
+
+The file ships inside the package. For each run (a recipe with its options,
+e.g. `detection/yolov8`) and profile it gives metric bands (`min` or `max`),
+the value `recorded` when the band was set, and the hardware it was recorded
+on. `nes2 verify` runs the recipes and compares; the lecture pages read their
+targets from here, so a page and the check cannot disagree.
+
+A `budget` (training seconds) is reported, never failed: time depends on the
+machine and on what else runs on it, so it is measured, not asserted.
+
+Examples:
+    >>> band = entry("localization", "quick")
+    >>> band.bands["mean_iou"]["min"]
+    0.85
+    >>> [row.verdict for row in compare(band, {"accuracy": 0.99, "mean_iou": 0.8, "seconds": 60})]
+    ['ok', 'MISS', 'ok']
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import tomllib
+from dataclasses import dataclass, field
+from importlib.resources import files
+
+from nes2.errors import InvalidOptionError
+
+
+@dataclass(frozen=True)
+class Expected:
+    """The expectations of one run in one profile."""
+
+    name: str
+    profile: str
+    recipe: str
+    options: dict
+    hardware: str
+    bands: dict = field(default_factory=dict)
+
+    def target(self, metric: str) -> str:
+        """The band as text, e.g. `"≥ 0.85"`.
+
+        Examples:
+            >>> entry("digit-tilt", "quick").target("rmse_deg")
+            '≤ 5.0'
+        """
+        band = self.bands[metric]
+        if "budget" in band:
+            return f"≤ {band['budget']} (rozpočet)"
+        return f"≥ {band['min']}" if "min" in band else f"≤ {band['max']}"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One band compared: `passed` is False only for a missed `min`/`max` band."""
+
+    metric: str
+    measured: float | None
+    target: str
+    recorded: float | None
+    passed: bool
+    over_budget: bool = False
+
+    @property
+    def verdict(self) -> str:
+        if not self.passed:
+            return "MISS"
+        return "over budget" if self.over_budget else "ok"
+
+
+@functools.cache
+def _file() -> dict:
+    return tomllib.loads(files("nes2").joinpath("expected.toml").read_text(encoding="utf-8"))
+
+
+def entries(profile: str | None = None, names=()) -> list[Expected]:
+    """The expectations of `profile` (all profiles if `None`), optionally only of `names`.
+
+    A name selects a run (`"detection/yolov8"`) or every run of a recipe (`"detection"`).
+
+    Raises:
+        InvalidOptionError: for a name that matches no run.
+
+    Examples:
+        >>> [e.name for e in entries("quick", ["cats-vs-dogs"])][:2]
+        ['cats-vs-dogs/scratch', 'cats-vs-dogs/regularized']
+    """
+    data = _file()
+    hardware = data["hardware"]
+    found = []
+    for name, profiles in data.items():
+        if name == "hardware":
+            continue
+        for run_profile, spec in profiles.items():
+            if profile and run_profile != profile:
+                continue
+            spec = dict(spec)
+            options = spec.pop("options", {})
+            machine = hardware[spec.pop("hardware")]
+            found.append(Expected(name, run_profile, name.split("/")[0], options, machine, spec))
+    if names:
+        unknown = [n for n in names if not any(_matches(e.name, n) for e in found)]
+        if unknown:
+            known = sorted({e.name for e in found} | {e.recipe for e in found})
+            raise InvalidOptionError(
+                f"No expected results for {', '.join(unknown)} in profile {profile!r}; "
+                f"known: {', '.join(known)}."
+            )
+        found = [e for e in found if any(_matches(e.name, n) for n in names)]
+    return found
+
+
+def _matches(name: str, query: str) -> bool:
+    return name == query or name.split("/")[0] == query
+
+
+def entry(name: str, profile: str) -> Expected:
+    """The expectations of one run in one profile.
+
+    Examples:
+        >>> entry("detection/yolov8", "quick").options
+        {'model': 'yolov8'}
+    """
+    matching = [e for e in entries(profile, [name]) if e.name == name]
+    if not matching:
+        raise InvalidOptionError(f"No expected results for run {name!r} in profile {profile!r}.")
+    return matching[0]
+
+
+def compare(expected: Expected, metrics: dict) -> list[Row]:
+    """Each band of `expected` against the measured `metrics`.
+
+    A metric missing from `metrics` fails its band; a budget only reports.
+
+    Examples:
+        >>> rows = compare(entry("digit-tilt", "quick"),
+        ...                {"rmse_deg": 6.0, "within_10deg": 0.96, "seconds": 500})
+        >>> [(row.metric, row.verdict) for row in rows]
+        [('rmse_deg', 'MISS'), ('within_10deg', 'ok'), ('seconds', 'over budget')]
+    """
+    rows = []
+    for metric, band in expected.bands.items():
+        value = metrics.get(metric)
+        over = False
+        if "budget" in band:
+            passed, over = True, value is not None and value > band["budget"]
+        elif value is None:
+            passed = False
+        elif "min" in band:
+            passed = value >= band["min"]
+        else:
+            passed = value <= band["max"]
+        target = expected.target(metric)
+        rows.append(Row(metric, value, target, band.get("recorded"), passed, over))
+    return rows
+
+
+def report(expected: Expected, metrics: dict, labels: dict[str, str]) -> str:
+    """A Markdown table of the bands in `labels` (metric -> label), for a lecture page.
+
+    Columns: the metric, what this run measured, the expected band, what the run
+    that set the band recorded, and whether this run is inside the band.
+
+    Examples:
+        >>> print(report(entry("localization", "quick"), {"mean_iou": 0.9}, {"mean_iou": "IoU"}))
+        | metrika | naměřeno | očekáváno | při stanovení | |
+        |---|---:|---:|---:|---|
+        | IoU | 0.9 | ≥ 0.85 | 0.952 | ✓ |
+    """
+    lines = ["| metrika | naměřeno | očekáváno | při stanovení | |", "|---|---:|---:|---:|---|"]
+    rows = {row.metric: row for row in compare(expected, metrics)}
+    for metric, label in labels.items():
+        row = rows[metric]
+        measured = "–" if row.measured is None else f"{row.measured:.3g}"
+        recorded = "–" if row.recorded is None else f"{row.recorded:g}"
+        verdict = {"ok": "✓", "MISS": "✗", "over budget": "nad rozpočtem"}[row.verdict]
+        lines.append(f"| {label} | {measured} | {row.target} | {recorded} | {verdict} |")
+    return "\n".join(lines)
+
+
+def run(expected: Expected, out=None, verbose: int | str = 0) -> dict:
+    """Run the recipe of `expected` with its options; returns its metrics."""
+    module = importlib.import_module(f"nes2.recipes.{expected.recipe.replace('-', '_')}")
+    result = module.run(profile=expected.profile, out=out, verbose=verbose, **expected.options)
+    return result.metrics
