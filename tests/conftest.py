@@ -22,15 +22,34 @@ import pytest
 from nes2.data.synthetic_pets import draw_pet
 
 
-def pytest_collection_modifyitems(config, items):
-    if any(item.get_closest_marker("gpu") for item in items):
+def gpu_count() -> int:
+    """GPUs that the Keras backend sees (TensorFlow, JAX or PyTorch)."""
+    import keras
+
+    backend = keras.config.backend()
+    if backend == "tensorflow":
         import tensorflow as tf
 
-        if not tf.config.list_physical_devices("GPU"):
-            skip = pytest.mark.skip(reason="no GPU visible to TensorFlow on this machine")
-            for item in items:
-                if item.get_closest_marker("gpu"):
-                    item.add_marker(skip)
+        return len(tf.config.list_physical_devices("GPU"))
+    if backend == "jax":
+        import jax
+
+        return len([d for d in jax.devices() if d.platform == "gpu"])
+    if backend == "torch":
+        import torch
+
+        return torch.cuda.device_count()
+    return 0
+
+
+def pytest_collection_modifyitems(config, items):
+    if any(item.get_closest_marker("gpu") for item in items) and not gpu_count():
+        import keras
+
+        reason = f"no GPU visible to the Keras backend ({keras.config.backend()}) on this machine"
+        for item in items:
+            if item.get_closest_marker("gpu"):
+                item.add_marker(pytest.mark.skip(reason=reason))
 
 
 @pytest.fixture

@@ -1,6 +1,8 @@
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -292,6 +294,8 @@ def test_verify_unknown_run_exits_2(capsys):
 def test_verify_quick_profile_reaches_every_band(nes2_home, tmp_path):
     """`nes2 verify --profile quick`: every recipe trained and checked against expected.toml."""
     result = run_cli("verify", "--profile", "quick", "--out", str(tmp_path), timeout=2300)
-    print(result.stdout)
+    artifacts = Path(os.environ.get("NES2_ARTIFACTS", Path(__file__).parents[1] / "test-artifacts"))
+    artifacts.mkdir(parents=True, exist_ok=True)
+    (artifacts / "verify-quick.txt").write_text(result.stdout)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert " 0 missed" in result.stdout
