@@ -7,7 +7,6 @@ system (`apt-get install chromium`), never from `playwright install`.
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -117,11 +116,11 @@ def test_download_button_returns_the_notebook(browser, site_url):
     page.close()
 
 
-@pytest.mark.parametrize("query", ["průměr", "prumer", "site"])
+@pytest.mark.parametrize("query", ["průměr", "prumer", "sit"])
 def test_search_finds_czech_words_with_and_without_diacritics(browser, site_url, query):
     page = PageWatch(browser).open(f"{site_url}/")
     page.locator("label.md-search__icon, .md-search__input").first.click()
-    page.fill(".md-search__input", query)
+    page.locator(".md-search__input").press_sequentially(query, delay=30)  # Material reads keys
     results = page.locator(".md-search-result__item")
     results.first.wait_for(timeout=15000)
     assert results.count() > 0
@@ -144,4 +143,3 @@ def test_dark_mode_toggles_and_a_screenshot_is_kept(browser, site_url):
     page.close()
     assert shot.stat().st_size > 10_000
     assert not watch.problems, "\n".join(watch.problems)
-    assert shutil.disk_usage(ARTIFACTS).free > 0
