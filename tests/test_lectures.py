@@ -1,26 +1,46 @@
-"""Every lecture page runs top to bottom in the quick profile, inside the real site build.
+"""Every lecture and exercise page runs top to bottom in the quick profile, inside the
+real site build.
 
-One `mkdocs build --strict` executes every lecture (a failing cell fails the
+One `mkdocs build --strict` executes every notebook (a failing cell fails the
 build); the tests read the pages it wrote.
 """
 
 from pathlib import Path
 
 import pytest
+
 from conftest import SITE_BUILD_TIMEOUT
 
 ROOT = Path(__file__).parents[1]
 LECTURES = sorted((ROOT / "lectures").glob("*.py"))
+EXERCISES = sorted((ROOT / "lectures" / "exercises").glob("*.py"))
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(SITE_BUILD_TIMEOUT + 60)]
 
 
-@pytest.mark.slow
-@pytest.mark.timeout(SITE_BUILD_TIMEOUT + 60)
+def _page(site: Path, source: Path) -> str:
+    relative = source.relative_to(ROOT / "lectures").with_suffix("")
+    return (site / relative / "index.html").read_text()
+
+
+def _assert_executed_cleanly(page: str) -> None:
+    assert page.count('class="jp-OutputArea-child'), "the code cells have outputs"
+    assert "Traceback" not in page
+    assert "I0000" not in page and "E0000" not in page, "TensorFlow's C++ log is kept off the page"
+
+
 @pytest.mark.parametrize("path", LECTURES, ids=[p.stem for p in LECTURES])
 def test_lecture_page_is_executed(path, executed_site):
-    page = (executed_site / path.stem / "index.html").read_text()
-    outputs = page.count('class="jp-OutputArea-output')
-    assert outputs, "the lecture's code cells have outputs"
+    page = _page(executed_site, path)
+    _assert_executed_cleanly(page)
     assert 'src="data:image/png;base64,' in page, "a lecture page shows at least one figure"
-    assert "Traceback" not in page and "jp-RenderedText" in page
-    assert "I0000" not in page and "E0000" not in page, "TensorFlow's C++ log is kept off the page"
-    assert "profil &#39;quick&#39;" in page or "profil 'quick'" in page
+    assert "profil 'quick'" in page or "profil &#39;quick&#39;" in page
+
+
+@pytest.mark.parametrize("path", EXERCISES, ids=[p.stem for p in EXERCISES])
+def test_exercise_solutions_pass_their_checks(path, executed_site):
+    page = _page(executed_site, path)
+    _assert_executed_cleanly(page)
+    assert "CheckFailed" not in page
+    assert page.count("✓") >= 2, "each exercise ends with a passing nes2.checks check"
+    assert page.count('<details class="success"><summary>Řešení</summary>') >= 2
