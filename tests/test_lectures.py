@@ -8,7 +8,6 @@ build); the tests read the pages it wrote.
 from pathlib import Path
 
 import pytest
-
 from conftest import SITE_BUILD_TIMEOUT
 
 ROOT = Path(__file__).parents[1]
