@@ -82,11 +82,14 @@ def on_config(config):
     if plugin is None or not plugin.config["cache"]:
         return config
     base = Path(os.environ.get("NES2_SITE_CACHE", CACHE_ROOT))
-    key = execution_key()
+    # mkdocs-jupyter evicts every entry its build did not use, so builds with and
+    # without execution keep separate folders; stale folders of the same kind go.
+    kind, other = ("executed", "static") if plugin.config["execute"] else ("static", "executed")
+    folder = f"{execution_key()}-{kind}"
     for old in base.glob("*") if base.is_dir() else []:
-        if old.name != key:
+        if old.name != folder and not old.name.endswith(f"-{other}"):
             shutil.rmtree(old) if old.is_dir() else old.unlink()
-    plugin.config["cache_dir"] = str(base / key)
+    plugin.config["cache_dir"] = str(base / folder)
     return config
 
 
@@ -115,12 +118,11 @@ def tex_to_mathml(html: str) -> str:
 
 def _downloads(src_uri: str) -> list[tuple[str, notebooks.Target]]:
     """The buttons of a notebook page: (label, generated notebook) pairs."""
-    by_source = {}
-    for target in notebooks.targets():
-        by_source.setdefault(target.source.relative_to(notebooks.LECTURES).as_posix(), []).append(
-            target
-        )
-    found = by_source.get(src_uri, [])
+    found = [
+        t
+        for t in notebooks.targets()
+        if t.source.relative_to(notebooks.LECTURES).as_posix() == src_uri
+    ]
     if len(found) == 1:
         return [("notebook", found[0])]
     return [("zadání" if t.student else "řešení", t) for t in found]

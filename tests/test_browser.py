@@ -74,9 +74,8 @@ class PageWatch:
 
 
 def site_pages(site: Path) -> list[str]:
-    return sorted(
-        str(p.parent.relative_to(site)).replace(".", "") for p in site.rglob("index.html")
-    )
+    folders = (p.parent.relative_to(site) for p in site.rglob("index.html"))
+    return sorted("" if f == Path(".") else f.as_posix() for f in folders)
 
 
 def test_every_page_loads_without_errors(browser, site_url, executed_site):
