@@ -169,6 +169,39 @@ def on_page_content(html: str, page, config, files) -> str:
     return bar + html
 
 
+RECIPES_MARKER = "<!-- nes2:recipes -->"
+
+
+def recipes_reference() -> str:
+    """The recipes of the registry as Markdown: a table of their options, then each module's API."""
+    from nes2 import recipes
+
+    rows = ["| recipe | co dělá | volby | epochy (quick / full) |", "|---|---|---|---|"]
+    modules = []
+    for name in recipes.names():
+        recipe = recipes.get(name)
+        options = "<br>".join(
+            f"`{o.flag}` {'{' + ','.join(map(str, o.choices)) + '}' if o.choices else ''}"
+            f" (výchozí `{o.default}`)"
+            for o in recipe.options
+        )
+        epochs = " / ".join(
+            str(recipe.epochs[p])
+            if not recipe.epochs_by
+            else ", ".join(f"{k} {v}" for k, v in recipe.epochs[p].items())
+            for p in ("quick", "full")
+        )
+        rows.append(f"| `{name}` | {recipe.summary} | {options or '–'} | {epochs} |")
+        modules.append(type(recipe).__module__)
+    return "\n".join(rows) + "\n\n" + "\n\n".join(f"::: {module}" for module in modules)
+
+
+def on_page_markdown(markdown: str, page, config, files) -> str:
+    if RECIPES_MARKER in markdown:
+        markdown = markdown.replace(RECIPES_MARKER, recipes_reference())
+    return markdown
+
+
 def on_post_page(output: str, page, config) -> str:
     return MATHJAX_LOADER.sub("", output)
 

@@ -4,7 +4,7 @@
 # **Co se naučíte:** jak se od LeNet-5 (1998) přes AlexNet, VGG, GoogLeNet a ResNet
 # došlo k Xception a dalším sítím v `keras.applications`; z jakých bloků se skládají
 # (VGG blok, inception modul, reziduální blok, separabilní konvoluce) a kolik
-# parametrů a výpočtů stojí. Každou síť postavíme funkcemi z `nes2.architectures`
+# parametrů a výpočtů stojí. Každou síť postavíme funkcemi z `nes2.models.architectures`
 # a počty parametrů porovnáme s publikovanými.
 
 # %%
@@ -14,8 +14,8 @@ from IPython.display import Markdown
 
 import nes2
 from nes2 import applications, config, viz
-from nes2 import architectures as arch
 from nes2.data import arrays
+from nes2.models import architectures as arch
 
 PROFILE = config.get_profile()
 print(f"nes2 {nes2.__version__}, Keras {keras.__version__}, profil {PROFILE!r}")
@@ -27,7 +27,7 @@ def millions(n: int) -> str:
 
 # %% [markdown]
 # Použité API (dokumentace funkcí a tříd):
-# [`nes2.architectures`][nes2.architectures] ·
+# [`nes2.models.architectures`][nes2.models.architectures] ·
 # [`nes2.applications`][nes2.applications] ·
 # [`nes2.viz`][nes2.viz] ·
 # [`nes2.data.arrays`][nes2.data.arrays]

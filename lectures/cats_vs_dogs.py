@@ -10,15 +10,12 @@
 # jsou jeho funkce, takže stejný kód spustíte doma i ve cvičení.
 
 # %%
-import time
-
 import numpy as np
 from IPython.display import Markdown
 
 import nes2
-from nes2 import config, models, training, viz
+from nes2 import config, models, recipes, viz
 from nes2.data import catsdogs
-from nes2.recipes.cats_vs_dogs import EPOCHS
 
 PROFILE = config.get_profile()
 if PROFILE == "full":
@@ -70,34 +67,25 @@ viz.image_grid(
 model = models.cats_vs_dogs_model("scratch", data.image_size)
 model.summary()
 
+# %% [markdown]
+# Trénink dělá recept `cats-vs-dogs` (`nes2 train cats-vs-dogs --variant ...`): stejná data,
+# model varianty a `fit` se stejným počtem epoch. Jeho krok `fit` pro tři varianty sítě
+# od začátku:
+
 # %%
-histories, results = {}, {}
+cats = recipes.get("cats-vs-dogs")
+cats.code("fit")
+
+# %%
+runs = {}
 
 
 def train(variant: str):
-    start = time.perf_counter()
-    history = training.fit(
-        lambda: models.cats_vs_dogs_model(variant, data.image_size),
-        data.train,
-        data.validation,
-        epochs=EPOCHS[PROFILE][variant],
-        verbose=0,
-    )
-    _, test_accuracy = history.model.evaluate(data.test, verbose=0)
-    histories[variant] = history
-    results[variant] = {
-        "epochs": len(history.epoch),
-        "train": history.history["accuracy"][-1],
-        "val": history.history["val_accuracy"][-1],
-        "best_val": max(history.history["val_accuracy"]),
-        "test": test_accuracy,
-        "seconds": time.perf_counter() - start,
-    }
-    return history
+    runs[variant] = recipes.train("cats-vs-dogs", PROFILE, variant=variant, source=SOURCE)
+    return runs[variant].figure("curves")
 
 
 train("scratch")
-viz.plot_history(histories["scratch"], title=f"Od začátku ({data.label}, profil {PROFILE})")
 
 # %% [markdown]
 # Trénovací přesnost roste k 1, validační se zastaví níž a validační ztráta
@@ -116,10 +104,6 @@ viz.plot_history(histories["scratch"], title=f"Od začátku ({data.label}, profi
 
 # %%
 train("regularized")
-viz.plot_history(
-    histories["regularized"],
-    title=f"Dropout + batch normalization ({data.label}, profil {PROFILE})",
-)
 
 # %% [markdown]
 # ## 3. Augmentace dat
@@ -140,7 +124,6 @@ viz.image_grid(
 
 # %%
 train("augmented")
-viz.plot_history(histories["augmented"], title=f"+ augmentace ({data.label}, profil {PROFILE})")
 
 # %% [markdown]
 # ## Srovnání
@@ -148,21 +131,34 @@ viz.plot_history(histories["augmented"], title=f"+ augmentace ({data.label}, pro
 # Všechny tři varianty v jednom grafu (plně trénink, čárkovaně validace):
 
 # %%
-viz.plot_history(histories, title=f"Tři varianty ({data.label}, profil {PROFILE})")
+viz.plot_history(
+    {variant: run.history for variant, run in runs.items()},
+    title=f"Tři varianty ({data.label}, profil {PROFILE})",
+)
 
 # %%
-rows = [
-    "| varianta | epochy | trénink | validace (poslední) | validace (nejlepší) | test | čas |",
-    "|---|---|---|---|---|---|---|",
-]
-for variant, r in results.items():
-    rows.append(
-        f"| {variant} | {r['epochs']} | {r['train']:.3f} | {r['val']:.3f} | "
-        f"{r['best_val']:.3f} | {r['test']:.3f} | {r['seconds']:.0f} s |"
-    )
 Markdown(
     f"Přesnost, data: **{data.label}**, profil **{PROFILE}**, {data.counts['train']} "
-    "trénovacích obrázků.\n\n" + "\n".join(rows)
+    "trénovacích obrázků.\n\n"
+    + viz.markdown_table(
+        [{"variant": variant, **run.metrics} for variant, run in runs.items()],
+        {
+            "variant": "varianta",
+            "epochs": "epochy",
+            "train_accuracy": "trénink",
+            "val_accuracy": "validace (poslední)",
+            "best_val_accuracy": "validace (nejlepší)",
+            "test_accuracy": "test",
+            "seconds": "čas (s)",
+        },
+        {
+            "train_accuracy": "{:.3f}",
+            "val_accuracy": "{:.3f}",
+            "best_val_accuracy": "{:.3f}",
+            "test_accuracy": "{:.3f}",
+            "seconds": "{:.0f}",
+        },
+    )
 )
 
 # %% [markdown]
@@ -185,7 +181,7 @@ Markdown(
 # (červeně chybné):
 
 # %%
-model = histories["augmented"].model
+model = runs["augmented"].model
 test_images, test_labels = map(np.concatenate, zip(*[(x, y) for x, y in data.test], strict=True))
 probabilities = model.predict(data.test, verbose=0).ravel()
 viz.confusion_matrix(

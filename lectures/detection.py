@@ -16,9 +16,11 @@ import numpy as np
 from IPython.display import Markdown
 
 import nes2
-from nes2 import boxes, config, detection, expected, viz
+from nes2 import boxes, config, recipes, viz
 from nes2.data import arrays, digit_canvas
-from nes2.recipes import detection as recipe
+from nes2.recipes.detection import CANVAS, MAX_BOXES
+from nes2.tasks import detection
+from nes2.teaching import expected
 
 PROFILE = config.get_profile()
 print(
@@ -28,7 +30,7 @@ print(
 
 # %% [markdown]
 # Použité API (dokumentace funkcí a tříd):
-# [`nes2.detection`][nes2.detection] ·
+# [`nes2.tasks.detection`][nes2.tasks.detection] ·
 # [`nes2.boxes`][nes2.boxes] ·
 # [`nes2.data.digit_canvas`][nes2.data.digit_canvas] ·
 # [`nes2.recipes.detection`][nes2.recipes.detection] ·
@@ -108,7 +110,7 @@ print(
 
 # %%
 digits = arrays.mnist(PROFILE)
-sample = digit_canvas.digit_canvases(digits.x_test, digits.y_test, 6, size=recipe.CANVAS, seed=7)
+sample = digit_canvas.digit_canvases(digits.x_test, digits.y_test, 6, size=CANVAS, seed=7)
 viz.box_grid(
     sample.images,
     boxes=sample.boxes,
@@ -120,51 +122,48 @@ viz.box_grid(
 # ## YOLOv8 v KerasCV
 #
 # Páteř `yolo_v8_xs` (3,4 milionu parametrů) postavená z argumentů konstruktoru:
-# presety se stahují z Kaggle, offline by selhaly (`nes2.detection.from_preset` to řekne
+# presety se stahují z Kaggle, offline by selhaly (`nes2.tasks.detection.from_preset` to řekne
 # hned). Ztráty: binární křížová entropie pro třídy, CIoU pro obdélníky; Adam 3e-3.
 # Metrika **mAP** je průměr přes třídy plochy pod křivkou přesnost–úplnost; mAP@0,5 bere
 # detekci jako správnou při IoU ≥ 0,5, COCO mAP průměruje prahy 0,5–0,95.
 
 # %%
-result = recipe.run("yolov8", PROFILE)
-m = result.metrics
-band = expected.entry("detection/yolov8", PROFILE)
+recipes.get("detection").code("fit")
+
+# %%
+run = recipes.train("detection", PROFILE, model="yolov8")
+m = run.metrics
 Markdown(
     f"Data: {m['data_source']}, profil `{PROFILE}`, {m['counts']['train']} pláten, "
-    f"{m['epochs']} epoch, trénink {m['seconds']:.0f} s.\n\n"
-    f"Očekávané hodnoty jsou z `nes2/expected.toml` (zaznamenáno na: {band.hardware}); "
-    f"COCO mAP (0,5:0,95) je {m['map']:.3f}.\n\n"
-    + expected.report(band, m, {"map50": "mAP@0,5", "seconds": "trénink (s)"})
+    f"{m['epochs']} epoch, trénink {m['seconds']:.0f} s; COCO mAP (0,5:0,95) je {m['map']:.3f}.\n\n"
+    + expected.report(
+        expected.entry("detection/yolov8", PROFILE),
+        m,
+        {"map50": "mAP@0,5", "seconds": "trénink (s)"},
+    )
 )
 
 # %%
-found = detection.predict(result.model, np.repeat(result.images[:12], 3, axis=-1))
-viz.box_grid(
-    result.images[:12],
-    boxes=[d["boxes"] for d in found],
-    labels=[d["classes"] for d in found],
-    scores=[d["scores"] for d in found],
-    true_boxes=result.boxes[:12],
-    title=f"YOLOv8: předpověď (plná) a skutečnost (čárkovaně), {m['data_source']}",
-)
+run.figure("detections")
 
 # %% [markdown]
 # ## RetinaNet: KerasCV a KerasHub za jednou funkcí
 #
-# `nes2.detection.detector("retinanet", library=...)` postaví RetinaNet z KerasCV nebo
+# `nes2.tasks.detection.detector("retinanet", library=...)` postaví RetinaNet z KerasCV nebo
 # z KerasHub (tam modely KerasCV přešly). Kotvy jsou poloviční proti výchozím (16–256 px),
 # protože číslice mají 15–45 px. Celý trénink RetinaNet (KerasCV) je na CPU příliš dlouhý
-# pro sestavení webu; jeho zaznamenaný výsledek z `nes2/expected.toml` je v tabulce pod
+# pro sestavení webu; jeho zaznamenaný výsledek z `nes2/teaching/expected.toml` je v tabulce pod
 # ukázkou. Tady jen jeden krok tréninku obou knihoven:
 
 # %%
-images = np.repeat(result.images[:8], 3, axis=-1).astype("float32")
+test = run.data.test
+images = run.data.x_test[:8]
 padded = digit_canvas.Canvases(
-    result.images[:8], result.boxes[:8], result.classes[:8], np.zeros(1), np.zeros(1)
-).padded(recipe.MAX_BOXES)
+    test.images[:8], test.boxes[:8], test.classes[:8], np.zeros(1), np.zeros(1)
+).padded(MAX_BOXES)
 params = {}
 for library in detection.LIBRARIES:
-    model = detection.detector("retinanet", 10, (recipe.CANVAS, recipe.CANVAS, 3), library=library)
+    model = detection.detector("retinanet", 10, (CANVAS, CANVAS, 3), library=library)
     params[library] = model.count_params()
     labels = detection.labels_for(model, padded["boxes"], padded["classes"])
     loss = model.fit(images, labels, epochs=1, batch_size=8, verbose=0).history["loss"][0]
@@ -178,7 +177,7 @@ yolo = expected.entry("detection/yolov8", "quick")
 Markdown(
     f"Zaznamenáno v profilu `quick` (ne v tomto sestavení) na: {retinanet.hardware}.\n\n"
     "| model | parametrů | mAP@0,5 | trénink |\n|---|---:|---:|---:|\n"
-    f"| YOLOv8 (xs) | {result.model.count_params():,} | {yolo.bands['map50']['recorded']} "
+    f"| YOLOv8 (xs) | {run.model.count_params():,} | {yolo.bands['map50']['recorded']} "
     f"| {yolo.bands['seconds']['recorded']:.0f} s |\n"
     f"| RetinaNet (KerasCV) | {params['keras-cv']:,} "
     f"| {retinanet.bands['map50']['recorded']} | {retinanet.bands['seconds']['recorded']:.0f} s |"

@@ -18,17 +18,19 @@ import keras
 from IPython.display import Markdown
 
 import nes2
-from nes2 import config, expected, localization, viz
+from nes2 import config, recipes, viz
 from nes2.boxes import box_iou
 from nes2.data import arrays, digit_canvas
-from nes2.recipes import localization as recipe
+from nes2.recipes.localization import CANVAS, SCALE
+from nes2.tasks import localization
+from nes2.teaching import expected
 
 PROFILE = config.get_profile()
 print(f"nes2 {nes2.__version__}, Keras {keras.__version__}, profil {PROFILE!r}")
 
 # %% [markdown]
 # Použité API (dokumentace funkcí a tříd):
-# [`nes2.localization`][nes2.localization] ·
+# [`nes2.tasks.localization`][nes2.tasks.localization] ·
 # [`nes2.boxes`][nes2.boxes] ·
 # [`nes2.data.digit_canvas`][nes2.data.digit_canvas] ·
 # [`nes2.recipes.localization`][nes2.recipes.localization] ·
@@ -44,7 +46,7 @@ print(f"nes2 {nes2.__version__}, Keras {keras.__version__}, profil {PROFILE!r}")
 # %%
 digits = arrays.mnist(PROFILE)
 canvases, labels, boxes, _ = digit_canvas.place_digit(
-    digits.x_test[:12], digits.y_test[:12], recipe.CANVAS, recipe.SCALE, seed=3
+    digits.x_test[:12], digits.y_test[:12], CANVAS, SCALE, seed=3
 )
 viz.box_grid(
     canvases,
@@ -79,38 +81,34 @@ print(box_iou([[10, 10, 30, 40]], [[10, 10, 30, 40], [15, 10, 35, 40], [40, 40, 
 # dolní hranu dají stejně řádky. Výstup jsou pořád čtyři čísla v [0, 1].
 
 # %%
-model = localization.localization_model((recipe.CANVAS, recipe.CANVAS, 1), 10)
+model = localization.localization_model((CANVAS, CANVAS, 1), 10)
 model.summary(line_length=90)
 
+# %% [markdown]
+# Trénink: obě hlavy najednou, ztráta je součet křížové entropie třídy a λ-násobku ztráty
+# obdélníku. Takhle vypadá krok `fit` receptu `nes2 train localization`:
+
 # %%
-result = recipe.run(PROFILE)
-m = result.metrics
-band = expected.entry("localization", PROFILE)
+recipes.get("localization").code("fit")
+
+# %%
+run = recipes.train("localization", PROFILE)
+m = run.metrics
 Markdown(
     f"Data: {m['data_source']}, profil `{PROFILE}`, {m['epochs']} epoch, λ = {m['box_weight']}, "
-    f"trénink {m['seconds']:.0f} s.\n\n"
-    f"Očekávané hodnoty jsou z `nes2/expected.toml` (zaznamenáno na: {band.hardware}); "
-    f"IoU > 0,5 má {m['iou_over_0.5']:.1%} obrázků.\n\n"
+    f"trénink {m['seconds']:.0f} s; IoU > 0,5 má {m['iou_over_0.5']:.1%} obrázků.\n\n"
     + expected.report(
-        band,
+        expected.entry("localization", PROFILE),
         m,
         {"accuracy": "přesnost třídy", "mean_iou": "průměrné IoU", "seconds": "trénink (s)"},
     )
 )
 
 # %%
-probabilities, predicted = result.model.predict(result.images[:12], verbose=0)
-viz.box_grid(
-    result.images[:12],
-    true_boxes=[b[None] * recipe.CANVAS for b in result.boxes[:12]],
-    true_labels=[[y] for y in result.labels[:12]],
-    boxes=[b[None] * recipe.CANVAS for b in predicted],
-    labels=[[p] for p in probabilities.argmax(axis=1)],
-    title=f"Předpověď (plná čára) a skutečnost (čárkovaně), {m['data_source']}",
-)
+run.figure("boxes")
 
 # %% [markdown]
 # Průměrné IoU je přísná míra: u úzké jedničky široké 5 px znamená chyba jednoho pixelu
 # na každé straně IoU kolem 0,6. Ve cvičení zkuste jinou váhu λ
-# (`recipe.run(box_weight=...)`, výchozí λ = 5) o řád větší i menší a sledujte, jak se
-# mění přesnost třídy a průměrné IoU.
+# (`recipes.train("localization", box_weight=...)`, výchozí λ = 5) o řád větší i menší
+# a sledujte, jak se mění přesnost třídy a průměrné IoU.

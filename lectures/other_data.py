@@ -15,7 +15,7 @@ import numpy as np
 from IPython.display import Markdown
 
 import nes2
-from nes2 import config, models, pose, viz
+from nes2 import config, models, recipes, viz
 from nes2.data import arrays, sequences
 
 PROFILE = config.get_profile()
@@ -28,7 +28,7 @@ results = {}
 # Použité API (dokumentace funkcí a tříd):
 # [`nes2.data.sequences`][nes2.data.sequences] ·
 # [`nes2.models`][nes2.models] ·
-# [`nes2.pose`][nes2.pose] ·
+# [`nes2.tasks.pose`][nes2.tasks.pose] · [`nes2.recipes.keypoints`][nes2.recipes.keypoints] ·
 # [`nes2.viz`][nes2.viz]
 
 # %% [markdown]
@@ -109,38 +109,17 @@ print(f"3D konvoluce ({digits.source}): přesnost {results['3D: směr pohybu']:.
 # argmax. Zde má „kostra“ číslice dva body: nejvyšší a nejnižší bod inkoustu.
 
 # %%
-size = 32
-pad = ((0, 0), (2, 2), (2, 2))
-train_images = np.pad(digits.x_train, pad)[..., None]
-test_images = np.pad(digits.x_test, pad)[..., None]
-train_points = pose.keypoints(train_images)
-test_points = pose.keypoints(test_images)
-keypoint_model = pose.heatmap_model((size, size, 1), len(pose.KEYPOINTS))
-keypoint_model.fit(
-    train_images,
-    pose.heatmaps(train_points, size),
-    epochs=6 if QUICK else 20,
-    batch_size=32,
-    verbose=0,
-)
-predicted = pose.decode(keypoint_model.predict(test_images, verbose=0))
-error = np.linalg.norm(predicted - test_points, axis=-1)
-results["póza: bod do 2 px"] = float(np.mean(error <= 2))
-print(
-    f"klíčové body ({digits.source}): průměrná chyba {error.mean():.2f} px, "
-    f"do 2 px {results['póza: bod do 2 px']:.1%}"
-)
+keypoints = recipes.get("keypoints")
+keypoints.code("fit")
 
 # %%
-marks = [np.concatenate([p - 1, p + 1], axis=-1)[:, [1, 0, 3, 2]] for p in predicted[:8]]
-viz.box_grid(
-    test_images[:8],
-    boxes=marks,
-    labels=[[0, 1]] * 8,
-    class_names=pose.KEYPOINTS,
-    ncols=8,
-    title=f"Předpovězené klíčové body ({digits.source})",
+run = recipes.train("keypoints", PROFILE)
+results["póza: bod do 2 px"] = run.metrics["within_2px"]
+print(
+    f"klíčové body ({run.metrics['data_source']}): průměrná chyba "
+    f"{run.metrics['mean_error_px']:.2f} px, do 2 px {run.metrics['within_2px']:.1%}"
 )
+run.figure("keypoints")
 
 # %%
 Markdown(

@@ -12,10 +12,10 @@ import numpy as np
 from IPython.display import Markdown
 
 import nes2
-from nes2 import config, models, viz
+from nes2 import config, models, recipes, viz
 from nes2.data import arrays
 from nes2.errors import DownloadError
-from nes2.recipes import mnist_ensemble
+from nes2.recipes.mnist_ensemble import MEMBERS, METHODS
 
 PROFILE = config.get_profile()
 print(f"nes2 {nes2.__version__}, Keras {keras.__version__}, profil {PROFILE!r}")
@@ -23,7 +23,7 @@ print(f"nes2 {nes2.__version__}, Keras {keras.__version__}, profil {PROFILE!r}")
 # %% [markdown]
 # Použité API (dokumentace funkcí a tříd):
 # [`nes2.models`][nes2.models] ·
-# [`nes2.ensemble`][nes2.ensemble] ·
+# [`nes2.models.ensemble`][nes2.models.ensemble] ·
 # [`nes2.data.arrays`][nes2.data.arrays] ·
 # [`nes2.recipes.mnist_ensemble`][nes2.recipes.mnist_ensemble] ·
 # [`nes2.viz`][nes2.viz]
@@ -104,7 +104,7 @@ viz.confusion_matrix(
 # ## Ensemble funkcionálním API
 #
 # Tři malé konvoluční sítě (různá šířka, dropout, náhodná inicializace) natrénujeme každou
-# zvlášť. `nes2.ensemble.ensemble` je pak zavolá na **jeden společný** `Input`
+# zvlášť. `nes2.models.ensemble.ensemble` je pak zavolá na **jeden společný** `Input`
 # a jejich pravděpodobnosti spojí:
 #
 # - `average`: průměr pravděpodobností (měkké hlasování);
@@ -119,23 +119,23 @@ viz.confusion_matrix(
 # ```
 
 # %%
-result = mnist_ensemble.run(PROFILE)
-accuracy = result.metrics["test_accuracy"]
+recipes.get("mnist-ensemble").code("build")
+
+# %%
+run = recipes.train("mnist-ensemble", PROFILE)
+accuracy = run.metrics["test_accuracy"]
 Markdown(
-    f"Data: {result.metrics['data_source']}, profil `{PROFILE}`, "
-    f"{result.metrics['epochs']} epoch na člena.\n\n"
-    "| model | přesnost na testu |\n|---|---:|\n"
-    + "\n".join(f"| {name} | {value:.4f} |" for name, value in accuracy.items())
+    f"Data: {run.metrics['data_source']}, profil `{PROFILE}`, "
+    f"{run.metrics['epochs']} epoch na člena.\n\n"
+    + viz.markdown_table(
+        [{"model": name, "accuracy": value} for name, value in accuracy.items()],
+        {"model": "model", "accuracy": "přesnost na testu"},
+        {"accuracy": "{:.4f}"},
+    )
 )
 
 # %%
-viz.bar_chart(
-    accuracy,
-    ylabel="přesnost na testu",
-    fmt="{:.3f}",
-    highlight=["average", "vote", "stack"],
-    title=f"Členové a ensemble ({result.metrics['data_source']}, profil {PROFILE})",
-)
+run.figure("accuracy")
 
 # %% [markdown]
 # Ensemble pomáhá, když se členové mýlí na různých příkladech; když je jeden člen výrazně
@@ -143,12 +143,12 @@ viz.bar_chart(
 # Jak to dopadlo zde:
 
 # %%
-members = {name: accuracy[name] for name in mnist_ensemble.MEMBERS}
+members = {name: accuracy[name] for name in MEMBERS}
 best = max(members, key=members.get)
 print(f"nejlepší člen {best}: {members[best]:.4f}")
-for method in ("average", "vote", "stack"):
+for method in METHODS:
     difference = accuracy[method] - members[best]
     print(f"{method:8s} {accuracy[method]:.4f} ({difference:+.4f} proti nejlepšímu členu)")
 
 # %%
-result.ensembles["average"].summary(line_length=90)
+run.model.ensembles["average"].summary(line_length=90)

@@ -15,18 +15,20 @@ import keras
 from IPython.display import Markdown
 
 import nes2
-from nes2 import config, expected, regression, viz
+from nes2 import config, recipes, viz
 from nes2.data import arrays, digit_canvas
-from nes2.recipes import digit_tilt
+from nes2.tasks import regression
+from nes2.teaching import expected
 
 PROFILE = config.get_profile()
 print(f"nes2 {nes2.__version__}, Keras {keras.__version__}, profil {PROFILE!r}")
 
 # %% [markdown]
 # Použité API (dokumentace funkcí a tříd):
-# [`nes2.regression`][nes2.regression] ·
+# [`nes2.tasks.regression`][nes2.tasks.regression] ·
 # [`nes2.data.digit_canvas`][nes2.data.digit_canvas] ·
 # [`nes2.recipes.digit_tilt`][nes2.recipes.digit_tilt] ·
+# [`nes2.recipes`][nes2.recipes] ·
 # [`nes2.viz`][nes2.viz]
 
 # %% [markdown]
@@ -61,41 +63,36 @@ model.summary(line_length=90)
 # tréninku. Recept `nes2 train digit-tilt` dělá totéž z příkazové řádky.
 
 # %%
-result = digit_tilt.run(PROFILE)
-m = result.metrics
-band = expected.entry("digit-tilt", PROFILE)
+tilt = recipes.get("digit-tilt")
+tilt.code("fit")
+
+# %% [markdown]
+# Recept se spustí celý: data, model, `fit` a vyhodnocení na číslicích, které síť neviděla.
+# Běh se uloží do cache; když ho stejný kód a stejné nastavení už jednou natrénovaly
+# (třeba `nes2 verify`), použije se uložený a výpis to řekne.
+
+# %%
+run = recipes.train("digit-tilt", PROFILE)
+m = run.metrics
 Markdown(
     f"Data: {m['data_source']}, profil `{PROFILE}`, {m['epochs']} epoch, "
-    f"trénink {m['seconds']:.0f} s.\n\n"
-    f"Očekávané hodnoty jsou z `nes2/expected.toml` (zaznamenáno na: {band.hardware}); "
-    f"MAE je {m['mae_deg']:.2f}°.\n\n"
+    f"trénink {m['seconds']:.0f} s; MAE je {m['mae_deg']:.2f}°.\n\n"
     + expected.report(
-        band,
+        expected.entry("digit-tilt", PROFILE),
         m,
         {"rmse_deg": "RMSE (°)", "within_10deg": "podíl do ±10°", "seconds": "trénink (s)"},
     )
 )
 
 # %%
-viz.predicted_vs_true(
-    result.true_deg,
-    result.predicted_deg,
-    unit="°",
-    title=f"Náklon: předpověď a skutečnost ({m['data_source']})",
-)
+run.figure("predicted_vs_true")
 
 # %% [markdown]
 # Chyby podle číslice: kulaté nuly a rovné jedničky nemají jednoznačnou „svislou“ osu,
 # proto se u nich síť mýlí víc.
 
 # %%
-viz.residuals_by_group(
-    result.predicted_deg - result.true_deg,
-    result.digits,
-    ylabel="chyba [°]",
-    xlabel="číslice",
-    title=f"Chyba podle číslice ({m['data_source']})",
-)
+run.figure("residuals")
 
 # %% [markdown]
 # ## Proč sinus a kosinus
@@ -104,7 +101,7 @@ viz.residuals_by_group(
 # výstupem, se stejným rozpočtem epoch:
 
 # %%
-direct = digit_tilt.run(PROFILE, target="angle")
+direct = recipes.train("digit-tilt", PROFILE, target="angle")
 d = direct.metrics
 print(f"přímo úhel:   RMSE {d['rmse_deg']:.2f}°, do ±10° {d['within_10deg']:.1%}")
 print(f"sin a cos:    RMSE {m['rmse_deg']:.2f}°, do ±10° {m['within_10deg']:.1%}")

@@ -16,16 +16,18 @@ import numpy as np
 from IPython.display import Markdown
 
 import nes2
-from nes2 import config, expected, segmentation, viz
+from nes2 import config, recipes, viz
 from nes2.data import arrays, digit_canvas
-from nes2.recipes import segmentation as recipe
+from nes2.recipes.segmentation import CANVAS, NUM_CLASSES, SCALE
+from nes2.tasks import segmentation
+from nes2.teaching import expected
 
 PROFILE = config.get_profile()
 print(f"nes2 {nes2.__version__}, Keras {keras.__version__}, profil {PROFILE!r}")
 
 # %% [markdown]
 # Použité API (dokumentace funkcí a tříd):
-# [`nes2.segmentation`][nes2.segmentation] ·
+# [`nes2.tasks.segmentation`][nes2.tasks.segmentation] ·
 # [`nes2.data.digit_canvas`][nes2.data.digit_canvas] ·
 # [`nes2.recipes.segmentation`][nes2.recipes.segmentation] ·
 # [`nes2.viz`][nes2.viz]
@@ -41,13 +43,13 @@ print(f"nes2 {nes2.__version__}, Keras {keras.__version__}, profil {PROFILE!r}")
 # %%
 digits = arrays.mnist(PROFILE)
 sample = digit_canvas.digit_canvases(
-    digits.x_test, digits.y_test, 4, size=recipe.CANVAS, scale=(0.7, 1.1), seed=5
+    digits.x_test, digits.y_test, 4, size=CANVAS, scale=SCALE, seed=5
 )
 print(f"podíl pixelů pozadí: {np.mean(sample.masks == 0):.1%}")
 viz.mask_grid(
     sample.images,
     sample.masks,
-    num_classes=recipe.NUM_CLASSES,
+    num_classes=NUM_CLASSES,
     title=f"Plátna a masky ({digits.source})",
 )
 
@@ -60,7 +62,7 @@ viz.mask_grid(
 # rozmazané.
 
 # %%
-unet = segmentation.unet((recipe.CANVAS, recipe.CANVAS, 1), recipe.NUM_CLASSES)
+unet = segmentation.unet((CANVAS, CANVAS, 1), NUM_CLASSES)
 print(f"U-Net: {unet.count_params():,} parametrů")
 viz.model_diagram(unet)
 
@@ -72,27 +74,24 @@ viz.model_diagram(unet)
 # takže malá číslice váží stejně jako pozadí. Ztráta `DiceCrossEntropy` je jejich součet.
 
 # %%
-result = recipe.run("unet", PROFILE)
-m = result.metrics
-band = expected.entry("segmentation/unet", PROFILE)
+recipes.get("segmentation").code("build")
+
+# %%
+run = recipes.train("segmentation", PROFILE, model="unet")
+m = run.metrics
 Markdown(
     f"Data: {m['data_source']}, profil `{PROFILE}`, {m['counts']['train']} pláten, "
-    f"{m['epochs']} epoch, trénink {m['seconds']:.0f} s.\n\n"
-    f"Očekávané hodnoty jsou z `nes2/expected.toml` (zaznamenáno na: {band.hardware}); "
-    f"IoU pozadí {m['iou_per_class'][0]:.3f}, nejhorší číslice "
-    f"{min(m['iou_per_class'][1:]):.3f}.\n\n"
-    + expected.report(band, m, {"mean_iou": "průměrné IoU (11 tříd)", "seconds": "trénink (s)"})
+    f"{m['epochs']} epoch, trénink {m['seconds']:.0f} s; IoU pozadí {m['iou_per_class'][0]:.3f}, "
+    f"nejhorší číslice {min(m['iou_per_class'][1:]):.3f}.\n\n"
+    + expected.report(
+        expected.entry("segmentation/unet", PROFILE),
+        m,
+        {"mean_iou": "průměrné IoU (11 tříd)", "seconds": "trénink (s)"},
+    )
 )
 
 # %%
-predicted = result.model.predict(result.images[:6], verbose=0).argmax(axis=-1)
-viz.mask_grid(
-    result.images[:6],
-    result.masks[:6],
-    predicted,
-    recipe.NUM_CLASSES,
-    title=f"U-Net na testovacích plátnech ({m['data_source']})",
-)
+run.figure("masks")
 
 # %% [markdown]
 # ## DeepLabV3+, SegFormer: KerasCV a KerasHub
@@ -103,15 +102,15 @@ viz.mask_grid(
 # zde je stavíme z argumentů konstruktoru a jen ověříme, že se učí, jeden krok:
 
 # %%
-x = np.repeat(result.images[:4], 3, axis=-1).astype("float32")
+x = np.repeat(run.data.test.images[:4], 3, axis=-1).astype("float32")
 for name in ("deeplabv3plus", "segformer", "deeplabv3-hub"):
-    model = segmentation.build(name, (recipe.CANVAS, recipe.CANVAS, 3), recipe.NUM_CLASSES)
+    model = segmentation.build(name, (CANVAS, CANVAS, 3), NUM_CLASSES)
     model.compile(
         "adam",
-        segmentation.DiceCrossEntropy(recipe.NUM_CLASSES, from_logits=name == "deeplabv3-hub"),
+        segmentation.DiceCrossEntropy(NUM_CLASSES, from_logits=name == "deeplabv3-hub"),
         metrics=[],
     )
-    loss = float(model.train_on_batch(x, result.masks[:4]))
+    loss = float(model.train_on_batch(x, run.data.test.masks[:4]))
     print(f"{name:14s} {model.count_params():>10,} parametrů, ztráta po 1 kroku {loss:.3f}")
 
 # %% [markdown]
@@ -129,7 +128,7 @@ fig = viz.mask_grid(
     sample.images[[index]],
     sample.masks[[index]],
     sample.instances[[index]],
-    num_classes=recipe.NUM_CLASSES,
+    num_classes=NUM_CLASSES,
     legend=False,
     title="uprostřed sémantická maska (barva = třída), vpravo instanční (barva = objekt)",
 )

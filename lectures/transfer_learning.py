@@ -15,9 +15,8 @@ import numpy as np
 from IPython.display import Markdown, display
 
 import nes2
-from nes2 import applications, config, models, viz
+from nes2 import applications, config, models, recipes, viz
 from nes2.data import arrays, catsdogs
-from nes2.recipes import cats_vs_dogs
 
 PROFILE = config.get_profile()
 print(f"nes2 {nes2.__version__}, Keras {keras.__version__}, profil {PROFILE!r}")
@@ -92,16 +91,16 @@ except applications.WeightsNotFoundError as error:
 if HAVE_IMAGENET:
     SOURCE = "real" if catsdogs.is_fetched() else "synthetic"
     runs = {
-        v: cats_vs_dogs.run(v, profile=PROFILE, source=SOURCE, verbose=0)
+        v: recipes.train("cats-vs-dogs", PROFILE, variant=v, source=SOURCE)
         for v in ("transfer", "finetune")
     }
     label = runs["transfer"].metrics["data_source"]
     display(
         Markdown(
-            "| varianta | validace | test |\n|---|---:|---:|\n"
-            + "\n".join(
-                f"| {v} | {r.metrics['val_accuracy']:.3f} | {r.metrics['test_accuracy']:.3f} |"
-                for v, r in runs.items()
+            viz.markdown_table(
+                [{"variant": v, **r.metrics} for v, r in runs.items()],
+                {"variant": "varianta", "val_accuracy": "validace", "test_accuracy": "test"},
+                {"val_accuracy": "{:.3f}", "test_accuracy": "{:.3f}"},
             )
         )
     )

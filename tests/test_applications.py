@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from nes2 import applications as apps
+from nes2.applications import catalog
 from nes2.errors import Nes2Error
 
 SMALL = {"alpha": 0.35}  # MobileNetV2 at width 0.35 keeps the tests fast
@@ -58,7 +59,7 @@ def test_live_counts_agree_with_keras_io(name, nes2_home):
 
 def test_table_counts_are_cached(nes2_home, monkeypatch):
     first = apps.table(["MobileNet"], progress=False)
-    monkeypatch.setattr(apps, "_count", lambda name: pytest.fail("counted again"))
+    monkeypatch.setattr(catalog, "_count", lambda name: pytest.fail("counted again"))
     assert apps.table(["mobilenet"], progress=False) == first
 
 

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from nes2 import architectures as arch
+from nes2.models import architectures as arch
 
 
 def _trainable(model):

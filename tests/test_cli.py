@@ -219,14 +219,44 @@ def test_train_transfer_with_local_weights(nes2_home, tmp_path):
     assert metrics["epochs"] == 2 and 0.0 <= metrics["test_accuracy"] <= 1.0
 
 
-def test_recipe_choices_match_the_modules():
-    from nes2 import detection, regression, segmentation
-    from nes2.recipes import RECIPE_CHOICES
+def test_recipe_options_match_the_task_modules():
+    """The recipes repeat a few constants so that `nes2 --help` needs no Keras; they must agree."""
+    from nes2 import recipes
+    from nes2.models import ensemble
+    from nes2.recipes import mnist_ensemble
+    from nes2.tasks import detection, localization, regression, segmentation
 
-    assert RECIPE_CHOICES["target"] == regression.TARGETS
-    assert RECIPE_CHOICES["detection"] == detection.MODELS
-    assert RECIPE_CHOICES["library"] == detection.LIBRARIES
-    assert RECIPE_CHOICES["segmentation"] == segmentation.MODELS
+    assert recipes.get("digit-tilt").option("target").choices == regression.TARGETS
+    assert recipes.get("detection").option("model").choices == detection.MODELS
+    assert recipes.get("detection").option("library").choices == detection.LIBRARIES
+    assert recipes.get("segmentation").option("model").choices == segmentation.MODELS
+    assert recipes.get("localization").option("box_weight").default == localization.BOX_WEIGHT
+    assert mnist_ensemble.METHODS == ensemble.METHODS
+
+
+@pytest.mark.parametrize(
+    "recipe, option",
+    [
+        (name, option)
+        for name in __import__("nes2.recipes", fromlist=["names"]).names()
+        for option in __import__("nes2.recipes", fromlist=["get"]).get(name).options
+        if option.choices
+    ],
+)
+def test_every_recipe_refuses_a_value_outside_its_choices(recipe, option, capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["train", recipe, option.flag, "no-such-value"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "invalid choice: 'no-such-value'" in err
+    assert all(f"'{choice}'" in err for choice in option.choices)
+
+
+def test_unknown_option_of_a_recipe_exits_2(capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["train", "keypoints", "--target", "angle"])
+    assert info.value.code == 2
+    assert "unrecognized arguments: --target" in capsys.readouterr().err
 
 
 @pytest.mark.slow
@@ -265,10 +295,10 @@ def test_train_segmentation_writes_mean_iou(nes2_home, tmp_path):
 
 
 def test_verify_prints_the_table_and_fails_on_a_miss(monkeypatch, tmp_path, capsys):
-    from nes2 import expected
+    from nes2.teaching import expected
 
     measured = {"accuracy": 0.99, "mean_iou": 0.6, "seconds": 500.0}
-    monkeypatch.setattr(expected, "run", lambda entry, out=None, verbose=0: measured)
+    monkeypatch.setattr(expected, "run", lambda entry, **kwargs: measured)
     assert cli.main(["verify", "localization", "--profile", "quick", "--out", str(tmp_path)]) == 1
     out = capsys.readouterr().out
     rows = {
@@ -293,7 +323,7 @@ def test_verify_unknown_run_exits_2(capsys):
 @pytest.mark.timeout(2400)
 def test_verify_quick_profile_reaches_every_band(nes2_home, tmp_path):
     """`nes2 verify --profile quick` on every run whose budget fits CI (at most 5 minutes)."""
-    from nes2 import expected
+    from nes2.teaching import expected
 
     runs = [
         e.name

@@ -1,13 +1,13 @@
-"""nes2.detection: detectors from constructor arguments, labels, predictions, mAP."""
+"""nes2.tasks.detection: detectors from constructor arguments, labels, predictions, mAP."""
 
 import numpy as np
 import pytest
 
 pytest.importorskip("keras_cv")
 
-from nes2 import detection
 from nes2.data import arrays, digit_canvas
 from nes2.errors import DownloadError, InvalidOptionError
+from nes2.tasks import detection
 
 
 @pytest.fixture(scope="module")

@@ -1,11 +1,11 @@
-"""nes2.ensemble: averaging, voting, stacking, frozen members, save/load."""
+"""nes2.models.ensemble: averaging, voting, stacking, frozen members, save/load."""
 
 import keras
 import numpy as np
 import pytest
 
-from nes2.ensemble import Vote, ensemble
 from nes2.errors import InvalidOptionError
+from nes2.models.ensemble import Vote, ensemble
 
 X = np.random.default_rng(0).normal(size=(32, 6)).astype("float32")
 

@@ -42,7 +42,9 @@ def test_nes2_info_reports_the_gpu():
 
 
 def _lecture_models():
-    from nes2 import architectures, localization, models, regression, segmentation
+    from nes2 import models
+    from nes2.models import architectures
+    from nes2.tasks import localization, regression, segmentation
 
     return {
         "cats_vs_dogs": (
@@ -101,7 +103,7 @@ def test_lecture_models_train_with_mixed_precision(name):
 def test_one_step_on_gpu_and_cpu_agrees():
     import keras
 
-    from nes2 import architectures
+    from nes2.models import architectures
 
     x = np.random.default_rng(1).normal(size=(8, 32, 32, 1)).astype("float32")
     y = np.arange(8) % 10

@@ -41,5 +41,5 @@ def test_exercise_solutions_pass_their_checks(path, executed_site):
     page = _page(executed_site, path)
     _assert_executed_cleanly(page)
     assert "CheckFailed" not in page
-    assert page.count("✓") >= 2, "each exercise ends with a passing nes2.checks check"
+    assert page.count("✓") >= 2, "each exercise ends with a passing nes2.teaching.checks check"
     assert page.count('<details class="success"><summary>Řešení</summary>') >= 2

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from nes2 import models
+from nes2 import layers, models
 
 
 def test_scratch_convnet_has_the_books_parameter_count():
@@ -19,7 +19,7 @@ def test_switches_add_their_layers():
     plain_names = {layer.__class__.__name__ for layer in plain.layers}
     assert not {"Dropout", "BatchNormalization"} & plain_names
     bn = [layer for layer in regular.layers if layer.__class__.__name__ == "BatchNormalization"]
-    assert all(layer.momentum == models.BN_MOMENTUM for layer in bn)
+    assert all(layer.momentum == layers.BN_MOMENTUM for layer in bn)
 
 
 def test_multiclass_head_is_softmax():

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from nes2 import models, pose
+from nes2 import models
 from nes2.data import sequences
+from nes2.tasks import pose
 
 
 def test_waveform_classes_differ_in_shape():

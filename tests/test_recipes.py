@@ -1,17 +1,135 @@
-"""Recipes that the CLI and the lecture pages run, at their smallest."""
+"""The recipe protocol and the run store: a run is trained once, reused, never reused wrongly."""
 
 import json
 
-from nes2.recipes import mnist_ensemble
+import numpy as np
+import pytest
+
+from nes2 import cli, recipes
+from nes2.errors import InvalidOptionError
+from nes2.recipes import mnist_ensemble, store
+from nes2.recipes.keypoints import Keypoints
 
 
-def test_mnist_ensemble_reports_members_and_methods(tmp_path):
-    result = mnist_ensemble.run("quick", epochs=1, out=tmp_path)
-    accuracy = result.metrics["test_accuracy"]
-    assert list(accuracy) == [*mnist_ensemble.MEMBERS, "average", "vote", "stack"]
+def test_mnist_ensemble_is_trained_once_then_reused(nes2_home, tmp_path, capsys):
+    first = recipes.train("mnist-ensemble", "quick", epochs=1, out=tmp_path / "first")
+    accuracy = first.metrics["test_accuracy"]
+    assert list(accuracy) == [*mnist_ensemble.MEMBERS, *mnist_ensemble.METHODS]
     assert all(0.5 < value <= 1.0 for value in accuracy.values()), accuracy
-    assert result.metrics["counts"] == {"train": 3200, "stacking": 800, "test": 1000}
-    assert json.loads((tmp_path / "metrics.json").read_text())["test_accuracy"] == accuracy
-    assert (tmp_path / "accuracy.png").read_bytes().startswith(b"\x89PNG")
-    members = [m.name for m in result.members]
-    assert [layer.name for layer in result.ensembles["stack"].layers[1:4]] == members
+    assert first.metrics["counts"] == {"train": 3200, "stacking": 800, "test": 1000}
+    assert json.loads((tmp_path / "first" / "metrics.json").read_text()) == first.metrics
+    assert (tmp_path / "first" / "accuracy.png").read_bytes().startswith(b"\x89PNG")
+    assert not first.reused and first.folder.parent == nes2_home / "runs" / "mnist-ensemble"
+
+    again = recipes.train("mnist-ensemble", "quick", epochs=1)
+    assert again.reused and again.metrics == first.metrics and again.folder == first.folder
+    assert "mnist-ensemble: reused run from " in capsys.readouterr().out
+    # The stored weights are loaded: the rebuilt stacking ensemble scores what was measured.
+    stack = again.model.ensembles["stack"]
+    measured = stack.evaluate(again.data.x_test, again.data.y_test, verbose=0)[1]
+    assert measured == pytest.approx(accuracy["stack"], abs=1e-4)
+    members = [m.name for m in again.model.members]
+    assert [layer.name for layer in stack.layers[1:4]] == members
+
+
+@pytest.fixture
+def keypoints_run(nes2_home):
+    """A one-epoch keypoints run in the store."""
+    return recipes.train("keypoints", "quick", epochs=1)
+
+
+def test_a_change_of_options_epochs_seed_or_code_gives_another_key(keypoints_run, monkeypatch):
+    key = store.run_key("keypoints", keypoints_run.options, "quick", 1, 42)
+    assert keypoints_run.folder.name == key
+    others = {
+        store.run_key("keypoints", {}, "quick", 2, 42),
+        store.run_key("keypoints", {}, "quick", 1, 7),
+        store.run_key("keypoints", {}, "full", 1, 42),
+        store.run_key("digit-tilt", {"target": "sincos"}, "quick", 1, 42),
+    }
+    assert key not in others and len(others) == 4
+    monkeypatch.setattr(store, "source_digest", lambda: "edited package")
+    assert store.run_key("keypoints", {}, "quick", 1, 42) != key
+    retrained = recipes.train("keypoints", "quick", epochs=1)
+    assert not retrained.reused and retrained.folder != keypoints_run.folder
+
+
+def test_a_record_whose_key_does_not_match_is_not_reused(keypoints_run, monkeypatch):
+    record_path = keypoints_run.folder / "run.json"
+    record = json.loads(record_path.read_text())
+    record["inputs"]["epochs"] = 99  # a record filed under a key it was not made with
+    record_path.write_text(json.dumps(record))
+    assert store.load("keypoints", keypoints_run.folder.name) is None
+    record_path.write_text("{ not json")
+    assert store.load("keypoints", keypoints_run.folder.name) is None
+    again = recipes.train("keypoints", "quick", epochs=1)
+    assert not again.reused
+    assert json.loads(record_path.read_text())["key"] == keypoints_run.folder.name
+
+
+def test_fresh_trains_again_and_replaces_the_stored_run(keypoints_run):
+    again = recipes.train("keypoints", "quick", epochs=1, fresh=True)
+    assert not again.reused and again.created > keypoints_run.created
+    assert recipes.train("keypoints", "quick", epochs=1).created == again.created.replace(
+        microsecond=0
+    )
+
+
+def test_an_interrupted_training_leaves_nothing_in_the_store(nes2_home, monkeypatch):
+    def interrupted(self, *args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Keypoints, "save", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        recipes.train("keypoints", "quick", epochs=1)
+    assert list((nes2_home / "runs" / "keypoints").iterdir()) == []
+
+
+def test_reused_model_predicts_what_the_trained_one_did(keypoints_run):
+    again = recipes.train("keypoints", "quick", epochs=1)
+    assert again.reused
+    x = keypoints_run.data.x_test[:16]
+    np.testing.assert_allclose(
+        again.model.predict(x, verbose=0), keypoints_run.model.predict(x, verbose=0), atol=1e-5
+    )
+    assert set(again.figures()) == {"keypoints"}
+
+
+def test_verify_checks_the_stored_run_instead_of_training(keypoints_run, monkeypatch, capsys):
+    recipes.train("keypoints", "quick")  # the run verify checks: the profile's epochs
+
+    def no_training(self, *args, **kwargs):
+        pytest.fail("verify trained a run that was stored")
+
+    monkeypatch.setattr(Keypoints, "fit", no_training)
+    assert cli.main(["verify", "keypoints", "--profile", "quick"]) == 0
+    out = capsys.readouterr().out
+    assert "keypoints: reused run from " in out and "0 missed" in out
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"target": "degrees"}, "digit-tilt --target 'degrees': use one of sincos, angle."),
+        ({"colour": "red"}, "digit-tilt has no option 'colour'; its options: --target."),
+    ],
+)
+def test_bad_options_name_the_choices(options, message):
+    with pytest.raises(InvalidOptionError) as info:
+        recipes.train("digit-tilt", "quick", **options)
+    assert str(info.value) == message
+
+
+def test_unknown_recipe_lists_the_recipes():
+    with pytest.raises(InvalidOptionError, match="recipes: cats-vs-dogs, digit-tilt"):
+        recipes.get("colorization")
+
+
+def test_every_recipe_has_quick_and_full_epochs_and_a_module_docstring():
+    for name in recipes.names():
+        recipe = recipes.get(name)
+        options = recipe.resolve({})
+        for profile in ("quick", "full"):
+            assert recipe.default_epochs(profile, options) >= 1
+        module = __import__(type(recipe).__module__, fromlist=["__doc__"])
+        assert "Examples:" in module.__doc__, name

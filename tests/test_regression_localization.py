@@ -4,8 +4,8 @@ import keras
 import numpy as np
 import pytest
 
-from nes2 import localization, regression
 from nes2.errors import InvalidOptionError
+from nes2.tasks import localization, regression
 
 
 @pytest.mark.parametrize("target", regression.TARGETS)

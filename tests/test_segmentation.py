@@ -1,11 +1,11 @@
-"""nes2.segmentation: models, the Dice + cross-entropy loss, mean IoU."""
+"""nes2.tasks.segmentation: models, the Dice + cross-entropy loss, mean IoU."""
 
 import keras
 import numpy as np
 import pytest
 
-from nes2 import segmentation as seg
 from nes2.errors import InvalidOptionError
+from nes2.tasks import segmentation as seg
 
 
 def test_unet_has_skip_connections_and_segnet_not():

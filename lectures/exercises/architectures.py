@@ -4,12 +4,13 @@
 # %%
 import keras
 
-from nes2 import architectures, checks
+from nes2.models import architectures
+from nes2.teaching import checks
 
 # %% [markdown]
 # ## Cvičení 1: parametry LeNet-5 ručně
 #
-# LeNet-5 z [`architectures.lenet5`][nes2.architectures.lenet5] má na vstupu obrázek
+# LeNet-5 z [`architectures.lenet5`][nes2.models.architectures.lenet5] má na vstupu obrázek
 # 32 × 32 × 1: konvoluce 6 filtrů 5 × 5, pooling, konvoluce 16 filtrů 5 × 5, pooling,
 # husté vrstvy 120, 84 a 10 neuronů. Spočtěte **ručně** (jen aritmetikou, bez Kerasu)
 # počet parametrů každé vrstvy a jejich součet do `by_hand`. Nápověda: konvoluce má
@@ -32,11 +33,11 @@ checks.check_param_count(architectures.lenet5(), by_hand)
 # ## Cvičení 2: kolik ušetří separovatelná konvoluce
 #
 # Postavte model `separable` se vstupem 28 × 28 × 128 a jedním blokem
-# [`separable_conv_block`][nes2.architectures.separable_conv_block] se 128 filtry
+# [`separable_conv_block`][nes2.models.architectures.separable_conv_block] se 128 filtry
 # (separovatelná konvoluce 3 × 3 bez biasu, batch normalization, ReLU). Spočtěte ručně
 # jeho parametry do `separable_params` (depthwise 3·3·128, pointwise 128·128 a čtyři
 # vektory batch normalization) a porovnejte s obyčejnou konvolucí 3 × 3 (`full_params`,
-# funkce [`conv_cost`][nes2.architectures.conv_cost]).
+# funkce [`conv_cost`][nes2.models.architectures.conv_cost]).
 
 # %% tags=["solution"]
 inputs = keras.Input((28, 28, 128))

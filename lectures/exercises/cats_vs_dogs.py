@@ -8,8 +8,9 @@
 # %%
 import keras
 
-from nes2 import checks, config, models, training, viz
+from nes2 import config, models, training, viz
 from nes2.data import catsdogs
+from nes2.teaching import checks
 
 PROFILE = config.get_profile()
 SOURCE = "synthetic"

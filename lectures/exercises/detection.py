@@ -5,7 +5,9 @@
 import keras
 import numpy as np
 
-from nes2 import boxes, checks, detection
+from nes2 import boxes
+from nes2.tasks import detection
+from nes2.teaching import checks
 
 # %% [markdown]
 # ## Cvičení 1: non-max suppression ručně
@@ -41,7 +43,7 @@ checks.check_close(
 # %% [markdown]
 # ## Cvičení 2: přidejte třídu
 #
-# Detektor YOLOv8 z [`detection.detector`][nes2.detection.detector] má pro číslice
+# Detektor YOLOv8 z [`detection.detector`][nes2.tasks.detection.detector] má pro číslice
 # 10 tříd. Postavte detektor `eleven` pro 11 tříd (například číslice a „jiný znak“)
 # na plátnech 96 × 96 a spočtěte, o kolik parametrů je větší než detektor pro
 # 10 tříd (`extra`). Kterých vrstev se počet tříd týká? (YOLOv8 má hlavu na třech

@@ -7,8 +7,8 @@
 # %%
 import numpy as np
 
-from nes2 import boxes, checks, config
-from nes2.recipes import localization as recipe
+from nes2 import boxes, config, recipes
+from nes2.teaching import checks
 
 PROFILE = config.get_profile()
 
@@ -40,13 +40,16 @@ checks.check_close("IoU", mine, reference)
 # %% [markdown]
 # ## Cvičení 2: váha ztráty obdélníku λ
 #
-# Natrénujte recept [`localization.run`][nes2.recipes.localization.run] na 2 epochy
+# Natrénujte recept [`localization`][nes2.recipes.localization] (`recipes.train`) na 2 epochy
 # (`epochs=2`) s vahou `box_weight` 0,05, 5 a 500 a výsledky (přesnost, průměrné IoU)
 # uložte do slovníku `results` podle váhy. Co se stane s klasifikací, když ztráta
 # obdélníku převáží, a co s obdélníky, když je její váha malá?
 
 # %% tags=["solution"]
-results = {w: recipe.run(PROFILE, epochs=2, box_weight=w).metrics for w in (0.05, 5.0, 500.0)}
+results = {
+    w: recipes.train("localization", PROFILE, epochs=2, box_weight=w).metrics
+    for w in (0.05, 5.0, 500.0)
+}
 print("  λ      přesnost   průměrné IoU")
 for weight, m in results.items():
     print(f"{weight:6g}   {m['accuracy']:.3f}      {m['mean_iou']:.3f}")

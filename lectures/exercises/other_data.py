@@ -4,8 +4,9 @@
 # Signály v těchto cvičeních jsou generované (*generated signals*), ne nahrávky.
 
 # %%
-from nes2 import checks, config, models
+from nes2 import config, models
 from nes2.data import sequences
+from nes2.teaching import checks
 
 config.seed_everything(0)
 

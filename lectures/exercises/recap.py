@@ -2,7 +2,7 @@
 # # Cvičení: MLP, CNN a ensemble
 #
 # Zadání řešte v notebooku (tlačítka nahoře: zadání, řešení, Colab). Každé cvičení
-# končí kontrolou z [`nes2.checks`][nes2.checks], která česky řekne, co je špatně.
+# končí kontrolou z [`nes2.teaching.checks`][nes2.teaching.checks], která česky řekne, co je špatně.
 # Data: číslice 8 × 8 ze scikit-learn (1 797 skutečných ručně psaných číslic).
 
 # %%
@@ -11,7 +11,9 @@ import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
-from nes2 import checks, config, ensemble
+from nes2 import config
+from nes2.models import ensemble
+from nes2.teaching import checks
 
 config.seed_everything(0)
 digits = load_digits()
@@ -50,8 +52,8 @@ checks.check_at_least("přesnost na testu", accuracy, 0.9)
 #
 # Natrénujte tři sítě jako v cvičení 1, každou s jiným seedem inicializace
 # (`keras.utils.set_random_seed(seed)` před stavbou), a spojte je funkcí
-# [`nes2.ensemble.ensemble`][nes2.ensemble.ensemble] průměrem pravděpodobností do modelu
-# `combined`. Uložte přesnosti členů do seznamu `member_accuracies` a přesnost ensemblu
+# [`nes2.models.ensemble.ensemble`][nes2.models.ensemble.ensemble] průměrem pravděpodobností
+# do modelu `combined`. Uložte přesnosti členů do seznamu `member_accuracies` a přesnost ensemblu
 # do `combined_accuracy`. Je ensemble lepší než jeho nejhorší člen? A než nejlepší?
 
 

@@ -7,8 +7,9 @@
 # %%
 import numpy as np
 
-from nes2 import checks, config, regression
-from nes2.recipes import digit_tilt
+from nes2 import config, recipes
+from nes2.tasks import regression
+from nes2.teaching import checks
 
 PROFILE = config.get_profile()
 
@@ -17,7 +18,7 @@ PROFILE = config.get_profile()
 #
 # Napište funkci `tilt_metrics(true_deg, predicted_deg)`, která NumPy vrátí dvojici
 # (RMSE ve stupních, podíl předpovědí s chybou nejvýše 10°). Porovnejte ji
-# s [`regression.angle_metrics`][nes2.regression.angle_metrics].
+# s [`regression.angle_metrics`][nes2.tasks.regression.angle_metrics].
 
 
 # %% tags=["solution"]
@@ -41,13 +42,16 @@ checks.check_close(
 # %% [markdown]
 # ## Cvičení 2: úhel, nebo sinus a kosinus?
 #
-# Recept [`digit_tilt.run`][nes2.recipes.digit_tilt.run] umí předpovídat přímo úhel
+# Recept [`digit-tilt`][nes2.recipes.digit_tilt] (`recipes.train`) umí předpovídat přímo úhel
 # (`target="angle"`) nebo jeho sinus a kosinus (`target="sincos"`, úhel se pak spočte
 # funkcí `atan2`). Natrénujte oba na 2 epochy (`epochs=2`) a porovnejte RMSE
 # (`angle_rmse`, `sincos_rmse`). Proč může být dvojice (sin, cos) snazší cíl než úhel?
 
 # %% tags=["solution"]
-runs = {target: digit_tilt.run(PROFILE, epochs=2, target=target) for target in ("angle", "sincos")}
+runs = {
+    target: recipes.train("digit-tilt", PROFILE, epochs=2, target=target)
+    for target in ("angle", "sincos")
+}
 angle_rmse = runs["angle"].metrics["rmse_deg"]
 sincos_rmse = runs["sincos"].metrics["rmse_deg"]
 for target, result in runs.items():

@@ -4,7 +4,8 @@
 # %%
 import numpy as np
 
-from nes2 import checks, segmentation
+from nes2.tasks import segmentation
+from nes2.teaching import checks
 
 # %% [markdown]
 # ## Cvičení 1: průměrné IoU ručně
@@ -12,7 +13,7 @@ from nes2 import checks, segmentation
 # Pro masky tříd `truth` a `predicted` (celá čísla 0 … k − 1 pro každý pixel) napište
 # funkci `per_class_iou(truth, predicted, num_classes)`, která pro každou třídu vrátí
 # IoU jejích pixelů: průnik (pixely, kde je třída ve skutečnosti i v předpovědi) dělený
-# sjednocením. Porovnejte s [`segmentation.mean_iou`][nes2.segmentation.mean_iou].
+# sjednocením. Porovnejte s [`segmentation.mean_iou`][nes2.tasks.segmentation.mean_iou].
 
 
 # %% tags=["solution"]
@@ -37,7 +38,7 @@ checks.check_close(
 # %% [markdown]
 # ## Cvičení 2: mělčí U-Net
 #
-# Postavte [`segmentation.unet`][nes2.segmentation.unet] pro plátna 64 × 64 × 1 a 11 tříd
+# Postavte [`segmentation.unet`][nes2.tasks.segmentation.unet] pro plátna 64 × 64 × 1 a 11 tříd
 # s hloubkou 2 (`shallow`) a 3 (`deep`). Jaký tvar má výstup a proč stejný jako vstup?
 # Kolikrát víc parametrů má hlubší síť a proč roste počet parametrů s hloubkou tak rychle?
 

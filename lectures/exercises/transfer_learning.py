@@ -8,7 +8,8 @@
 # %%
 import os
 
-from nes2 import applications, checks
+from nes2 import applications
+from nes2.teaching import checks
 
 WEIGHTS = "imagenet" if os.environ.get("NES2_ONLINE") else None
 print("váhy:", WEIGHTS or "náhodné (weights=None)")

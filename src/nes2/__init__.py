@@ -1,7 +1,19 @@
 """nes2: the course package of Neural Networks 2 (18NES2).
 
 Importing `nes2` is cheap: TensorFlow and Keras are imported only by the
-submodules that need them (`nes2.models`, `nes2.training`, `nes2.data`, ...).
+submodules that need them. The package is layered, each layer importing only
+those below it:
+
+* `config`, `errors`, `io`, `boxes`, `layers`: profiles, cache, atomic writes,
+  box geometry, shared Keras building blocks;
+* `data`: downloads, loaders, digit canvases and stand-ins;
+* `models`, `applications`: small convnets, classic architectures, ensembles;
+  the `keras.applications` catalog and transfer learning;
+* `tasks`: regression, localization, detection, segmentation and pose heads;
+* `training`, `viz`, `teaching`: `fit` with checkpoints, figures, self-checks
+  and expected results;
+* `recipes`: what `nes2 train` runs, and the run store that shares trained runs;
+* `cli`: the `nes2` command.
 
 Examples:
     ```python
@@ -12,11 +24,6 @@ Examples:
     ```
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("nes2")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0+unknown"
+from nes2._version import __version__
 
 __all__ = ["__version__"]

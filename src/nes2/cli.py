@@ -3,14 +3,13 @@
     nes2 info
     nes2 data fetch cats-vs-dogs [--url URL --sha256 HEX] [--archive PATH]
     nes2 models list [--family NAME]
-    nes2 train cats-vs-dogs --variant {scratch,regularized,augmented,transfer,finetune}
-               [--backbone NAME] [--weights imagenet|none|PATH] [--source real|synthetic]
-    nes2 train digit-tilt [--target sincos|angle]
-    nes2 train localization [--box-weight W]
-    nes2 train detection [--model yolov8|retinanet] [--library keras-cv|keras-hub]
-    nes2 train segmentation [--model unet|segnet|deeplabv3plus|segformer|deeplabv3-hub]
-    (every train recipe: [--epochs N] [--profile quick|full] [--out DIR])
-    nes2 verify [RUN ...] [--profile quick|full] [--out DIR]
+    nes2 train RECIPE [options of the recipe] [--epochs N] [--profile quick|full]
+               [--out DIR] [--fresh]
+    nes2 verify [RUN ...] [--profile quick|full] [--out DIR] [--fresh]
+
+The recipes and their options come from the registry (`nes2.recipes`):
+`nes2 train --help` lists them, `nes2 train RECIPE --help` their options.
+A run whose key matches a stored one is reused (`--fresh` trains anew).
 
 Errors a user can fix are printed on one line and exit with code 2.
 """
@@ -22,18 +21,9 @@ import json
 import sys
 from pathlib import Path
 
-from nes2 import __version__, config
+from nes2 import __version__, config, recipes
 from nes2.errors import Nes2Error
-from nes2.recipes.cats_vs_dogs import EPOCHS, TRANSFER_VARIANTS
 
-VARIANTS = tuple(EPOCHS[config.DEFAULT_PROFILE])
-TASK_OPTIONS = {
-    "digit-tilt": ("target",),
-    "localization": ("box_weight",),
-    "detection": ("model", "library"),
-    "segmentation": ("model",),
-}
-"""The recipes besides cats-vs-dogs and the options each passes to its `run()`."""
 DATASETS = ("cats-vs-dogs",)
 
 
@@ -86,51 +76,27 @@ def _fetch(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from nes2.recipes import cats_vs_dogs
-
+    recipe = recipes.get(args.recipe)
+    options = {
+        o.name: getattr(args, o.name) for o in recipe.options if getattr(args, o.name) != o.default
+    }
+    resolved = recipe.resolve(options)
     profile = config.get_profile(args.profile)
-    transfer = {}
-    if args.variant in TRANSFER_VARIANTS:
-        weights = None if args.weights.lower() == "none" else args.weights
-        if weights not in (None, "imagenet") and not Path(weights).is_file():
-            raise Nes2Error(
-                f"--weights {weights}: no such file; use imagenet, none or a weights file path."
-            )
-        transfer = {"backbone": args.backbone or "VGG16", "weights": weights}
-    elif args.backbone or args.weights != "imagenet":
-        raise Nes2Error("--backbone and --weights apply to --variant transfer or finetune.")
-    out = args.out or Path("runs") / f"cats-vs-dogs-{args.variant}-{profile}"
-    result = cats_vs_dogs.run(
-        args.variant,
-        profile=profile,
+    name = recipe.run_name(resolved).replace("/", "-")
+    out = args.out or Path("runs") / f"{name}-{profile}"
+    run = recipes.train(
+        recipe.name,
+        profile,
         epochs=args.epochs,
         out=out,
-        source=args.source,
-        verbose=1,
-        **transfer,
+        fresh=args.fresh,
+        verbose=1 if sys.stdout.isatty() else 2,
+        **options,
     )
-    return _report(result.metrics, out)
-
-
-def _report(metrics: dict, out: Path) -> int:
-    print(json.dumps(metrics, indent=2, ensure_ascii=False))
+    print(json.dumps(run.metrics, indent=2, ensure_ascii=False))
     written = ", ".join(sorted(path.name for path in Path(out).iterdir() if path.is_file()))
     print(f"Wrote {written} into {out}.")
     return 0
-
-
-def _train_task(args: argparse.Namespace) -> int:
-    import importlib
-
-    profile = config.get_profile(args.profile)
-    module = importlib.import_module(f"nes2.recipes.{args.recipe.replace('-', '_')}")
-    options = {key: getattr(args, key) for key in TASK_OPTIONS[args.recipe]}
-    positional = [options.pop("model")] if "model" in options else []
-    out = args.out or Path("runs") / "-".join([args.recipe, *positional, profile])
-    result = module.run(
-        *positional, profile=profile, epochs=args.epochs, out=out, verbose=2, **options
-    )
-    return _report(result.metrics, out)
 
 
 def _models_list(args: argparse.Namespace) -> int:
@@ -195,7 +161,7 @@ def _models_list(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     import time
 
-    from nes2 import expected
+    from nes2.teaching import expected
 
     profile = config.get_profile(args.profile)
     runs = expected.entries(profile, args.runs)
@@ -206,7 +172,7 @@ def _verify(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     for number, entry in enumerate(runs, 1):
         print(f"[{number}/{len(runs)}] {entry.name} ({profile}) ...", flush=True)
-        metrics = expected.run(entry, out=out / entry.name.replace("/", "-"))
+        metrics = expected.run(entry, out=out / entry.name.replace("/", "-"), fresh=args.fresh)
         for row in expected.compare(entry, metrics):
             recorded = "-" if row.recorded is None else f"{row.recorded:g}"
             measured = "missing" if row.measured is None else f"{row.measured:g}"
@@ -259,47 +225,26 @@ def build_parser() -> argparse.ArgumentParser:
     listing.set_defaults(func=_models_list)
 
     train = commands.add_parser("train", help="train a recipe and write metrics.json and plots")
-    recipes = train.add_subparsers(dest="recipe", required=True, metavar="RECIPE")
-
-    def recipe(name: str, help_text: str) -> argparse.ArgumentParser:
-        sub = recipes.add_parser(name, help=help_text)
+    recipe_parsers = train.add_subparsers(dest="recipe", required=True, metavar="RECIPE")
+    for name in recipes.names():
+        recipe = recipes.get(name)
+        sub = recipe_parsers.add_parser(name, help=recipe.summary, description=recipe.summary)
+        for option in recipe.options:
+            sub.add_argument(
+                option.flag,
+                dest=option.name,
+                type=option.type,
+                choices=option.choices or None,
+                default=argparse.SUPPRESS,  # absent unless given: the recipe fills in defaults
+                help=f"{option.help} (default: {option.default})",
+            )
         sub.add_argument("--epochs", type=_positive, help="override the profile's epochs")
         sub.add_argument(
             "--profile", choices=config.PROFILES, help="default: $NES2_PROFILE or quick"
         )
-        sub.add_argument(
-            "--out", type=Path, help="output folder (default: runs/RECIPE-...-PROFILE)"
-        )
-        sub.set_defaults(func=_train_task)
-        return sub
-
-    cats = recipe("cats-vs-dogs", "small convnet, regularization, augmentation, transfer learning")
-    cats.add_argument("--variant", choices=VARIANTS, default="scratch")
-    cats.add_argument(
-        "--source",
-        choices=("real", "synthetic"),
-        default="real",
-        help="real data from the cache, or the synthetic stand-in",
-    )
-    cats.add_argument("--backbone", help="keras.applications model (transfer, finetune; VGG16)")
-    cats.add_argument(
-        "--weights",
-        default="imagenet",
-        help="backbone weights: imagenet (default), none, or a local weights file",
-    )
-    cats.set_defaults(func=_train)
-
-    from nes2.recipes import RECIPE_CHOICES
-
-    tilt = recipe("digit-tilt", "regression: the tilt of MNIST digits in degrees")
-    tilt.add_argument("--target", choices=RECIPE_CHOICES["target"], default="sincos")
-    localization = recipe("localization", "one digit on a canvas: class and box")
-    localization.add_argument("--box-weight", type=float, help="weight of the box loss")
-    detection = recipe("detection", "several digits per canvas: boxes, classes, mAP")
-    detection.add_argument("--model", choices=RECIPE_CHOICES["detection"], default="yolov8")
-    detection.add_argument("--library", choices=RECIPE_CHOICES["library"], default="keras-cv")
-    segmentation = recipe("segmentation", "a class for every pixel: mean IoU")
-    segmentation.add_argument("--model", choices=RECIPE_CHOICES["segmentation"], default="unet")
+        sub.add_argument("--out", type=Path, help="output folder (default: runs/RUN-PROFILE)")
+        sub.add_argument("--fresh", action="store_true", help="train even if a stored run matches")
+        sub.set_defaults(func=_train)
 
     verify = commands.add_parser(
         "verify", help="run recipes and compare their metrics with the expected results"
@@ -314,6 +259,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--profile", choices=config.PROFILES, help="default: $NES2_PROFILE or quick"
     )
     verify.add_argument("--out", type=Path, help="output folder (default: runs/verify-PROFILE)")
+    verify.add_argument(
+        "--fresh", action="store_true", help="train every run anew instead of reusing stored runs"
+    )
     verify.set_defaults(func=_verify)
     return parser
 

@@ -86,7 +86,7 @@ def detection_example(example: dict):
     """A TFDS detection example as `(image, {"boxes", "classes"})` with pixel xyxy boxes.
 
     TFDS keeps boxes as `[y_min, x_min, y_max, x_max]` relative to the image;
-    KerasCV and `nes2.detection` use `[x_min, y_min, x_max, y_max]` in pixels.
+    KerasCV and `nes2.tasks.detection` use `[x_min, y_min, x_max, y_max]` in pixels.
 
     Examples:
         >>> import tensorflow as tf

@@ -1,19 +1,195 @@
-"""`nes2 train` recipes: each builds its data and model, trains, evaluates and
-writes `metrics.json` and its plots into an output folder.
+"""`nes2 train` recipes: the registry, and `train`, which runs a recipe or reuses its stored run.
+
+Each module of this package defines one recipe (a `nes2.recipes.base.Recipe`)
+and so registers it. `train` resolves the options, makes the data, and either
+loads the stored run with the same key (`nes2.recipes.store`) or builds,
+fits and evaluates the model and stores the run; with `out` it writes
+`metrics.json` and the recipe's figures there.
 
 Examples:
     ```python
-    from nes2.recipes import cats_vs_dogs
-    result = cats_vs_dogs.run("augmented", source="synthetic", out="runs/augmented")
-    result.metrics["val_accuracy"]
+    from nes2 import recipes
+
+    run = recipes.train("digit-tilt", "quick", out="runs/digit-tilt")
+    run.metrics["rmse_deg"], run.reused
+    run.figure("predicted_vs_true")
     ```
+
+    >>> names()[:3]
+    ['cats-vs-dogs', 'digit-tilt', 'localization']
 """
 
-RECIPES = ("cats-vs-dogs", "digit-tilt", "localization", "detection", "segmentation")
-RECIPE_CHOICES = {
-    "target": ("sincos", "angle"),
-    "detection": ("yolov8", "retinanet"),
-    "library": ("keras-cv", "keras-hub"),
-    "segmentation": ("unet", "segnet", "deeplabv3plus", "segformer", "deeplabv3-hub"),
-}
-"""Choices of the recipes' options, importable without TensorFlow (for `nes2 --help`)."""
+from __future__ import annotations
+
+import datetime
+import importlib
+import os
+import pkgutil
+import time
+import warnings
+from pathlib import Path
+
+from nes2 import config
+from nes2.errors import InvalidOptionError
+from nes2.recipes.base import REGISTRY, Recipe, Run
+
+_SUPPORT = {"base", "store"}
+ORDER = (
+    "cats_vs_dogs",
+    "digit_tilt",
+    "localization",
+    "detection",
+    "segmentation",
+    "mnist_ensemble",
+    "keypoints",
+)
+"""Recipes in the order of the lecture; modules not named here follow alphabetically."""
+
+
+def _modules() -> list[str]:
+    found = {m.name for m in pkgutil.iter_modules(__path__) if m.name not in _SUPPORT}
+    return [*[m for m in ORDER if m in found], *sorted(found - set(ORDER))]
+
+
+def _discover() -> None:
+    for module in _modules():
+        importlib.import_module(f"{__name__}.{module}")
+
+
+def names() -> list[str]:
+    """The names of every recipe (`nes2 train NAME`), in the order of the lecture."""
+    _discover()
+    order = {f"{__name__}.{module}": i for i, module in enumerate(_modules())}
+    return sorted(REGISTRY, key=lambda name: order.get(type(REGISTRY[name]).__module__, 0))
+
+
+def get(name: str) -> Recipe:
+    """The recipe called `name`.
+
+    Raises:
+        InvalidOptionError: for an unknown name, listing the known ones.
+    """
+    _discover()
+    if name not in REGISTRY:
+        raise InvalidOptionError(f"No recipe {name!r}; recipes: {', '.join(names())}.")
+    return REGISTRY[name]
+
+
+def train(
+    name: str,
+    profile: str | None = None,
+    *,
+    epochs: int | None = None,
+    seed: int = config.DEFAULT_SEED,
+    out: str | os.PathLike | None = None,
+    fresh: bool = False,
+    store: bool = True,
+    verbose: int | str = 0,
+    **options,
+) -> Run:
+    """Run recipe `name`, or reuse its stored run with the same key.
+
+    Args:
+        name: the recipe, e.g. `"digit-tilt"` (see `names()`).
+        profile: `"quick"` or `"full"` (default: `NES2_PROFILE`, else quick).
+        epochs: overrides the profile's epochs.
+        seed: seeds data, initialisation and shuffling.
+        out: a folder for `metrics.json` and the figures; `None` writes nothing.
+        fresh: train even if a stored run matches (and replace it).
+        store: keep the trained run in the run store.
+        verbose: Keras' verbosity while training (1: a progress bar per epoch).
+        **options: the recipe's options (`nes2 train NAME --help` lists them).
+
+    Returns:
+        The `Run`; `run.reused` says whether it came from the store.
+
+    Raises:
+        InvalidOptionError: an unknown recipe or option, or a value outside its choices.
+    """
+    from nes2.recipes import store as run_store
+
+    recipe = get(name)
+    options = recipe.resolve(options)
+    profile = config.get_profile(profile)
+    epochs = epochs or recipe.default_epochs(profile, options)
+    if epochs < 1:
+        raise InvalidOptionError(f"epochs must be at least 1, not {epochs}.")
+    inputs = run_store.key_inputs(recipe.name, options, profile, epochs, seed)
+    key = run_store.digest(inputs)
+    stored = None if fresh else run_store.load(recipe.name, key)
+    data = recipe.data(profile, options, seed)
+    config.seed_everything(seed, recipe.deterministic)
+    model = recipe.build(data, options, profile, epochs)
+    if stored is not None:
+        record, folder = stored
+        with warnings.catch_warnings():
+            # The stored optimizer state is not needed to predict with the model.
+            warnings.filterwarnings("ignore", "Skipping variable loading for optimizer")
+            recipe.load(model, folder)
+        created = datetime.datetime.fromisoformat(record["created"])
+        print(f"{recipe.run_name(options)}: reused run from {created:%Y-%m-%d %H:%M} ({folder})")
+        run = Run(
+            recipe,
+            profile,
+            options,
+            epochs,
+            seed,
+            record["metrics"],
+            record["history"],
+            model,
+            data,
+            created,
+            reused=True,
+            folder=folder,
+        )
+    else:
+        start = time.perf_counter()
+        history = recipe.fit(model, data, options, epochs, verbose)
+        seconds = time.perf_counter() - start
+        metrics = {
+            "recipe": recipe.name,
+            "run": recipe.run_name(options),
+            "profile": profile,
+            **{
+                k: v if isinstance(v, str | int | float) else str(v)
+                for k, v in recipe.reported_options(options).items()
+            },
+            "data_source": data.source,
+            "counts": data.counts,
+            "epochs": epochs,
+            "seconds": round(seconds, 1),
+            **recipe.evaluate(model, data, options, history),
+        }
+        folder = run_store.save(recipe, key, inputs, metrics, history, model) if store else None
+        run = Run(
+            recipe,
+            profile,
+            options,
+            epochs,
+            seed,
+            metrics,
+            history,
+            model,
+            data,
+            datetime.datetime.now(),
+            folder=folder,
+        )
+    if out is not None:
+        write_outputs(run, out)
+    return run
+
+
+def write_outputs(run: Run, out: str | os.PathLike) -> list[Path]:
+    """Write `metrics.json` and every figure of `run` into `out`; return the paths."""
+    from nes2.io import write_json
+
+    out = Path(out)
+    paths = [write_json(out / "metrics.json", run.metrics)]
+    for figure_name, figure in run.figures().items():
+        path = out / f"{figure_name}.png"
+        figure.savefig(path, dpi=120)
+        paths.append(path)
+    return paths
+
+
+__all__ = ["REGISTRY", "Recipe", "Run", "get", "names", "train", "write_outputs"]

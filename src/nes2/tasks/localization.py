@@ -26,6 +26,7 @@ import numpy as np
 from keras import layers
 
 from nes2.boxes import paired_iou
+from nes2.layers import conv_bn_relu
 
 BOX_WEIGHT = 5.0
 """The weight of the box loss (L1 on relative coordinates) against the cross-entropy."""
@@ -100,9 +101,7 @@ def localization_model(
             if i == len(filters) - 1:
                 features = x
             x = layers.MaxPooling2D(2, name=f"pool{i}")(x)
-        x = layers.Conv2D(n, 3, padding="same", use_bias=False, name=f"conv{i + 1}")(x)
-        x = layers.BatchNormalization(momentum=0.9, name=f"bn{i + 1}")(x)
-        x = layers.Activation("relu", name=f"relu{i + 1}")(x)
+        x = conv_bn_relu(x, n, suffix=str(i + 1), padding="same")
     pooled = layers.GlobalAveragePooling2D(name="gap")(x)
     classes = layers.Dense(num_classes, activation="softmax", name="class")(pooled)
 

@@ -11,17 +11,14 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from nes2.layers import classifier_head, conv_bn_relu
+
 VARIANTS = {
     "scratch": {},
     "regularized": {"dropout": 0.5, "batch_norm": True},
     "augmented": {"dropout": 0.5, "batch_norm": True, "augment": True},
 }
 """The three Cats-vs-Dogs variants of the lecture and their switches."""
-BN_MOMENTUM = 0.9
-"""Batch normalization's moving-average momentum. Keras' default, 0.99, needs
-hundreds of steps before the moving statistics are usable; on a few hundred
-images they would still be near their initial values after 10 epochs, and
-validation accuracy would sit at chance."""
 
 
 def augmentation(
@@ -110,20 +107,13 @@ def small_convnet(
         x = augment(x)
     x = layers.Rescaling(1.0 / 255, name="rescale")(x)
     for i, n in enumerate(filters, start=1):
-        x = layers.Conv2D(n, 3, use_bias=not batch_norm, name=f"conv{i}")(x)
-        if batch_norm:
-            x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"bn{i}")(x)
-        x = layers.Activation("relu", name=f"relu{i}")(x)
+        x = conv_bn_relu(x, n, suffix=str(i), batch_norm=batch_norm)
         x = layers.MaxPooling2D(2, name=f"pool{i}")(x)
     x = layers.Flatten(name="flatten")(x)
     if dropout:
         x = layers.Dropout(dropout, name="dropout")(x)
     x = layers.Dense(dense_units, activation="relu", name="dense")(x)
-    if num_classes == 2:
-        outputs = layers.Dense(1, activation="sigmoid", name="prediction")(x)
-    else:
-        outputs = layers.Dense(num_classes, activation="softmax", name="prediction")(x)
-    return keras.Model(inputs, outputs, name=name)
+    return keras.Model(inputs, classifier_head(x, num_classes), name=name)
 
 
 def cats_vs_dogs_model(

@@ -28,15 +28,16 @@ import numpy as np
 from keras import layers
 
 from nes2.errors import InvalidOptionError
+from nes2.layers import conv_bn_relu
 
 MODELS = ("unet", "segnet", "deeplabv3plus", "segformer", "deeplabv3-hub")
 
 
 def _conv_block(x, filters: int, name: str):
     for i in (1, 2):
-        x = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv{i}")(x)
-        x = layers.BatchNormalization(name=f"{name}_bn{i}")(x)
-        x = layers.Activation("relu", name=f"{name}_relu{i}")(x)
+        x = conv_bn_relu(
+            x, filters, prefix=f"{name}_", suffix=str(i), padding="same", momentum=0.99
+        )
     return x
 
 

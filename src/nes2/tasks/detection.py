@@ -16,7 +16,7 @@ Data is a dict `{"images": (n, h, w, 3) float 0-255, "boxes": (n, k, 4),
 
 Examples:
     ```python
-    from nes2 import detection
+    from nes2.tasks import detection
     model = detection.detector("yolov8", num_classes=10, input_shape=(96, 96, 3))
     model.fit(images, {"boxes": boxes, "classes": classes}, epochs=10)
     detection.mean_average_precision(model, test_images, test_boxes, test_classes)

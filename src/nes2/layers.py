@@ -1,0 +1,88 @@
+"""Building blocks shared by the package's models: convolution stages and classifier heads.
+
+Examples:
+    >>> import keras
+    >>> x = conv_bn_relu(keras.Input((32, 32, 3)), 8, suffix="1", padding="same")
+    >>> x.shape
+    (None, 32, 32, 8)
+    >>> classifier_head(keras.Input((16,)), 2).shape  # two classes: one sigmoid unit
+    (None, 1)
+"""
+
+from __future__ import annotations
+
+from keras import layers
+
+BN_MOMENTUM = 0.9
+"""Batch normalization's moving-average momentum. Keras' default, 0.99, needs
+hundreds of steps before the moving statistics are usable; on a few hundred
+images they would still be near their initial values after 10 epochs, and
+validation accuracy would sit at chance."""
+
+
+def conv_bn_relu(
+    x,
+    filters: int,
+    kernel_size: int = 3,
+    *,
+    prefix: str = "",
+    suffix: str = "",
+    padding: str = "valid",
+    strides: int = 1,
+    batch_norm: bool = True,
+    momentum: float = BN_MOMENTUM,
+):
+    """Convolution, batch normalization (optional) and ReLU.
+
+    The layers are named `{prefix}conv{suffix}`, `{prefix}bn{suffix}` and
+    `{prefix}relu{suffix}`; with batch normalization the convolution has no bias
+    (the normalization's shift replaces it).
+
+    Args:
+        x: the input tensor.
+        filters: output channels.
+        kernel_size: the convolution's size.
+        prefix, suffix: put around the layer kinds to name the layers.
+        padding: `"valid"` or `"same"`.
+        strides: the convolution's strides.
+        batch_norm: insert batch normalization between convolution and ReLU.
+        momentum: batch normalization's moving-average momentum.
+    """
+    x = layers.Conv2D(
+        filters,
+        kernel_size,
+        strides=strides,
+        padding=padding,
+        use_bias=not batch_norm,
+        name=f"{prefix}conv{suffix}",
+    )(x)
+    if batch_norm:
+        x = layers.BatchNormalization(momentum=momentum, name=f"{prefix}bn{suffix}")(x)
+    return layers.Activation("relu", name=f"{prefix}relu{suffix}")(x)
+
+
+def classifier_head(x, num_classes: int, *, dropout: float = 0.0, name: str = "prediction"):
+    """The output layer of a classifier: one sigmoid unit for 2 classes, else a softmax.
+
+    Args:
+        x: the features (a tensor of shape `(batch, features)`).
+        num_classes: 2 gives one sigmoid unit (binary cross-entropy), more a
+            softmax (sparse categorical cross-entropy).
+        dropout: dropout before the output layer (0: none).
+        name: the output layer's name.
+    """
+    if dropout:
+        x = layers.Dropout(dropout, name=f"{name}_dropout")(x)
+    if num_classes == 2:
+        return layers.Dense(1, activation="sigmoid", name=name)(x)
+    return layers.Dense(num_classes, activation="softmax", name=name)(x)
+
+
+def classification_loss(num_classes: int) -> str:
+    """The loss that matches `classifier_head`: binary or sparse categorical cross-entropy.
+
+    Examples:
+        >>> classification_loss(2), classification_loss(10)
+        ('binary_crossentropy', 'sparse_categorical_crossentropy')
+    """
+    return "binary_crossentropy" if num_classes == 2 else "sparse_categorical_crossentropy"

@@ -1,0 +1,281 @@
+"""The recipe protocol: what a recipe declares, the steps it implements, and the run it makes.
+
+A recipe is a subclass of `Recipe` that sets its `name`, `summary`, `options`
+and `epochs` and implements its steps:
+
+1. `data(profile, options, seed)` returns a `Data` (what is trained and tested on);
+2. `build(data, options, profile, epochs)` returns the compiled model;
+3. `fit(model, data, options, epochs, verbose)` trains it, returning the history;
+4. `evaluate(model, data, options, history)` returns the metrics;
+5. `figures(run)` draws the run's figures (name -> figure).
+
+Defining the subclass registers it: the command line (`nes2 train NAME`, its
+`--help` and choices), `nes2 verify`, the expected results and the API
+reference all read `REGISTRY`. `nes2.recipes.train` runs the steps in this
+order, or reuses a stored run (`nes2.recipes.store`).
+
+Recipe modules import TensorFlow only inside their steps, so that the command
+line can list them and parse options without it.
+
+Examples:
+    >>> from nes2 import recipes
+    >>> tilt = recipes.get("digit-tilt")
+    >>> tilt.resolve({"target": "angle"})
+    {'target': 'angle'}
+    >>> tilt.resolve({"target": "degrees"})
+    Traceback (most recent call last):
+    ...
+    nes2.errors.InvalidOptionError: digit-tilt --target 'degrees': use one of sincos, angle.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, ClassVar
+
+from nes2.errors import InvalidOptionError
+
+REGISTRY: dict[str, Recipe] = {}
+"""Every recipe by its command-line name, in the order the modules define them."""
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of a recipe: its command-line flag, type, default and choices.
+
+    Args:
+        name: the Python name (`box_weight`); the flag is `--box-weight`.
+        default: the value when the option is not given.
+        choices: the allowed values (empty: any value of `type`).
+        type: converts the command line's text (`str`, `float`, `int`).
+        help: one line for `nes2 train RECIPE --help`.
+    """
+
+    name: str
+    default: Any
+    choices: tuple = ()
+    type: Callable[[str], Any] = str
+    help: str = ""
+
+    @property
+    def flag(self) -> str:
+        """The command-line flag, e.g. `--box-weight`."""
+        return "--" + self.name.replace("_", "-")
+
+
+class Data(SimpleNamespace):
+    """What a recipe's data step returns.
+
+    `source` names the data set (it goes into `metrics.json` as `data_source`)
+    and `counts` the sizes of its splits; every other keyword becomes an
+    attribute (arrays, datasets, the test images the figures show).
+
+    Examples:
+        >>> data = Data("MNIST subset", {"train": 2, "test": 1}, x_test=[0])
+        >>> data.source, data.x_test
+        ('MNIST subset', [0])
+    """
+
+    def __init__(self, source: str, counts: dict, **parts):
+        super().__init__(source=source, counts=counts, **parts)
+
+
+@dataclass
+class Run:
+    """One run of a recipe: trained here, or reused from the run store.
+
+    Attributes:
+        recipe: the `Recipe`.
+        profile, options, epochs, seed: what was run.
+        metrics: what `metrics.json` holds.
+        history: the training history (metric name -> one value per epoch).
+        model: the trained model (what the recipe's `build` step returns).
+        data: the recipe's `Data`.
+        created: when the run was trained.
+        reused: `True` if it came from the run store instead of training.
+        folder: its folder in the run store (`None` if it was not stored).
+    """
+
+    recipe: Recipe
+    profile: str
+    options: dict
+    epochs: int
+    seed: int
+    metrics: dict
+    history: dict
+    model: Any
+    data: Data
+    created: datetime.datetime
+    reused: bool = False
+    folder: Path | None = None
+    _figures: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def name(self) -> str:
+        """The run's name in `expected.toml`, e.g. `detection/yolov8`."""
+        return self.recipe.run_name(self.options)
+
+    def figures(self) -> dict:
+        """The recipe's figures of this run (name -> figure), drawn once."""
+        if not self._figures:
+            self._figures.update(self.recipe.figures(self))
+        return self._figures
+
+    def figure(self, name: str):
+        """One of `figures()`, e.g. `run.figure("curves")`."""
+        figures = self.figures()
+        if name not in figures:
+            raise KeyError(f"{self.name} draws {', '.join(figures)}, not {name!r}.")
+        return figures[name]
+
+
+class Recipe:
+    """Base class of the recipes; a subclass with a `name` registers itself.
+
+    Class attributes:
+        name: the command-line name (`nes2 train NAME`).
+        summary: one line for `nes2 train --help`.
+        options: the recipe's `Option`s.
+        epochs: per profile, the number of epochs; or, with `epochs_by`, per
+            profile a dict from that option's value to the epochs.
+        epochs_by: the option that the epochs depend on (e.g. `model`).
+        run_option: the option that names runs in `expected.toml`
+            (`detection/yolov8`); `None` names them by the recipe alone.
+        deterministic: make TensorFlow's ops deterministic while training.
+    """
+
+    name: ClassVar[str] = ""
+    summary: ClassVar[str] = ""
+    options: ClassVar[tuple[Option, ...]] = ()
+    epochs: ClassVar[dict] = {}
+    epochs_by: ClassVar[str | None] = None
+    run_option: ClassVar[str | None] = None
+    deterministic: ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.name:
+            REGISTRY[cls.name] = cls()
+
+    def __repr__(self) -> str:
+        return f"<recipe {self.name}>"
+
+    # -- options ------------------------------------------------------------
+
+    def option(self, name: str) -> Option:
+        """The option called `name`."""
+        for option in self.options:
+            if option.name == name:
+                return option
+        known = ", ".join(o.flag for o in self.options) or "none"
+        raise InvalidOptionError(f"{self.name} has no option {name!r}; its options: {known}.")
+
+    def resolve(self, options: dict | None = None) -> dict:
+        """All options with defaults filled in, checked against their choices.
+
+        Raises:
+            InvalidOptionError: an unknown option, a value outside the choices,
+                or a combination the recipe refuses (`check`).
+        """
+        given = dict(options or {})
+        for name in given:
+            self.option(name)
+        resolved = {}
+        for option in self.options:
+            value = given.get(option.name, option.default)
+            if option.choices and value not in option.choices:
+                raise InvalidOptionError(
+                    f"{self.name} {option.flag} {value!r}: use one of "
+                    f"{', '.join(map(str, option.choices))}."
+                )
+            resolved[option.name] = value
+        self.check(resolved, given)
+        return resolved
+
+    def check(self, options: dict, given: dict) -> None:
+        """Refuse a combination of options (`given`: those set explicitly); none by default."""
+
+    def default_epochs(self, profile: str, options: dict) -> int:
+        """The profile's epochs for these options."""
+        epochs = self.epochs[profile]
+        return epochs[options[self.epochs_by]] if self.epochs_by else epochs
+
+    def reported_options(self, options: dict) -> dict:
+        """The options that `metrics.json` records (all, by default)."""
+        return dict(options)
+
+    def run_name(self, options: dict) -> str:
+        """The name of a run in `expected.toml`, e.g. `cats-vs-dogs/augmented`."""
+        return f"{self.name}/{options[self.run_option]}" if self.run_option else self.name
+
+    # -- steps ----------------------------------------------------------------
+
+    def data(self, profile: str, options: dict, seed: int) -> Data:
+        """Load or make the data."""
+        raise NotImplementedError
+
+    def build(self, data: Data, options: dict, profile: str, epochs: int):
+        """Build and compile the model (the learning-rate schedule may span `epochs`)."""
+        raise NotImplementedError
+
+    def fit(self, model, data: Data, options: dict, epochs: int, verbose) -> dict:
+        """Train `model`; return the history (metric name -> one value per epoch)."""
+        raise NotImplementedError
+
+    def evaluate(self, model, data: Data, options: dict, history: dict) -> dict:
+        """The metrics of the trained model on the test split."""
+        raise NotImplementedError
+
+    def figures(self, run: Run) -> dict:
+        """The run's figures, name -> figure (saved as `NAME.png`)."""
+        return {}
+
+    def save(self, model, folder: Path) -> None:
+        """Store the trained model's weights in `folder`."""
+        model.save_weights(folder / "model.weights.h5")
+
+    def load(self, model, folder: Path) -> None:
+        """Load weights stored by `save` into a freshly built model."""
+        model.load_weights(folder / "model.weights.h5")
+
+    def code(self, step: str = "fit"):
+        """The source of one step, to show on a page what the recipe does (`IPython` `Code`).
+
+        Examples:
+            ```python
+            recipes.get("digit-tilt").code("fit")   # the cell shows the fit step's code
+            ```
+        """
+        import inspect
+        import textwrap
+
+        from IPython.display import Code
+
+        source = inspect.getsource(getattr(type(self), step))
+        return Code(textwrap.dedent(source), language="python")
+
+    # -- helpers for the steps --------------------------------------------
+
+    @staticmethod
+    def label(run: Run) -> str:
+        """The data and profile of a run, for figure titles."""
+        return f"{run.data.source}, profil {run.profile}"
+
+
+def cosine(learning_rate: float, epochs: int, steps_per_epoch: int):
+    """A cosine learning-rate schedule that reaches zero at the end of training."""
+    import keras
+
+    return keras.optimizers.schedules.CosineDecay(
+        learning_rate, decay_steps=epochs * steps_per_epoch
+    )
+
+
+def history_dict(history) -> dict:
+    """A Keras `History` (or its dict) as plain lists of floats."""
+    values = history.history if hasattr(history, "history") else history
+    return {key: [float(v) for v in series] for key, series in values.items()}

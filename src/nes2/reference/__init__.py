@@ -1,1 +1,0 @@
-"""Checked reference data shipped with the package (sources cited where used)."""

@@ -1,0 +1,10 @@
+"""Task heads on top of convolutional features: what changes when a CNN does more than classify.
+
+* `regression`: a linear head and regression losses (the tilt of a digit).
+* `localization`: a class and one box per image, trained with a multitask loss.
+* `detection`: YOLOv8 and RetinaNet through KerasCV / KerasHub, mAP.
+* `segmentation`: U-Net, SegNet, DeepLabV3+, SegFormer; Dice loss, mean IoU.
+* `pose`: keypoints as heat maps.
+
+Box geometry (IoU, NMS) shared with the data layer is in `nes2.boxes`.
+"""

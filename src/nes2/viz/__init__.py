@@ -1,0 +1,33 @@
+"""Figures for the lecture: training curves, image grids, charts, boxes and masks.
+
+Every function returns a `matplotlib.figure.Figure` without touching pyplot's
+global state: end a notebook cell with it to show it, or call
+`fig.savefig(path)`. The functions live in `curves`, `charts` and `images`;
+result tables (Markdown) in `tables`; all are importable from `nes2.viz`.
+
+Examples:
+    ```python
+    from nes2 import viz
+    viz.plot_history(history, title="Cats vs Dogs")
+    ```
+"""
+
+from nes2.viz.charts import bar_chart, confusion_matrix, model_diagram, params_vs_accuracy
+from nes2.viz.curves import plot_history, predicted_vs_true, residuals_by_group
+from nes2.viz.images import box_grid, filter_grid, image_grid, mask_grid
+from nes2.viz.tables import markdown_table
+
+__all__ = [
+    "bar_chart",
+    "box_grid",
+    "confusion_matrix",
+    "filter_grid",
+    "image_grid",
+    "markdown_table",
+    "mask_grid",
+    "model_diagram",
+    "params_vs_accuracy",
+    "plot_history",
+    "predicted_vs_true",
+    "residuals_by_group",
+]

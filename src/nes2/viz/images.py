@@ -1,0 +1,249 @@
+"""Grids of images: captions and predictions, conv filters, boxes, class masks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from nes2.viz.figure import grid
+from nes2.viz.figure import new_figure as _figure
+
+
+def image_grid(
+    images,
+    labels=None,
+    *,
+    predictions=None,
+    class_names: Sequence[str] | None = None,
+    ncols: int = 8,
+    title: str | None = None,
+) -> Figure:
+    """A grid of images captioned with their labels (and predictions).
+
+    Args:
+        images: an array `(n, height, width[, channels])`, values 0-255 or 0-1.
+        labels: true labels (class indices, or captions as strings), or `None`.
+        predictions: predicted class indices or probabilities; a wrong one is
+            captioned in red.
+        class_names: names of the classes for the captions.
+        ncols: images per row.
+        title: the figure's title.
+
+    Examples:
+        >>> import numpy as np
+        >>> images = np.zeros((4, 8, 8, 3))
+        >>> fig = image_grid(images, [0, 1, 0, 1], class_names=["cat", "dog"], ncols=2)
+        >>> len(fig.axes)
+        4
+    """
+    images = np.asarray(images)
+    n = len(images)
+    fig, axes = grid(n, ncols, (1.6, 1.8), title)
+    if predictions is not None:
+        predictions = np.asarray(predictions)
+        if predictions.ndim == 2 and predictions.shape[1] > 1:
+            predictions = predictions.argmax(axis=1)
+        elif predictions.dtype.kind == "f":
+            predictions = (predictions.reshape(-1) > 0.5).astype(int)
+
+    def name(label) -> str:
+        if isinstance(label, str):
+            return label
+        return class_names[int(label)] if class_names is not None else str(int(label))
+
+    for i, ax in enumerate(axes):
+        ax.axis("off")
+        image = images[i]
+        if image.dtype.kind == "f" and image.max() > 1.0:
+            image = image / 255.0
+        ax.imshow(image.squeeze(), cmap="gray" if image.ndim == 2 or image.shape[-1] == 1 else None)
+        caption, colour = "", "black"
+        if labels is not None:
+            caption = name(labels[i])
+        if predictions is not None:
+            caption = f"{caption} → {name(predictions[i])}" if caption else name(predictions[i])
+            if labels is not None and int(predictions[i]) != int(labels[i]):
+                colour = "red"
+        ax.set_title(caption, fontsize=9, color=colour)
+    return fig
+
+
+def filter_grid(kernel, *, ncols: int = 12, title: str | None = None) -> Figure:
+    """The filters of a convolution layer as small images (as the lecture shows AlexNet's 96).
+
+    Each filter is scaled to 0-1 on its own; RGB filters are shown in colour,
+    others channel by channel averaged to grey.
+
+    Args:
+        kernel: the layer's kernel, `(height, width, in_channels, filters)`,
+            e.g. `model.get_layer("conv1").kernel`.
+        ncols: filters per row.
+        title: the figure's title.
+
+    Examples:
+        >>> fig = filter_grid(np.random.default_rng(0).normal(size=(5, 5, 1, 6)), ncols=3)
+        >>> len(fig.axes)
+        6
+    """
+    kernel = np.asarray(kernel)
+    if kernel.ndim != 4:
+        raise ValueError(
+            f"A conv kernel has 4 dimensions (h, w, in, out), not shape {kernel.shape}."
+        )
+    filters = np.moveaxis(kernel, -1, 0)
+    if filters.shape[-1] != 3:
+        filters = filters.mean(axis=-1)
+    low = filters.min(axis=tuple(range(1, filters.ndim)), keepdims=True)
+    high = filters.max(axis=tuple(range(1, filters.ndim)), keepdims=True)
+    filters = (filters - low) / np.maximum(high - low, 1e-12)
+    fig, axes = grid(len(filters), ncols, (0.8, 0.8), title)
+    for ax, image in zip(axes, filters, strict=True):
+        ax.imshow(image, cmap="gray" if image.ndim == 2 else None, interpolation="nearest")
+        ax.set_xticks([])
+        ax.set_yticks([])
+    return fig
+
+
+def box_grid(
+    images,
+    *,
+    boxes=None,
+    labels=None,
+    scores=None,
+    true_boxes=None,
+    true_labels=None,
+    class_names: Sequence[str] | None = None,
+    ncols: int = 6,
+    title: str | None = None,
+) -> Figure:
+    """Images with predicted boxes (solid) and true boxes (dashed), xyxy pixels.
+
+    Args:
+        images: `(n, h, w[, c])` images.
+        boxes, labels, scores: per image, the predicted boxes `(k, 4)`, their
+            classes and confidences (any may be `None`).
+        true_boxes, true_labels: per image, the true boxes and classes.
+        class_names: names of the classes (default: the class numbers).
+        ncols: images per row.
+        title: the figure's title.
+
+    Examples:
+        >>> fig = box_grid(np.zeros((2, 32, 32, 1)), boxes=[[[2, 2, 10, 10]], []],
+        ...                labels=[[3], []], true_boxes=[[[2, 2, 11, 11]], [[0, 0, 5, 5]]])
+        >>> len(fig.axes[0].patches), len(fig.axes[1].patches)
+        (2, 1)
+    """
+    from matplotlib.patches import Rectangle
+
+    images = np.asarray(images)
+    fig, axes = grid(len(images), ncols, (2.0, 2.1), title)
+
+    def name(c) -> str:
+        return class_names[int(c)] if class_names is not None else str(int(c))
+
+    def draw(ax, image_boxes, image_labels, image_scores, colour, style):
+        for j, box in enumerate(np.asarray(image_boxes, dtype="float64").reshape(-1, 4)):
+            x0, y0, x1, y1 = box
+            ax.add_patch(
+                Rectangle(
+                    (x0, y0),
+                    x1 - x0,
+                    y1 - y0,
+                    fill=False,
+                    edgecolor=colour,
+                    linestyle=style,
+                    linewidth=1.5,
+                )
+            )
+            if image_labels is not None and len(image_labels) > j:
+                text = name(image_labels[j])
+                if image_scores is not None and len(image_scores) > j:
+                    text += f" {float(image_scores[j]):.2f}"
+                ax.text(
+                    x0,
+                    y0,
+                    text,
+                    color="white",
+                    fontsize=7,
+                    va="bottom",
+                    bbox={"facecolor": colour, "alpha": 0.7, "pad": 1, "linewidth": 0},
+                )
+
+    for i, ax in enumerate(axes):
+        ax.axis("off")
+        ax.imshow(images[i].squeeze(), cmap="gray" if images[i].squeeze().ndim == 2 else None)
+        if true_boxes is not None:
+            draw(ax, true_boxes[i], None, None, "C2", "--")
+        if boxes is not None:
+            draw(
+                ax,
+                boxes[i],
+                None if labels is None else labels[i],
+                None if scores is None else scores[i],
+                "C1",
+                "-",
+            )
+    return fig
+
+
+def mask_grid(
+    images,
+    masks,
+    predicted=None,
+    num_classes: int = 11,
+    *,
+    title: str | None = None,
+    class_names: Sequence[str] | None = None,
+    legend: bool = True,
+) -> Figure:
+    """Images with their true (and predicted) class masks overlaid, one row per image.
+
+    Class 0 is the background and stays transparent; the others get the
+    colours of a qualitative colour map, with a legend.
+
+    Examples:
+        >>> masks = np.zeros((2, 8, 8), int); masks[:, 2:5, 2:5] = 3
+        >>> fig = mask_grid(np.zeros((2, 8, 8, 1)), masks, masks, num_classes=11)
+        >>> len(fig.axes)
+        6
+    """
+    from matplotlib import colormaps
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+
+    images = np.asarray(images)
+    columns = [("obrázek", None), ("skutečnost", np.asarray(masks))]
+    if predicted is not None:
+        columns.append(("předpověď", np.asarray(predicted)))
+    colours = colormaps["tab10"](np.arange(max(num_classes - 1, 1)) % 10)
+    cmap = ListedColormap(np.vstack([[0, 0, 0, 0], colours]))
+    fig = _figure(figsize=(2.2 * len(columns) + 1.2, 2.2 * len(images)))
+    axes = fig.subplots(len(images), len(columns), squeeze=False)
+    for row, image in enumerate(images):
+        for col, (name, values) in enumerate(columns):
+            ax = axes[row, col]
+            ax.imshow(image.squeeze(), cmap="gray")
+            if values is not None:
+                ax.imshow(
+                    values[row],
+                    cmap=cmap,
+                    vmin=0,
+                    vmax=num_classes - 1,
+                    alpha=0.6,
+                    interpolation="nearest",
+                )
+            ax.axis("off")
+            if row == 0:
+                ax.set_title(name, fontsize="medium")
+    names = class_names or [str(c - 1) for c in range(1, num_classes)]
+    if legend:
+        fig.legend(
+            handles=[Patch(color=colours[c], label=names[c]) for c in range(num_classes - 1)],
+            loc="outside right center",
+            fontsize="small",
+        )
+    if title:
+        fig.suptitle(title)
+    return fig

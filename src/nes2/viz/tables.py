@@ -1,0 +1,41 @@
+"""Result tables for the lecture pages, as Markdown (the pages show them with `Markdown(...)`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+
+def markdown_table(
+    rows: Sequence[Mapping],
+    columns: Mapping[str, str],
+    formats: Mapping[str, str] | None = None,
+) -> str:
+    """A Markdown table with one row per mapping; columns of numbers are right-aligned.
+
+    Args:
+        rows: the rows, each a mapping from column key to value (`None`: "–").
+        columns: column key -> header, in the order of the columns.
+        formats: column key -> format of its values, e.g. `"{:.3f}"` (default `"{}"`).
+
+    Examples:
+        >>> rows = [{"model": "a", "acc": 0.91234}]
+        >>> print(markdown_table(rows, {"model": "model", "acc": "přesnost"}, {"acc": "{:.3f}"}))
+        | model | přesnost |
+        |---|---:|
+        | a | 0.912 |
+    """
+    formats = formats or {}
+
+    def cell(key, value) -> str:
+        return "–" if value is None else formats.get(key, "{}").format(value)
+
+    numeric = {
+        key: all(isinstance(row.get(key), int | float) or row.get(key) is None for row in rows)
+        for key in columns
+    }
+    lines = [
+        "| " + " | ".join(columns.values()) + " |",
+        "|" + "|".join("---:" if numeric[key] else "---" for key in columns) + "|",
+    ]
+    lines += ["| " + " | ".join(cell(k, row.get(k)) for k in columns) + " |" for row in rows]
+    return "\n".join(lines)
