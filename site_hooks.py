@@ -11,6 +11,10 @@
 * TeX between `$...$` or `$$...$$` in the lecture's text becomes MathML,
   which browsers draw themselves; mkdocs-jupyter's MathJax loader, which
   would fetch MathJax from a CDN, is removed, so pages make no external request.
+* mkdocs-jupyter executes one notebook at a time, while a page's kernel keeps
+  about one core busy; the first notebook it executes starts every other
+  notebook that is not in the cache, `NES2_SITE_JOBS` (default 2) at a time,
+  and later pages pick up their results (`Prefetch`).
 * After the build, each lecture is written next to its page as an `.ipynb`
   (the same file as in `notebooks/`, see `scripts/notebooks.py`), and the
   search index gets a field with every text folded to ASCII, so a query typed
@@ -77,10 +81,93 @@ def execution_key(root: Path = ROOT, profile: str | None = None) -> str:
     return digest.hexdigest()[:16]
 
 
+class Prefetch:
+    """Stands in for mkdocs-jupyter's `convert.nb2html`: executes the build's notebooks in parallel.
+
+    mkdocs-jupyter calls `nb2html` for each notebook whose output is not cached,
+    one page after another. The first call submits every notebook of the build
+    that is not cached to a pool of `jobs` threads (each runs its own kernel
+    process) with the same arguments; each call then waits for its notebook's
+    result. A failing notebook fails its page as before.
+    """
+
+    def __init__(self, original, plugin, config, jobs: int):
+        self.original, self.plugin, self.config, self.jobs = original, plugin, config, jobs
+        self.notebooks: list[str] = []
+        self.futures: dict = {}
+        self.pool = None
+
+    def pending(self) -> list[str]:
+        """The notebooks whose output mkdocs-jupyter does not have in its cache."""
+        from mkdocs_jupyter import plugin as module
+
+        execute = self.plugin.config["execute"]
+        mermaid = self.config["theme"].name != "material"
+        found = []
+        for path in self.notebooks:
+            key = module._compute_cache_key(path, self.plugin.config, execute, mermaid)
+            if not module._get_cache_path(self.plugin.config["cache_dir"], key).exists():
+                found.append(path)
+        return found
+
+    def _convert(self, nb_path: str, kwargs: dict):
+        dependencies: dict = {}
+        body = self.original(nb_path, **{**kwargs, "image_dependencies": dependencies})
+        return body, dependencies
+
+    def __call__(self, nb_path, **kwargs):
+        from concurrent.futures import ThreadPoolExecutor
+
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(self.jobs, thread_name_prefix="notebook")
+            for path in self.pending():
+                self.futures[path] = self.pool.submit(self._convert, path, kwargs)
+        future = self.futures.pop(str(nb_path), None)
+        if future is None:
+            return self.original(nb_path, **kwargs)
+        try:
+            body, dependencies = future.result()
+        except BaseException:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        if kwargs.get("image_dependencies") is not None:
+            kwargs["image_dependencies"].update(dependencies)
+        return body
+
+
+def _parallel_execution(plugin, config) -> None:
+    from mkdocs_jupyter import convert
+
+    jobs = int(os.environ.get("NES2_SITE_JOBS", "2"))
+    if jobs < 2 or not plugin.config["execute"]:
+        return
+    original = getattr(convert.nb2html, "original", convert.nb2html)
+    prefetch = Prefetch(original, plugin, config, jobs)
+    convert.nb2html = prefetch
+
+
+def on_files(files, config):
+    prefetch = _prefetch()
+    if prefetch is not None:
+        prefetch.notebooks = [
+            f.abs_src_path for f in files.documentation_pages() if f.src_uri.endswith(".py")
+        ]
+    return files
+
+
+def _prefetch() -> Prefetch | None:
+    try:
+        from mkdocs_jupyter import convert
+    except ImportError:
+        return None
+    return convert.nb2html if isinstance(convert.nb2html, Prefetch) else None
+
+
 def on_config(config):
     plugin = config.plugins.get("mkdocs-jupyter")
     if plugin is None or not plugin.config["cache"]:
         return config
+    _parallel_execution(plugin, config)
     base = Path(os.environ.get("NES2_SITE_CACHE", CACHE_ROOT))
     # mkdocs-jupyter evicts every entry its build did not use, so builds with and
     # without execution keep separate folders; stale folders of the same kind go.

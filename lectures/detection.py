@@ -134,12 +134,10 @@ recipes.get("detection").code("fit")
 run = recipes.train("detection", PROFILE, model="yolov8")
 m = run.metrics
 Markdown(
-    f"Data: {m['data_source']}, profil `{PROFILE}`, {m['counts']['train']} pláten, "
-    f"{m['epochs']} epoch, trénink {m['seconds']:.0f} s; COCO mAP (0,5:0,95) je {m['map']:.3f}.\n\n"
-    + expected.report(
-        expected.entry("detection/yolov8", PROFILE),
-        m,
+    expected.run_report(
+        run,
         {"map50": "mAP@0,5", "seconds": "trénink (s)"},
+        note=f"{m['counts']['train']} pláten; COCO mAP (0,5:0,95) je {m['map']:.3f}.",
     )
 )
 

@@ -95,12 +95,10 @@ recipes.get("localization").code("fit")
 run = recipes.train("localization", PROFILE)
 m = run.metrics
 Markdown(
-    f"Data: {m['data_source']}, profil `{PROFILE}`, {m['epochs']} epoch, λ = {m['box_weight']}, "
-    f"trénink {m['seconds']:.0f} s; IoU > 0,5 má {m['iou_over_0.5']:.1%} obrázků.\n\n"
-    + expected.report(
-        expected.entry("localization", PROFILE),
-        m,
+    expected.run_report(
+        run,
         {"accuracy": "přesnost třídy", "mean_iou": "průměrné IoU", "seconds": "trénink (s)"},
+        note=f"λ = {m['box_weight']}; IoU > 0,5 má {m['iou_over_0.5']:.1%} obrázků.",
     )
 )
 

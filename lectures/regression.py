@@ -75,12 +75,10 @@ tilt.code("fit")
 run = recipes.train("digit-tilt", PROFILE)
 m = run.metrics
 Markdown(
-    f"Data: {m['data_source']}, profil `{PROFILE}`, {m['epochs']} epoch, "
-    f"trénink {m['seconds']:.0f} s; MAE je {m['mae_deg']:.2f}°.\n\n"
-    + expected.report(
-        expected.entry("digit-tilt", PROFILE),
-        m,
+    expected.run_report(
+        run,
         {"rmse_deg": "RMSE (°)", "within_10deg": "podíl do ±10°", "seconds": "trénink (s)"},
+        note=f"MAE je {m['mae_deg']:.2f}°.",
     )
 )
 

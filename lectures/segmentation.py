@@ -80,13 +80,11 @@ recipes.get("segmentation").code("build")
 run = recipes.train("segmentation", PROFILE, model="unet")
 m = run.metrics
 Markdown(
-    f"Data: {m['data_source']}, profil `{PROFILE}`, {m['counts']['train']} pláten, "
-    f"{m['epochs']} epoch, trénink {m['seconds']:.0f} s; IoU pozadí {m['iou_per_class'][0]:.3f}, "
-    f"nejhorší číslice {min(m['iou_per_class'][1:]):.3f}.\n\n"
-    + expected.report(
-        expected.entry("segmentation/unet", PROFILE),
-        m,
+    expected.run_report(
+        run,
         {"mean_iou": "průměrné IoU (11 tříd)", "seconds": "trénink (s)"},
+        note=f"{m['counts']['train']} pláten; IoU pozadí {m['iou_per_class'][0]:.3f}, "
+        f"nejhorší číslice {min(m['iou_per_class'][1:]):.3f}.",
     )
 )
 

@@ -131,33 +131,41 @@ def http_server(pets_archive):
 ROOT = Path(__file__).parents[1]
 SITE_BUILD_TIMEOUT = 3000
 """Seconds for `mkdocs build` with every lecture executed (about 20 minutes on 2 cores)."""
+TEST_CACHE = Path(os.environ.get("NES2_TEST_CACHE", ROOT / ".cache" / "test"))
+"""Where the tests keep what outlives one session: the executed notebooks (keyed on the
+package, the lock and the profile) and the run store, so that a second `make test`
+with nothing changed executes and trains nothing."""
+
+
+def site_environment() -> dict:
+    """The environment of the test site's build and of the commands that reuse its runs."""
+    return {
+        **os.environ,
+        "NES2_EXECUTE": "true",
+        "NES2_PROFILE": "quick",
+        "NES2_HOME": str(TEST_CACHE / "nes2-home"),
+        "NES2_SITE_CACHE": str(TEST_CACHE / "mkdocs-jupyter"),
+        "IPYTHONDIR": str(ROOT / ".ipython"),
+        "NO_MKDOCS_2_WARNING": "1",
+    }
 
 
 @pytest.fixture(scope="session")
 def executed_site(tmp_path_factory) -> Path:
     """The site built as `make site` builds it: every lecture executed, quick profile.
 
-    `NES2_SITE_DIR` points to a site built before (`make site`), to run the
-    checks of the built site alone without building it again.
+    The recipes the pages train are stored in the test run store, where
+    `nes2 verify` finds them. `NES2_SITE_DIR` points to a site built before
+    (`make site`), to run the checks of the built site alone without building it again.
     """
     if os.environ.get("NES2_SITE_DIR"):
         return Path(os.environ["NES2_SITE_DIR"])
     pytest.importorskip("mkdocs_jupyter", reason="mkdocs-jupyter needs Python >= 3.12")
-    work = tmp_path_factory.mktemp("executed-site")
-    env = {
-        **os.environ,
-        "NES2_EXECUTE": "true",
-        "NES2_PROFILE": "quick",
-        "NES2_HOME": str(work / "nes2-home"),
-        "NES2_SITE_CACHE": str(work / "cache"),
-        "IPYTHONDIR": str(ROOT / ".ipython"),
-        "NO_MKDOCS_2_WARNING": "1",
-    }
-    site = work / "site"
+    site = tmp_path_factory.mktemp("executed-site") / "site"
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)],
         cwd=ROOT,
-        env=env,
+        env=site_environment(),
         capture_output=True,
         text=True,
         timeout=SITE_BUILD_TIMEOUT,

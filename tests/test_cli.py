@@ -321,8 +321,14 @@ def test_verify_unknown_run_exits_2(capsys):
 
 @pytest.mark.slow
 @pytest.mark.timeout(2400)
-def test_verify_quick_profile_reaches_every_band(nes2_home, tmp_path):
-    """`nes2 verify --profile quick` on every run whose budget fits CI (at most 5 minutes)."""
+def test_verify_quick_profile_checks_the_runs_of_the_site(executed_site):
+    """`nes2 verify --profile quick` on every run whose budget fits CI (at most 5 minutes).
+
+    The site build trained these runs on its pages; verify must check those
+    very runs (reused from the run store), not train them again.
+    """
+    from conftest import site_environment
+
     from nes2.teaching import expected
 
     runs = [
@@ -331,9 +337,32 @@ def test_verify_quick_profile_reaches_every_band(nes2_home, tmp_path):
         if e.bands.get("seconds", {}).get("budget", 0) <= 300
     ]
     assert "detection/yolov8" in runs and "detection/retinanet" not in runs
-    result = run_cli("verify", *runs, "--profile", "quick", "--out", str(tmp_path), timeout=2300)
+    env = site_environment()
+    if os.environ.get("NES2_SITE_DIR"):
+        env["NES2_HOME"] = os.environ.get("NES2_HOME", env["NES2_HOME"])
+    out = Path(env["NES2_HOME"]) / "verify-out"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "nes2.cli",
+            "verify",
+            *runs,
+            "--profile",
+            "quick",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=2300,
+        env=env,
+    )
     artifacts = Path(os.environ.get("NES2_ARTIFACTS", Path(__file__).parents[1] / "test-artifacts"))
     artifacts.mkdir(parents=True, exist_ok=True)
     (artifacts / "verify-quick.txt").write_text(result.stdout)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert " 0 missed" in result.stdout
+    if not os.environ.get("NES2_SITE_DIR"):  # every run was trained by a page of this site
+        reused = [line for line in result.stdout.splitlines() if ": reused run from " in line]
+        assert len(reused) == len(runs), result.stdout[-3000:]

@@ -70,9 +70,7 @@ def test_a_record_whose_key_does_not_match_is_not_reused(keypoints_run, monkeypa
 def test_fresh_trains_again_and_replaces_the_stored_run(keypoints_run):
     again = recipes.train("keypoints", "quick", epochs=1, fresh=True)
     assert not again.reused and again.created > keypoints_run.created
-    assert recipes.train("keypoints", "quick", epochs=1).created == again.created.replace(
-        microsecond=0
-    )
+    assert recipes.train("keypoints", "quick", epochs=1).created == again.created
 
 
 def test_an_interrupted_training_leaves_nothing_in_the_store(nes2_home, monkeypatch):
@@ -133,3 +131,11 @@ def test_every_recipe_has_quick_and_full_epochs_and_a_module_docstring():
             assert recipe.default_epochs(profile, options) >= 1
         module = __import__(type(recipe).__module__, fromlist=["__doc__"])
         assert "Examples:" in module.__doc__, name
+
+
+def test_every_expected_run_is_a_registered_recipe_with_valid_options():
+    from nes2.teaching import expected
+
+    for entry in expected.entries():
+        recipe = recipes.get(entry.recipe)
+        assert recipe.run_name(recipe.resolve(entry.options)) == entry.name

@@ -126,22 +126,9 @@ def train(
             # The stored optimizer state is not needed to predict with the model.
             warnings.filterwarnings("ignore", "Skipping variable loading for optimizer")
             recipe.load(model, folder)
+        metrics, history = record["metrics"], record["history"]
         created = datetime.datetime.fromisoformat(record["created"])
         print(f"{recipe.run_name(options)}: reused run from {created:%Y-%m-%d %H:%M} ({folder})")
-        run = Run(
-            recipe,
-            profile,
-            options,
-            epochs,
-            seed,
-            record["metrics"],
-            record["history"],
-            model,
-            data,
-            created,
-            reused=True,
-            folder=folder,
-        )
     else:
         start = time.perf_counter()
         history = recipe.fit(model, data, options, epochs, verbose)
@@ -160,20 +147,24 @@ def train(
             "seconds": round(seconds, 1),
             **recipe.evaluate(model, data, options, history),
         }
-        folder = run_store.save(recipe, key, inputs, metrics, history, model) if store else None
-        run = Run(
-            recipe,
-            profile,
-            options,
-            epochs,
-            seed,
-            metrics,
-            history,
-            model,
-            data,
-            datetime.datetime.now(),
-            folder=folder,
-        )
+        created = datetime.datetime.now().replace(microsecond=0)
+        folder = None
+        if store:
+            folder = run_store.save(recipe, key, inputs, metrics, history, model, created)
+    run = Run(
+        recipe,
+        profile,
+        options,
+        epochs,
+        seed,
+        metrics,
+        history,
+        model,
+        data,
+        created,
+        reused=stored is not None,
+        folder=folder,
+    )
     if out is not None:
         write_outputs(run, out)
     return run

@@ -135,7 +135,9 @@ def load(recipe: str, key: str) -> tuple[dict, Path] | None:
     return record, path
 
 
-def save(recipe, key: str, inputs: dict, metrics: dict, history: dict, model) -> Path:
+def save(
+    recipe, key: str, inputs: dict, metrics: dict, history: dict, model, created: datetime.datetime
+) -> Path:
     """Store a trained run atomically; return its folder."""
     target = folder(recipe.name, key)
     with atomic_folder(target) as tmp:
@@ -145,7 +147,7 @@ def save(recipe, key: str, inputs: dict, metrics: dict, history: dict, model) ->
             {
                 "format": FORMAT,
                 "key": key,
-                "created": datetime.datetime.now().isoformat(timespec="seconds"),
+                "created": created.isoformat(timespec="seconds"),
                 "inputs": inputs,
                 "metrics": metrics,
                 "history": history,

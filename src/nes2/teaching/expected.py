@@ -219,6 +219,24 @@ def report(expected: Expected, metrics: dict, labels: dict[str, str]) -> str:
     return source + markdown_table(table, columns, {"measured": "{:.3g}", "recorded": "{:g}"})
 
 
+def run_report(run, labels: dict[str, str], note: str = "") -> str:
+    """What a lecture page says about a recipe's run: its data and time, then `report`.
+
+    Args:
+        run: a `nes2.recipes.Run`.
+        labels: metric -> label of the rows of the table.
+        note: a sentence added after the data line (e.g. a further metric).
+    """
+    m = run.metrics
+    line = (
+        f"Data: {m['data_source']}, profil `{run.profile}`, {m['epochs']} epoch, "
+        f"trénink {m['seconds']:.0f} s"
+        + (f" (uložený běh z {run.created:%d. %m. %Y %H:%M})" if run.reused else "")
+        + "."
+    )
+    return f"{line} {note}\n\n" + report(entry(run.name, run.profile), m, labels)
+
+
 def run(expected: Expected, out=None, verbose: int | str = 0, fresh: bool = False) -> dict:
     """Run the recipe of `expected` with its options, or reuse its stored run; return its metrics.
 
