@@ -232,10 +232,23 @@ def _fold_solutions(html: str) -> str:
     return str(soup)
 
 
+SCROLLERS = re.compile(r"<(pre|table)(?![^>]*tabindex)(?=[\s>])")
+
+
+def focusable_scrollers(html: str) -> str:
+    """Let the keyboard reach tables and code that scroll sideways: `tabindex="0"`.
+
+    Examples:
+        >>> focusable_scrollers('<pre>x</pre><table class="t"></table>')
+        '<pre tabindex="0">x</pre><table tabindex="0" class="t"></table>'
+    """
+    return SCROLLERS.sub(r'<\1 tabindex="0"', html)
+
+
 def on_page_content(html: str, page, config, files) -> str:
     if not _is_lecture(page):
-        return html
-    html = tex_to_mathml(html)
+        return focusable_scrollers(html)
+    html = focusable_scrollers(tex_to_mathml(html))
     if page.file.src_uri.startswith("exercises/"):
         html = _fold_solutions(html)
     profile = os.environ.get("NES2_PROFILE", "quick")
@@ -283,14 +296,36 @@ def recipes_reference() -> str:
     return "\n".join(rows) + "\n\n" + "\n\n".join(f"::: {module}" for module in modules)
 
 
+PART_LABELS = ("Výklad", "Cvičení")
+"""Navigation labels that are short because their section names the part."""
+
+
+def page_title(page) -> str | None:
+    """The page's own title where its navigation label is only "Výklad" or "Cvičení".
+
+    The label stays short in the navigation; the title names the part
+    ("Aplikace: detekce objektů – výklad") in the browser's tab, the header, the
+    search results and the previous/next links.
+    """
+    if page.title in PART_LABELS and page.parent is not None:
+        return f"{page.parent.title} – {page.title.lower()}"
+    return None
+
+
 def on_page_markdown(markdown: str, page, config, files) -> str:
+    title = page_title(page)
+    if title:
+        page.meta["title"] = title
     if RECIPES_MARKER in markdown:
         markdown = markdown.replace(RECIPES_MARKER, recipes_reference())
     return markdown
 
 
 def on_post_page(output: str, page, config) -> str:
-    return MATHJAX_LOADER.sub("", output)
+    output = MATHJAX_LOADER.sub("", output)
+    if _is_lecture(page):  # notebook pages get a wider column (stylesheets/nes2.css)
+        output = output.replace("<body ", '<body class="nes2-notebook" ', 1)
+    return output
 
 
 def on_post_build(config) -> None:
@@ -307,7 +342,11 @@ def _fold_search_index(path: Path) -> None:
     if not path.is_file():
         return
     index = json.loads(path.read_text())
+    pages = {d["location"]: d["title"] for d in index["docs"] if "#" not in d["location"]}
     for doc in index["docs"]:
+        page, _, anchor = doc["location"].partition("#")
+        if anchor and pages.get(page) and not doc["title"].startswith(pages[page]):
+            doc["title"] = f"{pages[page]} › {doc['title']}"
         plain = re.sub(r"<[^>]+>", " ", f"{doc.get('title', '')} {doc.get('text', '')}")
         if fold(plain) != plain.lower():
             doc["folded"] = fold(plain)

@@ -142,3 +142,115 @@ def test_dark_mode_toggles_and_a_screenshot_is_kept(browser, site_url):
     page.close()
     assert shot.stat().st_size > 10_000
     assert not watch.problems, "\n".join(watch.problems)
+
+
+OVERFLOW = """() => {
+    const content = document.querySelector('.md-content');
+    const limit = content.getBoundingClientRect().right + 1;
+    // A box that clips (overflow: hidden) cuts content off; one that scrolls does not.
+    const scrolls = el => ['auto', 'scroll'].includes(getComputedStyle(el).overflowX);
+    const describe = el => el.tagName.toLowerCase()
+        + (typeof el.className === 'string' && el.className
+            ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+    const cut = [], unreachable = [];
+    for (const el of content.querySelectorAll('*')) {
+        const box = el.getBoundingClientRect();
+        if (box.width > 0 && box.right > limit) {
+            let up = el.parentElement, inside = false;
+            while (up && up !== content) {
+                if (scrolls(up)) { inside = true; break; }
+                up = up.parentElement;
+            }
+            if (!inside) cut.push(describe(el));
+        }
+        if (scrolls(el) && el.scrollWidth > el.clientWidth + 1 && el.tabIndex < 0
+            && !el.querySelector('a, button, [tabindex]')) unreachable.push(describe(el));
+    }
+    const first = list => [...new Set(list)].slice(0, 10);
+    return {cut: first(cut), unreachable: first(unreachable)};
+}"""
+
+
+@pytest.mark.parametrize("width", [1300, 390])
+def test_nothing_is_cut_off_at_desktop_and_phone_width(browser, site_url, executed_site, width):
+    """No element runs past the content column unless it scrolls in a box a keyboard can reach."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    problems = {}
+    for path in site_pages(executed_site):
+        page.goto(f"{site_url}/{path}/" if path else f"{site_url}/", wait_until="load")
+        found = page.evaluate(OVERFLOW)
+        if found["cut"] or found["unreachable"]:
+            problems[path or "/"] = found
+    context.close()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / f"overflow-{width}.json").write_text(json.dumps(problems, indent=1))
+    assert not problems, json.dumps(problems, indent=1, ensure_ascii=False)[:3000]
+
+
+def test_every_page_has_its_own_title_in_the_tab_the_header_and_search(
+    browser, site_url, executed_site
+):
+    page = PageWatch(browser).page
+    titles, headers = {}, {}
+    for path in site_pages(executed_site):
+        page.goto(f"{site_url}/{path}/" if path else f"{site_url}/", wait_until="load")
+        titles[path] = page.title()
+        headers[path] = page.locator(".md-header__topic").last.inner_text().strip()
+    page.close()
+    assert len(set(titles.values())) == len(titles), titles
+    assert titles["detection"].startswith("Aplikace: detekce objektů – výklad")
+    assert titles["exercises/detection"].startswith("Aplikace: detekce objektů – cvičení")
+    assert headers["exercises/segmentation"] == "Aplikace: segmentace – cvičení"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "page-titles.txt").write_text(
+        "\n".join(f"{p or '/'}\t{t}" for p, t in titles.items())
+    )
+    index = json.loads((executed_site / "search" / "search_index.json").read_text())
+    page_titles = [d["title"] for d in index["docs"] if "#" not in d["location"]]
+    assert len(set(page_titles)) == len(page_titles), sorted(page_titles)
+    sections = [d["title"] for d in index["docs"] if d["location"].startswith("detection/#")]
+    assert "Aplikace: detekce objektů – výklad › YOLOv8 v KerasCV" in sections, sections
+
+
+def test_previous_and_next_links_walk_the_lecture_once(browser, site_url):
+    page = PageWatch(browser).page
+    page.goto(f"{site_url}/", wait_until="load")
+    visited = [page.url]
+    while page.locator("a.md-footer__link--next").count():
+        label = page.locator("a.md-footer__link--next .md-ellipsis").inner_text().strip()
+        assert label not in ("Výklad", "Cvičení"), f"the link after {page.url} says only {label}"
+        page.locator("a.md-footer__link--next").click()
+        page.wait_for_load_state("load")
+        assert page.url not in visited, f"{page.url} comes twice"
+        visited.append(page.url)
+    page.close()
+    lectures = [
+        u
+        for u in visited
+        if "/exercises/" not in u and u.rstrip("/").rsplit("/", 1)[-1] in LECTURES
+    ]
+    assert len(lectures) == len(LECTURES), visited
+    exercises = [u for u in visited if "/exercises/" in u]
+    assert len(exercises) == len(LECTURES)
+    assert visited.index(f"{site_url}/detection/") + 1 == visited.index(
+        f"{site_url}/exercises/detection/"
+    )
+
+
+@pytest.mark.parametrize("lecture", ["cats_vs_dogs", "detection", "regression"])
+def test_result_tables_fit_the_column_at_desktop_width(browser, site_url, lecture):
+    """The pages' result tables are read whole at 1300 px, without scrolling sideways."""
+    context = browser.new_context(viewport={"width": 1300, "height": 900})
+    page = context.new_page()
+    page.goto(f"{site_url}/{lecture}/", wait_until="load")
+    widths = page.eval_on_selector_all(
+        ".jupyter-wrapper .jp-OutputArea-output table",
+        """tables => tables.map(t => [
+            t.getBoundingClientRect().right,
+            document.querySelector('.md-content__inner').getBoundingClientRect().right,
+        ])""",
+    )
+    context.close()
+    assert widths, "the page shows a result table"
+    assert all(table <= column + 1 for table, column in widths), widths

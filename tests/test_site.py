@@ -157,3 +157,34 @@ def test_search_folds_diacritics_and_math_becomes_mathml():
     converted = hooks.tex_to_mathml(html)
     assert converted.count("<math") == 2 and 'display="block"' in converted
     assert "<pre>cena $5 a $6</pre>" in converted
+
+
+def test_prefetch_executes_pending_notebooks_in_parallel_and_hands_their_results_on():
+    import threading
+    import time
+
+    hooks = _site_hooks()
+    running, peak, lock = [0], [0], threading.Lock()
+
+    def convert(nb_path, image_dependencies=None, **kwargs):
+        with lock:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        time.sleep(0.2)
+        with lock:
+            running[0] -= 1
+        if nb_path == "broken.py":
+            raise RuntimeError("a cell failed")
+        image_dependencies[nb_path] = kwargs["theme"]
+        return f"<p>{nb_path}</p>"
+
+    prefetch = hooks.Prefetch(convert, plugin=None, config=None, jobs=2)
+    prefetch.pending = lambda: ["a.py", "b.py", "c.py", "broken.py"]
+    first: dict = {}
+    assert prefetch("a.py", theme="light", image_dependencies=first) == "<p>a.py</p>"
+    assert first == {"a.py": "light"}
+    assert prefetch("b.py", theme="light", image_dependencies={}) == "<p>b.py</p>"
+    assert peak[0] == 2  # two notebooks at a time, never more
+    assert prefetch("cached.py", theme="light", image_dependencies={}) == "<p>cached.py</p>"
+    with pytest.raises(RuntimeError, match="a cell failed"):
+        prefetch("broken.py", theme="light", image_dependencies={})

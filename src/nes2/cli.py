@@ -77,9 +77,7 @@ def _fetch(args: argparse.Namespace) -> int:
 
 def _train(args: argparse.Namespace) -> int:
     recipe = recipes.get(args.recipe)
-    options = {
-        o.name: getattr(args, o.name) for o in recipe.options if getattr(args, o.name) != o.default
-    }
+    options = {o.name: getattr(args, o.name) for o in recipe.options if hasattr(args, o.name)}
     resolved = recipe.resolve(options)
     profile = config.get_profile(args.profile)
     name = recipe.run_name(resolved).replace("/", "-")

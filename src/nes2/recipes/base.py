@@ -243,7 +243,7 @@ class Recipe:
         model.load_weights(folder / "model.weights.h5")
 
     def code(self, step: str = "fit"):
-        """The source of one step, to show on a page what the recipe does (`IPython` `Code`).
+        """The source of one step, to show on a page what the recipe does (an IPython `Markdown`).
 
         Examples:
             ```python
@@ -253,10 +253,10 @@ class Recipe:
         import inspect
         import textwrap
 
-        from IPython.display import Code
+        from IPython.display import Markdown
 
-        source = inspect.getsource(getattr(type(self), step))
-        return Code(textwrap.dedent(source), language="python")
+        source = textwrap.dedent(inspect.getsource(getattr(type(self), step)))
+        return Markdown(f"```python\n{source}```")
 
     # -- helpers for the steps --------------------------------------------
 
