@@ -16,6 +16,7 @@ import nes2
 from nes2 import applications, config, viz
 from nes2.data import arrays
 from nes2.models import architectures as arch
+from nes2.models import separable
 
 PROFILE = config.get_profile()
 print(f"nes2 {nes2.__version__}, Keras {keras.__version__}, profil {PROFILE!r}")
@@ -109,14 +110,19 @@ viz.filter_grid(lenet.get_layer("c1").kernel, ncols=6, title=f"Filtry C1 LeNet-5
 # %%
 alexnet = arch.alexnet()
 rows = [
-    f"| {layer.name} | {tuple(layer.output.shape[1:])} | {layer.count_params():,} |"
+    {
+        "layer": layer.name,
+        "shape": str(tuple(layer.output.shape[1:])),
+        "params": layer.count_params(),
+    }
     for layer in alexnet.layers
     if layer.weights
 ]
+rows.append({"layer": "celkem", "shape": "", "params": alexnet.count_params()})
 Markdown(
-    "| vrstva | výstup | parametry |\n|---|---|---:|\n"
-    + "\n".join(rows)
-    + f"\n| **celkem** | | **{alexnet.count_params():,}** |"
+    viz.markdown_table(
+        rows, {"layer": "vrstva", "shape": "výstup", "params": "parametry"}, {"params": "{:,}"}
+    )
 )
 
 # %% [markdown]
@@ -173,11 +179,17 @@ resnets = {
 }
 keras_resnet50 = keras.applications.ResNet50(weights=None).count_params()
 Markdown(
-    "| síť | parametry (nes2) | keras.applications |\n|---|---:|---:|\n"
-    + "\n".join(
-        f"| {name} | {model.count_params():,} | "
-        f"{f'{keras_resnet50:,}' if name == 'ResNet-50' else '–'} |"
-        for name, model in resnets.items()
+    viz.markdown_table(
+        [
+            {
+                "name": name,
+                "params": model.count_params(),
+                "keras": keras_resnet50 if name == "ResNet-50" else None,
+            }
+            for name, model in resnets.items()
+        ],
+        {"name": "síť", "params": "parametry (nes2)", "keras": "keras.applications"},
+        {"params": "{:,}", "keras": "{:,}"},
     )
 )
 
@@ -192,20 +204,41 @@ Markdown(
 shapes = [(112, 112, 32, 64), (56, 56, 128, 128), (28, 28, 256, 256), (19, 19, 728, 728)]
 rows = []
 for h, w, c_in, c_out in shapes:
-    cost = arch.conv_cost(h, w, c_in, c_out)
+    cost = separable.conv_cost(h, w, c_in, c_out)
     rows.append(
-        f"| {h}×{w}×{c_in} → {c_out} | {cost['standard']['params']:,} | "
-        f"{cost['separable']['params']:,} | {cost['standard']['mult_adds'] / 1e6:,.0f} M | "
-        f"{cost['separable']['mult_adds'] / 1e6:,.0f} M | {cost['ratio']:.3f} |"
+        {
+            "shape": f"{h}×{w}×{c_in} → {c_out}",
+            "params": cost["standard"]["params"],
+            "separable_params": cost["separable"]["params"],
+            "mult_adds": cost["standard"]["mult_adds"] / 1e6,
+            "separable_mult_adds": cost["separable"]["mult_adds"] / 1e6,
+            "ratio": cost["ratio"],
+        }
     )
 Markdown(
-    "| vstup → filtry (3 × 3) | parametry | separabilní | násobení | separabilní | poměr |\n"
-    "|---|---:|---:|---:|---:|---:|\n" + "\n".join(rows)
+    viz.markdown_table(
+        rows,
+        {
+            "shape": "vstup → filtry (3 × 3)",
+            "params": "parametry",
+            "separable_params": "separabilní",
+            "mult_adds": "násobení",
+            "separable_mult_adds": "separabilní",
+            "ratio": "poměr",
+        },
+        {
+            "params": "{:,}",
+            "separable_params": "{:,}",
+            "mult_adds": "{:,.0f} M",
+            "separable_mult_adds": "{:,.0f} M",
+            "ratio": "{:.3f}",
+        },
+    )
 )
 
 # %%
 inputs = keras.Input((19, 19, 728))
-viz.model_diagram(keras.Model(inputs, arch.separable_conv_block(inputs, 728, name="xception")))
+viz.model_diagram(keras.Model(inputs, separable.separable_conv_block(inputs, 728, name="xception")))
 xception = keras.applications.Xception(weights=None)
 trainable = sum(int(np.prod(w.shape)) for w in xception.trainable_weights)
 print(f"Xception: {trainable:,} trénovatelných parametrů (článek: 22 855 952)")
@@ -232,20 +265,21 @@ del xception
 
 # %%
 table = applications.table(progress=False)
-
-
-def percent(value):
-    return f"{value:.1%}" if value is not None else "–"
-
-
 Markdown(
-    "| model | rok | vstup | parametry | keras.io | hloubka | keras.io | top-1 | top-5 |\n"
-    "|---|---|---:|---:|---:|---:|---:|---:|---:|\n"
-    + "\n".join(
-        f"| {r['name']} | {r['year']} | {r['input_size']} | {millions(r['params'])} | "
-        f"{r['published_params'] or '–'} | {r['depth']} | {r['published_depth'] or '–'} | "
-        f"{percent(r['top1'])} | {percent(r['top5'])} |"
-        for r in table
+    viz.markdown_table(
+        [{**r, "params": millions(r["params"])} for r in table],
+        {
+            "name": "model",
+            "year": "rok",
+            "input_size": "vstup",
+            "params": "parametry",
+            "published_params": "keras.io",
+            "depth": "hloubka",
+            "published_depth": "keras.io",
+            "top1": "top-1",
+            "top5": "top-5",
+        },
+        {"top1": "{:.1%}", "top5": "{:.1%}"},
     )
 )
 

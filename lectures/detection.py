@@ -174,11 +174,24 @@ retinanet = expected.entry("detection/retinanet", "quick")
 yolo = expected.entry("detection/yolov8", "quick")
 Markdown(
     f"Zaznamenáno v profilu `quick` (ne v tomto sestavení) na: {retinanet.hardware}.\n\n"
-    "| model | parametrů | mAP@0,5 | trénink |\n|---|---:|---:|---:|\n"
-    f"| YOLOv8 (xs) | {run.model.count_params():,} | {yolo.bands['map50']['recorded']} "
-    f"| {yolo.bands['seconds']['recorded']:.0f} s |\n"
-    f"| RetinaNet (KerasCV) | {params['keras-cv']:,} "
-    f"| {retinanet.bands['map50']['recorded']} | {retinanet.bands['seconds']['recorded']:.0f} s |"
+    + viz.markdown_table(
+        [
+            {
+                "model": "YOLOv8 (xs)",
+                "params": run.model.count_params(),
+                "map50": yolo.bands["map50"]["recorded"],
+                "seconds": yolo.bands["seconds"]["recorded"],
+            },
+            {
+                "model": "RetinaNet (KerasCV)",
+                "params": params["keras-cv"],
+                "map50": retinanet.bands["map50"]["recorded"],
+                "seconds": retinanet.bands["seconds"]["recorded"],
+            },
+        ],
+        {"model": "model", "params": "parametrů", "map50": "mAP@0,5", "seconds": "trénink (s)"},
+        {"params": "{:,}", "seconds": "{:.0f}"},
+    )
 )
 
 # %% [markdown]

@@ -124,6 +124,9 @@ run.figure("keypoints")
 # %%
 Markdown(
     f"Profil `{PROFILE}`; signály a zvuky generované, videa a body ze skutečných číslic.\n\n"
-    "| úloha | přesnost |\n|---|---:|\n"
-    + "\n".join(f"| {task} | {value:.3f} |" for task, value in results.items())
+    + viz.markdown_table(
+        [{"task": task, "value": value} for task, value in results.items()],
+        {"task": "úloha", "value": "přesnost"},
+        {"value": "{:.3f}"},
+    )
 )

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from nes2.models import architectures as arch
+from nes2.models import separable as sep
 
 
 def _trainable(model):
@@ -92,8 +93,8 @@ def test_separable_block_saves_what_conv_cost_says():
     standard = keras.Model(
         inputs, keras.layers.Conv2D(128, 3, padding="same", use_bias=False)(inputs)
     )
-    separable = keras.Model(inputs, arch.separable_conv_block(inputs, 128))
-    cost = arch.conv_cost(32, 32, 64, 128)
+    separable = keras.Model(inputs, sep.separable_conv_block(inputs, 128))
+    cost = sep.conv_cost(32, 32, 64, 128)
     assert standard.count_params() == cost["standard"]["params"]
     assert _trainable(separable) - 2 * 128 == cost["separable"]["params"]  # minus BN gamma/beta
     assert cost["ratio"] == pytest.approx(1 / 128 + 1 / 9)
@@ -101,7 +102,7 @@ def test_separable_block_saves_what_conv_cost_says():
 
 
 def test_mobilenet_block_downsamples():
-    y = arch.mobilenet_block(keras.Input((32, 32, 16)), 32, strides=2)
+    y = sep.mobilenet_block(keras.Input((32, 32, 16)), 32, strides=2)
     assert y.shape == (None, 16, 16, 32)
 
 

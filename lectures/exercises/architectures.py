@@ -5,6 +5,7 @@
 import keras
 
 from nes2.models import architectures
+from nes2.models.separable import conv_cost, separable_conv_block
 from nes2.teaching import checks
 
 # %% [markdown]
@@ -33,17 +34,17 @@ checks.check_param_count(architectures.lenet5(), by_hand)
 # ## Cvičení 2: kolik ušetří separovatelná konvoluce
 #
 # Postavte model `separable` se vstupem 28 × 28 × 128 a jedním blokem
-# [`separable_conv_block`][nes2.models.architectures.separable_conv_block] se 128 filtry
+# [`separable_conv_block`][nes2.models.separable.separable_conv_block] se 128 filtry
 # (separovatelná konvoluce 3 × 3 bez biasu, batch normalization, ReLU). Spočtěte ručně
 # jeho parametry do `separable_params` (depthwise 3·3·128, pointwise 128·128 a čtyři
 # vektory batch normalization) a porovnejte s obyčejnou konvolucí 3 × 3 (`full_params`,
-# funkce [`conv_cost`][nes2.models.architectures.conv_cost]).
+# funkce [`conv_cost`][nes2.models.separable.conv_cost]).
 
 # %% tags=["solution"]
 inputs = keras.Input((28, 28, 128))
-separable = keras.Model(inputs, architectures.separable_conv_block(inputs, 128))
+separable = keras.Model(inputs, separable_conv_block(inputs, 128))
 separable_params = 3 * 3 * 128 + 128 * 128 + 4 * 128
-full_params = architectures.conv_cost(28, 28, 128, 128)["standard"]["params"]
+full_params = conv_cost(28, 28, 128, 128)["standard"]["params"]
 print(f"separovatelná {separable_params:,}, obyčejná {full_params:,}")
 
 # %%

@@ -1,4 +1,5 @@
-"""Models: small convnets (`convnets`), classic architectures (`architectures`), ensembles.
+"""Models: small convnets (`convnets`), classic architectures (`architectures`),
+separable convolutions (`separable`) and ensembles (`ensemble`).
 
 The small convnets of the lecture are importable from `nes2.models` itself.
 

@@ -3,9 +3,9 @@
 Each builder returns an untrained `keras.Model`. The defaults are the
 configurations of the papers (and of `keras.applications` where it has the
 model), so `model.count_params()` can be compared with the published figures.
-The building blocks (`vgg_block`, `inception_module`, `residual_block`,
-`separable_conv_block`, `mobilenet_block`) take and return a tensor, so they
-compose into new networks.
+The building blocks (`vgg_block`, `inception_module`, `residual_block`) take
+and return a tensor, so they compose into new networks; the separable
+convolutions of Xception and MobileNet are in `nes2.models.separable`.
 
 Examples:
     >>> model = lenet5()
@@ -380,76 +380,3 @@ def resnet50(
         (None, 2)
     """
     return _resnet(50, input_shape, num_classes, use_bias=use_bias)
-
-
-def separable_conv_block(x, filters: int, name: str = "separable", activation: str = "relu"):
-    """Xception's unit: a depthwise separable 3x3 convolution, BatchNorm, activation.
-
-    A depthwise separable convolution (`SeparableConv2D`) filters each input
-    channel on its own (depthwise) and then mixes the channels with a 1x1
-    convolution (pointwise), which costs a fraction of a full convolution; see
-    `conv_cost`.
-
-    Examples:
-        >>> y = separable_conv_block(keras.Input((19, 19, 728)), 728)
-        >>> y.shape
-        (None, 19, 19, 728)
-    """
-    x = layers.SeparableConv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_sepconv")(
-        x
-    )
-    x = layers.BatchNormalization(name=f"{name}_bn")(x)
-    return layers.Activation(activation, name=f"{name}_act")(x)
-
-
-def mobilenet_block(x, filters: int, strides: int = 1, name: str = "mobilenet"):
-    """MobileNet's unit (Howard et al., 2017): depthwise 3x3 and pointwise 1x1 convolutions.
-
-    Each is followed by BatchNorm and ReLU6.
-
-    Examples:
-        >>> y = mobilenet_block(keras.Input((112, 112, 32)), 64, strides=2)
-        >>> y.shape
-        (None, 56, 56, 64)
-    """
-    x = layers.DepthwiseConv2D(
-        3, strides=strides, padding="same", use_bias=False, name=f"{name}_dw"
-    )(x)
-    x = layers.BatchNormalization(name=f"{name}_dw_bn")(x)
-    x = layers.ReLU(6.0, name=f"{name}_dw_relu")(x)
-    x = layers.Conv2D(filters, 1, use_bias=False, name=f"{name}_pw")(x)
-    x = layers.BatchNormalization(name=f"{name}_pw_bn")(x)
-    return layers.ReLU(6.0, name=f"{name}_pw_relu")(x)
-
-
-def conv_cost(
-    height: int, width: int, in_channels: int, out_channels: int, kernel: int = 3
-) -> dict:
-    """Parameters and multiply-adds of a standard vs a depthwise separable convolution.
-
-    For a `kernel` x `kernel` convolution with "same" padding and stride 1 on a
-    `height` x `width` x `in_channels` input (biases left out):
-
-    * standard: `k*k*C_in*C_out` weights, each used at every output position;
-    * separable: `k*k*C_in` depthwise plus `C_in*C_out` pointwise weights.
-
-    Returns:
-        A dict with `standard` and `separable`, each `{"params", "mult_adds"}`,
-        and `ratio`, separable over standard multiply-adds,
-        `1/C_out + 1/k**2`.
-
-    Examples:
-        >>> cost = conv_cost(112, 112, 64, 128)
-        >>> cost["standard"]["params"], cost["separable"]["params"]
-        (73728, 8768)
-        >>> round(cost["ratio"], 3)
-        0.119
-    """
-    positions = height * width
-    standard = kernel * kernel * in_channels * out_channels
-    separable = kernel * kernel * in_channels + in_channels * out_channels
-    return {
-        "standard": {"params": standard, "mult_adds": standard * positions},
-        "separable": {"params": separable, "mult_adds": separable * positions},
-        "ratio": separable / standard,
-    }
