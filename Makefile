@@ -17,6 +17,8 @@ export NO_MKDOCS_2_WARNING := 1
 # Notebook kernels read .ipython/profile_default/ipython_kernel_config.py.
 export IPYTHONDIR := $(CURDIR)/.ipython
 export NES2_PROFILE ?= quick
+# Test processes (pytest-xdist); the executed site is built once and shared through its cache.
+TEST_JOBS ?= 2
 
 .PHONY: help setup site serve test lint lock notebooks benchmark clean
 
@@ -44,8 +46,8 @@ serve: site  ## build the site and serve it on http://127.0.0.1:8000
 lint: setup  ## pre-commit hooks on all files
 	$(BIN)/pre-commit run --all-files --show-diff-on-failure
 
-test: lint  ## checks and the test suite (browser tests need Debian's chromium)
-	$(BIN)/pytest
+test: lint  ## checks and the test suite, TEST_JOBS at a time (browser tests need Debian's chromium)
+	$(BIN)/pytest -n $(TEST_JOBS)
 
 notebooks: setup  ## regenerate notebooks/ (for download and Colab) from lectures/
 	$(BIN)/python scripts/notebooks.py

@@ -161,14 +161,20 @@ def executed_site(tmp_path_factory) -> Path:
     if os.environ.get("NES2_SITE_DIR"):
         return Path(os.environ["NES2_SITE_DIR"])
     pytest.importorskip("mkdocs_jupyter", reason="mkdocs-jupyter needs Python >= 3.12")
+    from filelock import FileLock
+
     site = tmp_path_factory.mktemp("executed-site") / "site"
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)],
-        cwd=ROOT,
-        env=site_environment(),
-        capture_output=True,
-        text=True,
-        timeout=SITE_BUILD_TIMEOUT,
-    )
+    TEST_CACHE.mkdir(parents=True, exist_ok=True)
+    # Under pytest-xdist each worker builds its own site: the first executes the
+    # notebooks, the others wait here and then render from the execution cache.
+    with FileLock(TEST_CACHE / "site-build.lock"):
+        result = subprocess.run(
+            [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)],
+            cwd=ROOT,
+            env=site_environment(),
+            capture_output=True,
+            text=True,
+            timeout=SITE_BUILD_TIMEOUT,
+        )
     assert result.returncode == 0, f"mkdocs build failed:\n{result.stderr[-6000:]}"
     return site

@@ -188,3 +188,29 @@ def test_prefetch_executes_pending_notebooks_in_parallel_and_hands_their_results
     assert prefetch("cached.py", theme="light", image_dependencies={}) == "<p>cached.py</p>"
     with pytest.raises(RuntimeError, match="a cell failed"):
         prefetch("broken.py", theme="light", image_dependencies={})
+
+
+def test_part_pages_are_titled_by_their_part_and_search_sections_by_page():
+    from types import SimpleNamespace
+
+    hooks = _site_hooks()
+    part = SimpleNamespace(title="Aplikace: detekce objektů")
+    assert (
+        hooks.page_title(SimpleNamespace(title="Cvičení", parent=part))
+        == "Aplikace: detekce objektů – cvičení"
+    )
+    assert hooks.page_title(SimpleNamespace(title="Data", parent=None)) is None
+    assert hooks.focusable_scrollers("<pre>x</pre>") == '<pre tabindex="0">x</pre>'
+
+
+def test_search_sections_name_their_page(tmp_path):
+    hooks = _site_hooks()
+    index = tmp_path / "search_index.json"
+    docs = [
+        {"location": "detection/", "title": "Aplikace: detekce objektů – výklad", "text": ""},
+        {"location": "detection/#yolov8", "title": "YOLOv8 v KerasCV", "text": ""},
+    ]
+    index.write_text(json.dumps({"docs": docs}))
+    hooks._fold_search_index(index)
+    titles = [d["title"] for d in json.loads(index.read_text())["docs"]]
+    assert titles[1] == "Aplikace: detekce objektů – výklad › YOLOv8 v KerasCV"
