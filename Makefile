@@ -47,7 +47,7 @@ lint: setup  ## pre-commit hooks on all files
 	$(BIN)/pre-commit run --all-files --show-diff-on-failure
 
 test: lint  ## checks and the test suite, TEST_JOBS at a time (browser tests need Debian's chromium)
-	$(BIN)/pytest -n $(TEST_JOBS)
+	$(BIN)/pytest -n $(TEST_JOBS) --dist loadgroup
 
 notebooks: setup  ## regenerate notebooks/ (for download and Colab) from lectures/
 	$(BIN)/python scripts/notebooks.py

@@ -43,6 +43,16 @@ def gpu_count() -> int:
 
 
 def pytest_collection_modifyitems(config, items):
+    # The tests of the executed site run first and, under pytest-xdist
+    # (`--dist loadgroup`), in one process: it builds the site (the longest
+    # step) while the other processes take the rest of the suite.
+    site = [item for item in items if "executed_site" in getattr(item, "fixturenames", ())]
+    ungrouped = [i.nodeid for i in site if not i.get_closest_marker("xdist_group")]
+    if ungrouped:
+        raise pytest.UsageError(
+            f"Tests of the executed site need @pytest.mark.xdist_group(SITE_GROUP): {ungrouped}"
+        )
+    items[:] = site + [item for item in items if item not in site]
     if any(item.get_closest_marker("gpu") for item in items) and not gpu_count():
         import keras
 
@@ -129,6 +139,8 @@ def http_server(pets_archive):
 
 
 ROOT = Path(__file__).parents[1]
+SITE_GROUP = "executed-site"
+"""The xdist group of the tests that use `executed_site`: one process builds and checks it."""
 SITE_BUILD_TIMEOUT = 3000
 """Seconds for `mkdocs build` with every lecture executed (about 20 minutes on 2 cores)."""
 TEST_CACHE = Path(os.environ.get("NES2_TEST_CACHE", ROOT / ".cache" / "test"))
@@ -165,8 +177,8 @@ def executed_site(tmp_path_factory) -> Path:
 
     site = tmp_path_factory.mktemp("executed-site") / "site"
     TEST_CACHE.mkdir(parents=True, exist_ok=True)
-    # Under pytest-xdist each worker builds its own site: the first executes the
-    # notebooks, the others wait here and then render from the execution cache.
+    # Under pytest-xdist the site's tests share one process (see above); should
+    # another process need the site too, it waits here and renders from the cache.
     with FileLock(TEST_CACHE / "site-build.lock"):
         result = subprocess.run(
             [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)],

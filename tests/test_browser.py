@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import SITE_BUILD_TIMEOUT, serve
+from conftest import SITE_BUILD_TIMEOUT, SITE_GROUP, serve
 
 ROOT = Path(__file__).parents[1]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -27,6 +27,7 @@ QUIET = [
 ]
 
 pytestmark = [
+    pytest.mark.xdist_group(SITE_GROUP),
     pytest.mark.browser,
     pytest.mark.slow,
     pytest.mark.timeout(SITE_BUILD_TIMEOUT + 300),

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import SITE_GROUP
 
 from nes2 import cli
 
@@ -321,6 +322,7 @@ def test_verify_unknown_run_exits_2(capsys):
 
 @pytest.mark.slow
 @pytest.mark.timeout(2400)
+@pytest.mark.xdist_group(SITE_GROUP)
 def test_verify_quick_profile_checks_the_runs_of_the_site(executed_site):
     """`nes2 verify --profile quick` on every run whose budget fits CI (at most 5 minutes).
 

@@ -8,13 +8,17 @@ build); the tests read the pages it wrote.
 from pathlib import Path
 
 import pytest
-from conftest import SITE_BUILD_TIMEOUT
+from conftest import SITE_BUILD_TIMEOUT, SITE_GROUP
 
 ROOT = Path(__file__).parents[1]
 LECTURES = sorted((ROOT / "lectures").glob("*.py"))
 EXERCISES = sorted((ROOT / "lectures" / "exercises").glob("*.py"))
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(SITE_BUILD_TIMEOUT + 60)]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.timeout(SITE_BUILD_TIMEOUT + 60),
+    pytest.mark.xdist_group(SITE_GROUP),
+]
 
 
 def _page(site: Path, source: Path) -> str:
