@@ -63,6 +63,19 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture
+def shared_home(monkeypatch) -> Path:
+    """The tests' persistent cache (`NES2_HOME`, under `TEST_CACHE`), shared with the site build.
+
+    What a test computes there is keyed like any user's cache (runs on the
+    package and the lock, model counts on the Keras version), so a second
+    `make test` with nothing changed reuses it instead of computing it again.
+    """
+    home = TEST_CACHE / "nes2-home"
+    monkeypatch.setenv("NES2_HOME", str(home))
+    return home
+
+
+@pytest.fixture
 def nes2_home(tmp_path, monkeypatch) -> Path:
     """An empty cache directory for the test."""
     home = tmp_path / "nes2-home"

@@ -163,7 +163,7 @@ def test_extract_features_then_classify():
 
 
 @pytest.mark.slow
-def test_every_published_count_and_depth_agrees(nes2_home):
+def test_every_published_count_and_depth_agrees(shared_home):
     rows = [r for r in apps.table(progress=False) if r["published_params"]]
     assert len(rows) == 33
     for row in rows:

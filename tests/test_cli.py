@@ -121,9 +121,9 @@ def test_info_lists_versions_and_devices(nes2_home, capsys):
     assert "CPU:0" in out and str(nes2_home) in out
 
 
-def test_train_synthetic_writes_metrics_and_curves(nes2_home, tmp_path):
+def test_train_synthetic_writes_metrics_and_curves(shared_home, tmp_path):
     out_dir = tmp_path / "run"
-    env = {**__import__("os").environ, "NES2_HOME": str(nes2_home)}
+    env = {**__import__("os").environ, "NES2_HOME": str(shared_home)}
     result = run_cli(
         "train",
         "cats-vs-dogs",
@@ -261,9 +261,9 @@ def test_unknown_option_of_a_recipe_exits_2(capsys):
 
 
 @pytest.mark.slow
-def test_train_digit_tilt_writes_metrics_and_plots(nes2_home, tmp_path):
+def test_train_digit_tilt_writes_metrics_and_plots(shared_home, tmp_path):
     out_dir = tmp_path / "tilt"
-    env = {**__import__("os").environ, "NES2_HOME": str(nes2_home)}
+    env = {**__import__("os").environ, "NES2_HOME": str(shared_home)}
     result = run_cli("train", "digit-tilt", "--epochs", "1", "--out", str(out_dir), env=env)
     assert result.returncode == 0, result.stderr[-2000:]
     metrics = json.loads((out_dir / "metrics.json").read_text())
@@ -275,9 +275,9 @@ def test_train_digit_tilt_writes_metrics_and_plots(nes2_home, tmp_path):
 
 
 @pytest.mark.slow
-def test_train_segmentation_writes_mean_iou(nes2_home, tmp_path):
+def test_train_segmentation_writes_mean_iou(shared_home, tmp_path):
     out_dir = tmp_path / "seg"
-    env = {**__import__("os").environ, "NES2_HOME": str(nes2_home)}
+    env = {**__import__("os").environ, "NES2_HOME": str(shared_home)}
     result = run_cli(
         "train",
         "segmentation",
