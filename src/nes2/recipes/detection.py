@@ -112,6 +112,6 @@ class Detection(Recipe):
                 labels=[d["classes"] for d in found],
                 scores=[d["scores"] for d in found],
                 true_boxes=test.boxes[:count],
-                title=f"Detekce, {options['model']} / {options['library']} ({self.label(run)})",
+                title=f"Detekce, {options['model']} / {options['library']}\n({self.label(run)})",
             )
         }

@@ -99,14 +99,14 @@ class DigitTilt(Recipe):
         label = self.label(run)
         return {
             "predicted_vs_true": viz.predicted_vs_true(
-                true, predicted, unit="°", title=f"Náklon číslic ({label})"
+                true, predicted, unit="°", title=f"Náklon číslic\n({label})"
             ),
             "residuals": viz.residuals_by_group(
                 predicted - true,
                 run.data.digits_test,
                 ylabel="chyba [°]",
                 xlabel="číslice",
-                title=f"Chyba podle číslice ({label})",
+                title=f"Chyba podle číslice\n({label})",
             ),
         }
 

@@ -88,7 +88,7 @@ class Keypoints(Recipe):
                 labels=[[0, 1]] * count,
                 class_names=pose.KEYPOINTS,
                 ncols=count,
-                title=f"Předpovězené klíčové body ({self.label(run)})",
+                title=f"Předpovězené klíčové body\n({self.label(run)})",
             )
         }
 

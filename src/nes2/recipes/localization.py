@@ -103,6 +103,6 @@ class Localization(Recipe):
                 true_labels=[[y] for y in data.y_test[:count]],
                 boxes=[b[None] * CANVAS for b in predicted],
                 labels=[[p] for p in probabilities.argmax(axis=1)],
-                title=f"Lokalizace ({self.label(run)})",
+                title=f"Lokalizace\n({self.label(run)})",
             )
         }

@@ -104,7 +104,7 @@ class MnistEnsemble(Recipe):
                 ylabel="přesnost na testu",
                 fmt="{:.3f}",
                 highlight=METHODS,
-                title=f"Členové a ensemble ({self.label(run)})",
+                title=f"Členové a ensemble\n({self.label(run)})",
             )
         }
 

@@ -106,7 +106,7 @@ class Segmentation(Recipe):
                 test.masks[:count],
                 predict_masks(run.model, run.data.x_test[:count]),
                 NUM_CLASSES,
-                title=f"Segmentace, {run.options['model']} ({self.label(run)})",
+                title=f"Segmentace, {run.options['model']}\n({self.label(run)})",
             )
         }
 
