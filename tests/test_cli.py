@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SITE_GROUP
+from conftest import SITE_GROUP, TEST_CACHE
 
 from nes2 import cli
 
@@ -190,15 +190,28 @@ def test_models_list_family(nes2_home, capsys):
 
 
 @pytest.mark.slow
-def test_train_transfer_with_local_weights(nes2_home, tmp_path):
+@pytest.fixture(scope="session")
+def vgg16_weights_file() -> Path:
+    """A VGG16 weights file (random weights), kept in the tests' cache so that its bytes,
+    and with them the key of the run that uses it, stay the same from one test run to the next."""
     import keras
 
-    weights = tmp_path / "vgg16_notop.weights.h5"
-    keras.applications.VGG16(include_top=False, weights=None, input_shape=(64, 64, 3)).save_weights(
-        weights
-    )
+    from nes2.io import atomic_file
+
+    path = TEST_CACHE / "weights" / f"vgg16_notop_64-keras{keras.__version__}.weights.h5"
+    if not path.is_file():
+        backbone = keras.applications.VGG16(
+            include_top=False, weights=None, input_shape=(64, 64, 3)
+        )
+        with atomic_file(path, suffix=".weights.h5") as tmp:
+            backbone.save_weights(tmp)
+    return path
+
+
+def test_train_transfer_with_local_weights(shared_home, vgg16_weights_file, tmp_path):
+    weights = vgg16_weights_file
     out_dir = tmp_path / "transfer"
-    env = {**__import__("os").environ, "NES2_HOME": str(nes2_home)}
+    env = {**__import__("os").environ, "NES2_HOME": str(shared_home)}
     result = run_cli(
         "train",
         "cats-vs-dogs",
@@ -216,7 +229,7 @@ def test_train_transfer_with_local_weights(nes2_home, tmp_path):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     metrics = json.loads((out_dir / "metrics.json").read_text())
-    assert metrics["backbone"] == "VGG16" and metrics["weights"] == "file vgg16_notop.weights.h5"
+    assert metrics["backbone"] == "VGG16" and metrics["weights"] == f"file {weights.name}"
     assert metrics["epochs"] == 2 and 0.0 <= metrics["test_accuracy"] <= 1.0
 
 

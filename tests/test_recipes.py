@@ -93,8 +93,25 @@ def test_reused_model_predicts_what_the_trained_one_did(keypoints_run):
     assert set(again.figures()) == {"keypoints"}
 
 
-def test_verify_checks_the_stored_run_instead_of_training(keypoints_run, monkeypatch, capsys):
-    recipes.train("keypoints", "quick")  # the run verify checks: the profile's epochs
+def test_a_reused_run_loads_its_data_and_model_only_when_asked(keypoints_run, monkeypatch):
+    steps = []
+    for step in ("data", "build"):
+        original = getattr(Keypoints, step)
+
+        def counted(self, *args, _original=original, _step=step, **kwargs):
+            steps.append(_step)
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(Keypoints, step, counted)
+    again = recipes.train("keypoints", "quick", epochs=1)
+    assert again.reused and again.metrics == keypoints_run.metrics and steps == []
+    assert again.model is again.model and again.data.x_test.shape == keypoints_run.data.x_test.shape
+    assert steps == ["data", "build"]
+
+
+def test_verify_checks_the_stored_run_instead_of_training(shared_home, monkeypatch, capsys):
+    # The run verify checks (the profile's epochs), stored once in the tests' persistent cache.
+    recipes.train("keypoints", "quick")
 
     def no_training(self, *args, **kwargs):
         pytest.fail("verify trained a run that was stored")

@@ -1,4 +1,4 @@
-"""Writing files so that a reader never sees half of one: JSON and folders, atomically.
+"""Writing files so that a reader never sees half of one: files, JSON and folders, atomically.
 
 Everything `nes2` leaves on disk (run records, metrics, caches, manifests) goes
 through these helpers: the content is written to a temporary name beside the
@@ -23,20 +23,39 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
-def write_json(path: str | os.PathLike, data, indent: int | None = 2) -> Path:
-    """Write `data` as JSON to `path` atomically (parents created); return the path."""
+@contextlib.contextmanager
+def atomic_file(path: str | os.PathLike, suffix: str | None = None) -> Iterator[Path]:
+    """A temporary path beside `path` to write; it becomes `path` only if the block succeeds.
+
+    The temporary name ends in `suffix` (default: the suffix of `path`), for
+    writers that choose the format by it (`".weights.h5"` for Keras).
+
+    Examples:
+        >>> import tempfile
+        >>> target = Path(tempfile.mkdtemp()) / "figure.png"
+        >>> with atomic_file(target) as tmp:
+        ...     _ = tmp.write_bytes(b"png")
+        >>> target.read_bytes(), sorted(p.name for p in target.parent.iterdir())
+        (b'png', ['figure.png'])
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=path.suffix if suffix is None else suffix, dir=path.parent
+    )
+    os.close(fd)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=indent, ensure_ascii=False)
-            f.write("\n")
+        yield Path(tmp)
         os.replace(tmp, path)
-    except BaseException:
+    finally:
         Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+
+
+def write_json(path: str | os.PathLike, data, indent: int | None = 2) -> Path:
+    """Write `data` as JSON to `path` atomically (parents created); return the path."""
+    with atomic_file(path) as tmp:
+        tmp.write_text(json.dumps(data, indent=indent, ensure_ascii=False) + "\n", "utf-8")
+    return Path(path)
 
 
 @contextlib.contextmanager

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import keras
 
 from nes2 import config
+from nes2.io import write_json
 
 
 def _history(values: dict[str, list[float]], model: keras.Model) -> keras.callbacks.History:
@@ -38,10 +38,7 @@ def _history_path(checkpoint: Path) -> Path:
 
 
 def _save_history(path: Path, history: dict[str, list[float]]) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w") as f:
-        json.dump({k: [float(v) for v in vs] for k, vs in history.items()}, f, indent=1)
-    os.replace(tmp, path)
+    write_json(path, {k: [float(v) for v in vs] for k, vs in history.items()}, indent=1)
 
 
 def fit(

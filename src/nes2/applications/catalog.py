@@ -23,7 +23,6 @@ import difflib
 import importlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -33,6 +32,7 @@ import keras
 from nes2 import config
 from nes2.data.download import keras_download
 from nes2.errors import DownloadError, Nes2Error
+from nes2.io import write_json
 
 
 class WeightsNotFoundError(DownloadError):
@@ -251,10 +251,7 @@ def table(names=None, progress: bool = True) -> list[dict]:
     for name in tqdm(missing, desc="building models", disable=not progress or not missing):
         counts[name] = _count(name)
     if missing:
-        fd, tmp = tempfile.mkstemp(prefix=".applications.", dir=cache.parent)
-        with os.fdopen(fd, "w") as f:
-            json.dump(counts, f, indent=1)
-        os.replace(tmp, cache)
+        write_json(cache, counts, indent=1)
     rows = []
     for name in names:
         model = REGISTRY[name]

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from nes2.data import archive as archive_lib
 from nes2.data import download as download_lib
 from nes2.data import synthetic_pets
 from nes2.errors import DataNotFoundError, DownloadError, InvalidOptionError
+from nes2.io import atomic_folder, write_json
 
 URL = (
     "https://download.microsoft.com/download/3/E/1/"
@@ -126,13 +126,6 @@ def clean_images(pets: Path) -> int:
     return dropped
 
 
-def _write_json(path: Path, data: dict) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w") as f:
-        json.dump(data, f, indent=2)
-    os.replace(tmp, path)
-
-
 def fetch(
     *,
     url: str = URL,
@@ -204,20 +197,15 @@ def fetch(
             for name, folder in zip(CLASS_NAMES, synthetic_pets.CLASS_FOLDERS, strict=True)
         },
     }
-    _write_json(manifest_path, manifest)
+    write_json(manifest_path, manifest)
     return manifest
 
 
 def _synthetic_pets(n_per_class: int, seed: int) -> Path:
     folder = config.cache_dir() / "cats_vs_dogs_synthetic" / f"n{n_per_class}_seed{seed}"
     if not (folder / "PetImages").is_dir():
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-        try:
+        with atomic_folder(folder) as tmp:
             synthetic_pets.write_pet_images(tmp, n_per_class, seed=seed)
-            os.replace(tmp, folder)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
     return folder / "PetImages"
 
 

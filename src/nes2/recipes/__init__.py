@@ -117,19 +117,31 @@ def train(
     inputs = run_store.key_inputs(recipe.name, options, profile, epochs, seed)
     key = run_store.digest(inputs)
     stored = None if fresh else run_store.load(recipe.name, key)
-    data = recipe.data(profile, options, seed)
-    config.seed_everything(seed, recipe.deterministic)
-    model = recipe.build(data, options, profile, epochs)
+
+    def prepared():
+        data = recipe.data(profile, options, seed)
+        config.seed_everything(seed, recipe.deterministic)
+        return data, recipe.build(data, options, profile, epochs)
+
     if stored is not None:
         record, folder = stored
-        with warnings.catch_warnings():
-            # The stored optimizer state is not needed to predict with the model.
-            warnings.filterwarnings("ignore", "Skipping variable loading for optimizer")
-            recipe.load(model, folder)
-        metrics, history = record["metrics"], record["history"]
+
+        def restore():
+            data, model = prepared()
+            with warnings.catch_warnings():
+                # The stored optimizer state is not needed to predict with the model.
+                warnings.filterwarnings("ignore", "Skipping variable loading for optimizer")
+                recipe.load(model, folder)
+            return data, model
+
         created = datetime.datetime.fromisoformat(record["created"])
         print(f"{recipe.run_name(options)}: reused run from {created:%Y-%m-%d %H:%M} ({folder})")
+        run = Run(
+            recipe, profile, options, epochs, seed, record["metrics"], record["history"],
+            created, reused=True, folder=folder, _restore=restore,
+        )  # fmt: skip
     else:
+        data, model = prepared()
         start = time.perf_counter()
         history = recipe.fit(model, data, options, epochs, verbose)
         seconds = time.perf_counter() - start
@@ -151,20 +163,10 @@ def train(
         folder = None
         if store:
             folder = run_store.save(recipe, key, inputs, metrics, history, model, created)
-    run = Run(
-        recipe,
-        profile,
-        options,
-        epochs,
-        seed,
-        metrics,
-        history,
-        model,
-        data,
-        created,
-        reused=stored is not None,
-        folder=folder,
-    )
+        run = Run(
+            recipe, profile, options, epochs, seed, metrics, history, created,
+            folder=folder, _model=model, _data=data,
+        )  # fmt: skip
     if out is not None:
         write_outputs(run, out)
     return run
@@ -172,13 +174,14 @@ def train(
 
 def write_outputs(run: Run, out: str | os.PathLike) -> list[Path]:
     """Write `metrics.json` and every figure of `run` into `out`; return the paths."""
-    from nes2.io import write_json
+    from nes2.io import atomic_file, write_json
 
     out = Path(out)
     paths = [write_json(out / "metrics.json", run.metrics)]
     for figure_name, figure in run.figures().items():
         path = out / f"{figure_name}.png"
-        figure.savefig(path, dpi=120)
+        with atomic_file(path) as tmp:
+            figure.savefig(tmp, dpi=120, format="png")
         paths.append(path)
     return paths
 

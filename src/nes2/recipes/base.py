@@ -93,11 +93,13 @@ class Run:
         profile, options, epochs, seed: what was run.
         metrics: what `metrics.json` holds.
         history: the training history (metric name -> one value per epoch).
-        model: the trained model (what the recipe's `build` step returns).
-        data: the recipe's `Data`.
         created: when the run was trained.
         reused: `True` if it came from the run store instead of training.
         folder: its folder in the run store (`None` if it was not stored).
+
+    A reused run loads its data and model on first use of `data`, `model` or
+    a figure, so reading its metrics (as `nes2 verify` does) costs no more
+    than reading its record.
     """
 
     recipe: Recipe
@@ -107,12 +109,30 @@ class Run:
     seed: int
     metrics: dict
     history: dict
-    model: Any
-    data: Data
     created: datetime.datetime
     reused: bool = False
     folder: Path | None = None
+    _model: Any = field(default=None, repr=False)
+    _data: Data | None = field(default=None, repr=False)
+    _restore: Callable[[], tuple[Data, Any]] | None = field(default=None, repr=False)
     _figures: dict = field(default_factory=dict, repr=False)
+
+    def _restored(self) -> None:
+        if self._restore is not None:
+            self._data, self._model = self._restore()
+            self._restore = None
+
+    @property
+    def model(self) -> Any:
+        """The trained model (what the recipe's `build` step returns)."""
+        self._restored()
+        return self._model
+
+    @property
+    def data(self) -> Data:
+        """The recipe's `Data`."""
+        self._restored()
+        return self._data
 
     @property
     def name(self) -> str:
