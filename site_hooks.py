@@ -36,6 +36,8 @@ from html import unescape
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from bs4 import BeautifulSoup
+
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "scripts"))
 import notebooks  # noqa: E402
@@ -215,20 +217,58 @@ def _downloads(src_uri: str) -> list[tuple[str, notebooks.Target]]:
     return [("zadání" if t.student else "řešení", t) for t in found]
 
 
-def _fold_solutions(html: str) -> str:
-    """Wrap the output of each cell tagged `solution` in a closed "Řešení" box."""
-    from bs4 import BeautifulSoup
+def _details(soup, kind: str, title: str):
+    box = soup.new_tag("details", attrs={"class": kind})
+    summary = soup.new_tag("summary")
+    summary.string = title
+    box.append(summary)
+    return box
 
+
+def _scaffold_html(soup, code: str):
+    """The scaffold of a solution as a highlighted code block with its caption."""
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import PythonLexer
+
+    block = soup.new_tag("div", attrs={"class": "nes2-scaffold"})
+    caption = soup.new_tag("p")
+    caption.string = "Kostra řešení (z ní začínáte v zadání):"
+    block.append(caption)
+    code_html = highlight(code, PythonLexer(), HtmlFormatter(wrapcode=True))
+    block.append(BeautifulSoup(code_html, "html.parser"))
+    return block
+
+
+def exercise_layout(html: str, source: Path) -> str:
+    """An exercise page in the order task, scaffold, hint, solution.
+
+    Before each cell tagged `solution` (and before its hint), the scaffold the
+    student starts from (`notebooks.scaffold`) is shown; a markdown cell tagged
+    `hint` is folded under "Nápověda" and the solution under "Řešení".
+    """
+    import jupytext
+
+    cells = jupytext.read(source).cells
+    solutions = [notebooks.scaffold(c.source) for c in cells if notebooks.is_solution(c)]
     soup = BeautifulSoup(html, "html.parser")
-    tag = f"celltag_{notebooks.SOLUTION_TAG}"
-    for cell in soup.select(f"div.{tag}"):
-        if cell.find_parent("div", class_=tag):  # the template nests the cell's div
-            continue
-        box = soup.new_tag("details", attrs={"class": "success"})
-        summary = soup.new_tag("summary")
-        summary.string = "Řešení"
+    hint_tag = f"celltag_{notebooks.HINT_TAG}"
+    for hint in soup.select(f"div.{hint_tag}"):
+        cell = hint.find_parent("div", class_="jp-Cell") or hint
+        box = _details(soup, "tip", "Nápověda")
         cell.wrap(box)
-        box.insert(0, summary)
+    tag = f"celltag_{notebooks.SOLUTION_TAG}"
+    found = [c for c in soup.select(f"div.{tag}") if not c.find_parent("div", class_=tag)]
+    if len(found) != len(solutions):
+        raise ValueError(f"{source.name}: {len(solutions)} solutions, {len(found)} on its page")
+    for cell, code in zip(found, solutions, strict=True):
+        box = _details(soup, "success", "Řešení")
+        cell.wrap(box)
+        before = box
+        previous = box.find_previous_sibling()
+        if previous is not None and previous.name == "details" and "tip" in previous["class"]:
+            before = previous
+        before.insert_before(_scaffold_html(soup, code))
     return str(soup)
 
 
@@ -250,7 +290,7 @@ def on_page_content(html: str, page, config, files) -> str:
         return focusable_scrollers(html)
     html = focusable_scrollers(tex_to_mathml(html))
     if page.file.src_uri.startswith("exercises/"):
-        html = _fold_solutions(html)
+        html = exercise_layout(html, Path(page.file.abs_src_path))
     profile = os.environ.get("NES2_PROFILE", "quick")
     versions = " · ".join(f"{name} {_version(package)}" for name, package in PACKAGES)
     built = f"{datetime.date.today():%d. %m. %Y}"

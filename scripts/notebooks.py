@@ -3,9 +3,18 @@
 The lectures (`lectures/*.py`) and the exercises (`lectures/exercises/*.py`)
 are jupytext percent scripts, the one source of each. Students download or
 open in Colab an `.ipynb` made from each, with a first cell that installs
-`nes2` when it runs in Colab. An exercise script is its solution notebook:
-its cells tagged `solution` are left out of the student version, each replaced
-by an empty cell to write the answer in. The notebooks live in `notebooks/`
+`nes2` when it runs in Colab. An exercise script is its solution notebook.
+In its cells tagged `solution`, the parts the student writes are marked
+
+    # >>> doplňte: by_hand          (the names the block defines, if any)
+    by_hand = c1 + c3 + c5 + f6 + out
+    # <<<
+
+and the student version (`scaffold`) keeps everything else, the names the
+checks use, the signatures and docstrings of functions to write, each block
+becoming `name = ...  # TODO: doplňte` (or `...  # TODO: doplňte` in a
+function's body). A markdown cell tagged `hint` is a folded "Nápověda"; in the
+student version it follows the scaffold. The notebooks live in `notebooks/`
 so that Colab can open them from GitHub; the site offers the same files.
 
     python scripts/notebooks.py            # (re)write notebooks/
@@ -15,6 +24,7 @@ so that Colab can open them from GitHub; the site offers the same files.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +38,12 @@ OUTPUT = ROOT / "notebooks"
 REPOSITORY = "nes2-course/nes2"
 BRANCH = "main"
 SOLUTION_TAG = "solution"
+HINT_TAG = "hint"
+SCAFFOLD_TAG = "scaffold"
 SOLUTION_SUFFIX = "-reseni"
+BLOCK_START = re.compile(r"^(?P<indent>\s*)# >>> doplňte(?::\s*(?P<names>.+?))?\s*$")
+BLOCK_END = re.compile(r"^\s*# <<<\s*$")
+TODO = "...  # TODO: doplňte"
 
 COLAB_SETUP = """\
 # V Google Colabu nainstaluje balíček nes2 (jinde nedělá nic).
@@ -37,7 +52,6 @@ import sys
 if "google.colab" in sys.modules:
     %pip install --quiet "nes2[cv]"\
 """
-ANSWER = "# Vaše řešení:\n"
 
 
 @dataclass(frozen=True)
@@ -69,23 +83,86 @@ def colab_url(path: str, repository: str = REPOSITORY, branch: str = BRANCH) -> 
     return f"https://colab.research.google.com/github/{repository}/blob/{branch}/notebooks/{path}"
 
 
+def _tagged(cell, tag: str) -> bool:
+    return tag in cell.get("metadata", {}).get("tags", [])
+
+
 def is_solution(cell) -> bool:
-    return SOLUTION_TAG in cell.get("metadata", {}).get("tags", [])
+    return _tagged(cell, SOLUTION_TAG)
+
+
+def scaffold(solution: str) -> str:
+    """The student's start of a solution cell: each `# >>> doplňte` block blanked.
+
+    Examples:
+        >>> print(scaffold("x = 1\\n# >>> doplňte: y, z\\ny = x + 1\\nz = 2 * y\\n# <<<"))
+        x = 1
+        y = ...  # TODO: doplňte
+        z = ...  # TODO: doplňte
+        >>> print(scaffold("def f(a):\\n    # >>> doplňte\\n    return 2 * a\\n    # <<<"))
+        def f(a):
+            ...  # TODO: doplňte
+
+    Raises:
+        ValueError: a block that is not closed, a `# <<<` without its start, or no block.
+    """
+    kept, start, blocks = [], None, 0
+    for number, line in enumerate(solution.splitlines(), 1):
+        opening, closing = BLOCK_START.match(line), BLOCK_END.match(line)
+        if start is None and opening:
+            start, blocks = number, blocks + 1
+            names = [n.strip() for n in (opening["names"] or "").split(",") if n.strip()]
+            indent = opening["indent"]
+            kept += [f"{indent}{name} = {TODO}" for name in names] or [f"{indent}{TODO}"]
+        elif start is not None and closing:
+            start = None
+        elif opening or closing:
+            raise ValueError(f"line {number}: {line.strip()!r} inside or without a block")
+        elif start is None:
+            kept.append(line)
+    if start is not None:
+        raise ValueError(f"line {start}: the `# >>> doplňte` block is not closed by `# <<<`")
+    if not blocks:
+        raise ValueError("no `# >>> doplňte` ... `# <<<` block marks what the student writes")
+    return "\n".join(kept)
+
+
+def hint_markdown(source: str) -> str:
+    """A hint cell's text folded under "Nápověda" (HTML that Jupyter and Colab render)."""
+    return f"<details><summary>Nápověda</summary>\n\n{source.strip()}\n\n</details>"
+
+
+def _cells(source: Path, cells: list, student: bool) -> list:
+    """The cells of the generated notebook: hints folded, solutions replaced by scaffolds."""
+    out, hints = [], []
+    for index, cell in enumerate(cells):
+        if _tagged(cell, HINT_TAG):
+            cell = nbformat.v4.new_markdown_cell(hint_markdown(cell.source), metadata=cell.metadata)
+            following = cells[index + 1] if index + 1 < len(cells) else None
+            if student and following is not None and is_solution(following):
+                hints.append(cell)  # after the scaffold, as on the site
+                continue
+        if student and is_solution(cell):
+            try:
+                code = scaffold(cell.source)
+            except ValueError as error:
+                raise ValueError(f"{source.name}, solution cell {index + 1}: {error}") from None
+            out.append(nbformat.v4.new_code_cell(code, metadata={"tags": [SCAFFOLD_TAG]}))
+            out += hints
+            hints = []
+            continue
+        out.append(cell)
+    return out
 
 
 def notebook(source: Path, student: bool = False) -> nbformat.NotebookNode:
     """The script as a notebook without outputs, the Colab setup cell first.
 
-    With `student=True`, each cell tagged `solution` becomes an empty answer cell.
+    With `student=True`, each cell tagged `solution` becomes its scaffold.
     """
     nb = jupytext.read(source)
-    cells = [nbformat.v4.new_code_cell(COLAB_SETUP, metadata={"tags": ["colab-setup"]})]
-    for cell in nb.cells:
-        if student and is_solution(cell):
-            cells.append(nbformat.v4.new_code_cell(ANSWER))
-        else:
-            cells.append(cell)
-    nb.cells = cells
+    setup = nbformat.v4.new_code_cell(COLAB_SETUP, metadata={"tags": ["colab-setup"]})
+    nb.cells = [setup, *_cells(source, nb.cells, student)]
     prefix = f"{source.stem}{'-student' if student else ''}"
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"{prefix}-{i}"

@@ -40,10 +40,30 @@ def test_lecture_page_is_executed(path, executed_site):
     assert "profil 'quick'" in page or "profil &#39;quick&#39;" in page
 
 
+def _exercise_parts(page: str) -> list[list[str]]:
+    """The page's scaffolds, hints and solutions in order, grouped up to each solution."""
+    from bs4 import BeautifulSoup
+
+    kinds = {"nes2-scaffold": "scaffold", "tip": "hint", "success": "solution"}
+    groups, current = [], []
+    for element in BeautifulSoup(page, "html.parser").select("div.nes2-scaffold, details"):
+        kind = next((kinds[c] for c in element.get("class", []) if c in kinds), None)
+        if kind:
+            current.append(kind)
+        if kind == "solution":
+            groups.append(current)
+            current = []
+    return groups
+
+
 @pytest.mark.parametrize("path", EXERCISES, ids=[p.stem for p in EXERCISES])
 def test_exercise_solutions_pass_their_checks(path, executed_site):
     page = _page(executed_site, path)
     _assert_executed_cleanly(page)
     assert "CheckFailed" not in page
     assert page.count("✓") >= 2, "each exercise ends with a passing nes2.teaching.checks check"
-    assert page.count('<details class="success"><summary>Řešení</summary>') >= 2
+    parts = _exercise_parts(page)
+    assert len(parts) >= 2
+    for part in parts:  # the task, then what the student starts from, a hint, the solution
+        assert part in (["scaffold", "hint", "solution"], ["scaffold", "solution"]), parts
+    assert "TODO: doplňte" in page

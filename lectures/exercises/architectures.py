@@ -14,10 +14,15 @@ from nes2.teaching import checks
 # LeNet-5 z [`architectures.lenet5`][nes2.models.architectures.lenet5] má na vstupu obrázek
 # 32 × 32 × 1: konvoluce 6 filtrů 5 × 5, pooling, konvoluce 16 filtrů 5 × 5, pooling,
 # husté vrstvy 120, 84 a 10 neuronů. Spočtěte **ručně** (jen aritmetikou, bez Kerasu)
-# počet parametrů každé vrstvy a jejich součet do `by_hand`. Nápověda: konvoluce má
-# `k·k·vstupní kanály·filtry + filtry` parametrů; jaký tvar má vstup první husté vrstvy?
+# počet parametrů každé vrstvy a jejich součet do `by_hand`.
+
+# %% [markdown] tags=["hint"]
+# Konvoluce má `k·k·vstupní kanály·filtry + filtry` parametrů, hustá vrstva
+# `vstupy·neurony + neurony`, pooling žádné. Jaký tvar má vstup první husté vrstvy?
+# Konvoluce 5 × 5 bez paddingu zmenší stranu o 4, pooling ji zmenší na polovinu.
 
 # %% tags=["solution"]
+# >>> doplňte: by_hand
 c1 = 5 * 5 * 1 * 6 + 6
 c3 = 5 * 5 * 6 * 16 + 16
 flat = 5 * 5 * 16  # 32 -> 28 (c1) -> 14 -> 10 (c3) -> 5
@@ -26,6 +31,7 @@ f6 = 120 * 84 + 84
 out = 84 * 10 + 10
 by_hand = c1 + c3 + c5 + f6 + out
 print(c1, c3, c5, f6, out, "=", by_hand)
+# <<<
 
 # %%
 checks.check_param_count(architectures.lenet5(), by_hand)
@@ -36,18 +42,30 @@ checks.check_param_count(architectures.lenet5(), by_hand)
 # Postavte model `separable` se vstupem 28 × 28 × 128 a jedním blokem
 # [`separable_conv_block`][nes2.models.separable.separable_conv_block] se 128 filtry
 # (separovatelná konvoluce 3 × 3 bez biasu, batch normalization, ReLU). Spočtěte ručně
-# jeho parametry do `separable_params` (depthwise 3·3·128, pointwise 128·128 a čtyři
-# vektory batch normalization) a porovnejte s obyčejnou konvolucí 3 × 3 (`full_params`,
-# funkce [`conv_cost`][nes2.models.separable.conv_cost]).
+# jeho parametry do `separable_params` a parametry obyčejné konvoluce 3 × 3 se 128 filtry
+# a biasem do `full_params`. Kolikrát méně parametrů má separovatelná konvoluce?
+# Svůj výpočet porovnejte s funkcí [`conv_cost`][nes2.models.separable.conv_cost].
+
+# %% [markdown] tags=["hint"]
+# Separovatelná konvoluce je depthwise (jedno jádro 3 × 3 na kanál: 3·3·128) a pointwise
+# (konvoluce 1 × 1: 128·128); batch normalization má na kanál čtyři čísla (γ, β,
+# klouzavý průměr a rozptyl).
 
 # %% tags=["solution"]
 inputs = keras.Input((28, 28, 128))
+# >>> doplňte: separable, separable_params, full_params
 separable = keras.Model(inputs, separable_conv_block(inputs, 128))
 separable_params = 3 * 3 * 128 + 128 * 128 + 4 * 128
-full_params = conv_cost(28, 28, 128, 128)["standard"]["params"]
+full_params = 3 * 3 * 128 * 128 + 128
 print(f"separovatelná {separable_params:,}, obyčejná {full_params:,}")
+print(f"úspora {full_params / separable_params:.1f}×")
+# <<<
 
 # %%
 checks.check_output_shape(separable, (None, 28, 28, 128))
 checks.check_param_count(separable, separable_params)
-checks.check_at_least("úspora (obyčejná / separovatelná)", full_params / separable_params, 5)
+checks.check_close(
+    "parametry obyčejné konvoluce 3 × 3",
+    full_params,
+    conv_cost(28, 28, 128, 128)["standard"]["params"],
+)

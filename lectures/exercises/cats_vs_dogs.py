@@ -6,8 +6,6 @@
 # (`nes2 data fetch cats-vs-dogs`) stačí změnit `SOURCE` na `"real"`.
 
 # %%
-import keras
-
 from nes2 import config, models, training, viz
 from nes2.data import catsdogs
 from nes2.teaching import checks
@@ -30,25 +28,44 @@ input_shape = tuple(images.shape[1:])
 # a porovnejte křivky
 # s tréninkem bez augmentace (`history_plain`). Kdy augmentace pomáhá a kdy škodí?
 
+# %% [markdown] tags=["hint"]
+# `models.augmentation(flip=..., rotation=..., zoom=...)` vrací blok vrstev; na obrázcích
+# ho spustíte s `training=True` (jinak obrázky propustí beze změny). Funkce `trained`
+# postaví model, zkompiluje ho a vrátí dvojici (model, historie z `training.fit`).
+
 # %% tags=["solution"]
+# >>> doplňte: stronger
 stronger = models.augmentation(flip="horizontal_and_vertical", rotation=0.25, zoom=0.3, seed=1)
 augmented = stronger(images[:8], training=True)
 viz.image_grid(augmented.numpy().astype("uint8"), title="silnější augmentace")
+# <<<
 
 
 def trained(augment):
+    """`small_convnet` with `augment`, trained for 5 epochs: (model, history)."""
+    # >>> doplňte
     model = models.small_convnet(input_shape, filters=(16, 32, 64), dense_units=64, augment=augment)
     model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
     return model, training.fit(model, data.train, data.validation, epochs=5, verbose=0)
+    # <<<
 
 
+# >>> doplňte: history_plain, history_stronger
 plain_model, history_plain = trained(False)
 stronger_model, history_stronger = trained(stronger)
 viz.plot_history({"bez augmentace": history_plain, "silnější augmentace": history_stronger})
+# <<<
 
 # %%
-augmenter = keras.Sequential([keras.Input(input_shape), stronger])
-checks.check_output_shape(augmenter, (None, *input_shape))
+checks.check_layers(
+    stronger,
+    {
+        "RandomFlip": {"mode": "horizontal_and_vertical"},
+        "RandomRotation": {"factor": (-0.25, 0.25)},
+        "RandomZoom": {"height_factor": 0.3},
+    },
+)
+checks.check_training_improves(history_plain, "loss")
 checks.check_training_improves(history_stronger, "loss")
 
 # %% [markdown]
@@ -60,8 +77,11 @@ checks.check_training_improves(history_stronger, "loss")
 
 # %% tags=["solution"]
 options = {"filters": (16, 32, 64), "dense_units": 64}
+# >>> doplňte: with_dropout, without_dropout
 with_dropout = models.small_convnet(input_shape, dropout=0.5, **options)
 without_dropout = models.small_convnet(input_shape, **options)
+# <<<
 
 # %%
-checks.check_param_count(with_dropout, without_dropout.count_params())
+checks.check_layers(with_dropout, {"Dropout": {"rate": 0.5}})
+checks.check_param_count(with_dropout, without_dropout)

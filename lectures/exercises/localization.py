@@ -20,22 +20,28 @@ PROFILE = config.get_profile()
 # [`boxes.box_iou`][nes2.boxes.box_iou] na náhodných dvojicích.
 
 
+# %% [markdown] tags=["hint"]
+# Průnik dvou obdélníků je obdélník od `max` levých (horních) hran k `min` pravých
+# (dolních); jeho šířka a výška nesmí být záporné (`max(0, ...)`).
+
+
 # %% tags=["solution"]
 def iou(a, b):
+    """Intersection over union of boxes `a` and `b`, each `[x_min, y_min, x_max, y_max]`."""
+    # >>> doplňte
     width = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
     height = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
     inter = width * height
     union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
     return inter / union if union > 0 else 0.0
+    # <<<
 
 
 # %%
 rng = np.random.default_rng(1)
 corners = rng.uniform(0, 50, (100, 2, 2))
 pairs = np.concatenate([corners, corners + rng.uniform(1, 30, (100, 2, 2))], axis=-1)
-mine = [iou(a, b) for a, b in pairs]
-reference = [boxes.box_iou(a, b)[0, 0] for a, b in pairs]
-checks.check_close("IoU", mine, reference)
+checks.check_function("IoU", iou, lambda a, b: boxes.box_iou(a, b)[0, 0], [tuple(p) for p in pairs])
 
 # %% [markdown]
 # ## Cvičení 2: váha ztráty obdélníku λ
@@ -45,7 +51,12 @@ checks.check_close("IoU", mine, reference)
 # uložte do slovníku `results` podle váhy. Co se stane s klasifikací, když ztráta
 # obdélníku převáží, a co s obdélníky, když je její váha malá?
 
+# %% [markdown] tags=["hint"]
+# `recipes.train("localization", PROFILE, epochs=2, box_weight=w)` vrací běh, jehož
+# `metrics` je slovník s klíči `accuracy` a `mean_iou`.
+
 # %% tags=["solution"]
+# >>> doplňte: results
 results = {
     w: recipes.train("localization", PROFILE, epochs=2, box_weight=w).metrics
     for w in (0.05, 5.0, 500.0)
@@ -53,6 +64,17 @@ results = {
 print("  λ      přesnost   průměrné IoU")
 for weight, m in results.items():
     print(f"{weight:6g}   {m['accuracy']:.3f}      {m['mean_iou']:.3f}")
+# <<<
 
 # %%
-checks.check_at_least("průměrné IoU při λ = 5", results[5.0]["mean_iou"], 0.6)
+checks.check_items("výsledky podle váhy λ", results, (0.05, 5.0, 500.0))
+checks.check_at_least(
+    "o kolik je přesnost při λ = 0,05 vyšší než při λ = 500",
+    results[0.05]["accuracy"] - results[500.0]["accuracy"],
+    0.05,
+)
+checks.check_at_least(
+    "o kolik je IoU při λ = 500 vyšší než při λ = 0,05",
+    results[500.0]["mean_iou"] - results[0.05]["mean_iou"],
+    0.0,
+)

@@ -32,14 +32,20 @@ print(x_train.shape, x_test.shape)
 # `accuracy`), trénujte 30 epoch (`history = mlp.fit(...)`) a spočtěte přesnost na
 # testu do proměnné `accuracy`.
 
+# %% [markdown] tags=["hint"]
+# Vrstva se volá na tenzoru: `hidden = keras.layers.Dense(32, activation="relu")(inputs)`;
+# model pak spojí vstup a výstup: `keras.Model(inputs, outputs)`.
+
 # %% tags=["solution"]
 inputs = keras.Input((64,))
+# >>> doplňte: mlp, history, accuracy
 hidden = keras.layers.Dense(32, activation="relu")(inputs)
 outputs = keras.layers.Dense(10, activation="softmax")(hidden)
 mlp = keras.Model(inputs, outputs)
 mlp.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
 history = mlp.fit(x_train, y_train, epochs=30, batch_size=32, verbose=0)
 accuracy = mlp.evaluate(x_test, y_test, verbose=0)[1]
+# <<<
 
 # %%
 checks.check_output_shape(mlp, (None, 10))
@@ -57,8 +63,16 @@ checks.check_at_least("přesnost na testu", accuracy, 0.9)
 # do `combined_accuracy`. Je ensemble lepší než jeho nejhorší člen? A než nejlepší?
 
 
+# %% [markdown] tags=["hint"]
+# Funkce `member(seed)` nastaví seed, postaví, zkompiluje a natrénuje jednu síť jako
+# v cvičení 1 a vrátí ji. `ensemble.ensemble(members, method="average")` vrací model,
+# jehož `predict` dává průměrné pravděpodobnosti; třída je `argmax` přes osu 1.
+
+
 # %% tags=["solution"]
 def member(seed):
+    """One network of exercise 1, initialised with `seed` and trained for 30 epochs."""
+    # >>> doplňte
     keras.utils.set_random_seed(seed)
     inputs = keras.Input((64,))
     hidden = keras.layers.Dense(32, activation="relu")(inputs)
@@ -66,14 +80,23 @@ def member(seed):
     model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
     model.fit(x_train, y_train, epochs=30, batch_size=32, verbose=0)
     return model
+    # <<<
 
 
+# >>> doplňte: combined, member_accuracies, combined_accuracy
 members = [member(seed) for seed in (1, 2, 3)]
 member_accuracies = [m.evaluate(x_test, y_test, verbose=0)[1] for m in members]
 combined = ensemble.ensemble(members, method="average")
 combined_accuracy = float(np.mean(combined.predict(x_test, verbose=0).argmax(1) == y_test))
 print("členové:", np.round(member_accuracies, 3), "ensemble:", round(combined_accuracy, 3))
+# <<<
 
 # %%
 checks.check_output_shape(combined, (None, 10))
+checks.check_items("přesnosti členů", member_accuracies, 3)
+checks.check_close(
+    "přesnost ensemblu",
+    combined_accuracy,
+    np.mean(combined.predict(x_test, verbose=0).argmax(1) == y_test),
+)
 checks.check_at_least("přesnost ensemblu", combined_accuracy, min(member_accuracies))

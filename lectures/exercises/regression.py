@@ -21,33 +21,46 @@ PROFILE = config.get_profile()
 # s [`regression.angle_metrics`][nes2.tasks.regression.angle_metrics].
 
 
+# %% [markdown] tags=["hint"]
+# Chyba je `predicted - true`; RMSE je odmocnina průměru jejích čtverců, podíl do ±10°
+# je průměr pravdivostních hodnot `np.abs(error) <= 10`.
+
+
 # %% tags=["solution"]
 def tilt_metrics(true_deg, predicted_deg):
+    """(RMSE in degrees, the share of predictions within 10 degrees) of the tilts."""
+    # >>> doplňte
     error = np.asarray(predicted_deg, float) - np.asarray(true_deg, float)
     return np.sqrt(np.mean(error**2)), np.mean(np.abs(error) <= 10)
+    # <<<
 
 
 # %%
+def reference_metrics(true_deg, predicted_deg):
+    m = regression.angle_metrics(true_deg, predicted_deg)
+    return m["rmse_deg"], m["within_10deg"]
+
+
 rng = np.random.default_rng(0)
 true_deg = rng.uniform(-45, 45, 200)
-predicted_deg = true_deg + rng.normal(0, 6, 200)
-reference = regression.angle_metrics(true_deg, predicted_deg)
-checks.check_close(
-    "RMSE a podíl do ±10°",
-    tilt_metrics(true_deg, predicted_deg),
-    [reference["rmse_deg"], reference["within_10deg"]],
-    rtol=1e-2,
-)
+cases = [(true_deg, true_deg + rng.normal(0, noise, 200)) for noise in (2, 6, 20)]
+checks.check_function("RMSE a podíl do ±10°", tilt_metrics, reference_metrics, cases, rtol=1e-2)
 
 # %% [markdown]
 # ## Cvičení 2: úhel, nebo sinus a kosinus?
 #
 # Recept [`digit-tilt`][nes2.recipes.digit_tilt] (`recipes.train`) umí předpovídat přímo úhel
 # (`target="angle"`) nebo jeho sinus a kosinus (`target="sincos"`, úhel se pak spočte
-# funkcí `atan2`). Natrénujte oba na 2 epochy (`epochs=2`) a porovnejte RMSE
-# (`angle_rmse`, `sincos_rmse`). Proč může být dvojice (sin, cos) snazší cíl než úhel?
+# funkcí `atan2`). Natrénujte oba na 2 epochy (`epochs=2`) do slovníku `runs` podle cíle
+# a porovnejte RMSE (`angle_rmse`, `sincos_rmse`). Proč může být dvojice (sin, cos)
+# snazší cíl než úhel?
+
+# %% [markdown] tags=["hint"]
+# `recipes.train("digit-tilt", PROFILE, epochs=2, target=target)` vrací běh; RMSE ve
+# stupních je v jeho `metrics["rmse_deg"]`.
 
 # %% tags=["solution"]
+# >>> doplňte: runs, angle_rmse, sincos_rmse
 runs = {
     target: recipes.train("digit-tilt", PROFILE, epochs=2, target=target)
     for target in ("angle", "sincos")
@@ -57,8 +70,12 @@ sincos_rmse = runs["sincos"].metrics["rmse_deg"]
 for target, result in runs.items():
     m = result.metrics
     print(f"{target:6s} RMSE {m['rmse_deg']:.2f}°, do ±10°: {m['within_10deg']:.1%}")
+# <<<
 
 # %%
+checks.check_items("běhy podle cíle", runs, ("angle", "sincos"))
+checks.check_close("RMSE cíle angle", angle_rmse, runs["angle"].metrics["rmse_deg"])
+checks.check_close("RMSE cíle sincos", sincos_rmse, runs["sincos"].metrics["rmse_deg"])
 checks.check_at_least(
     "podíl do ±10° (sincos, 2 epochy)", runs["sincos"].metrics["within_10deg"], 0.6
 )

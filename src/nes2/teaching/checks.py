@@ -18,13 +18,34 @@ from __future__ import annotations
 
 import numpy as np
 
+from nes2.teaching.answers import requires_answers
+
 
 class CheckFailed(AssertionError):
-    """An exercise's self-check failed; the message says why, in Czech."""
+    """An exercise's self-check failed; the message says why, in Czech.
+
+    A check that receives an answer not written yet (`...`, `None`, a function
+    whose body is `...`) fails with this too, naming what to fill in
+    (`nes2.teaching.answers`).
+    """
 
 
 def _passed(message: str) -> None:
     print(f"✓ {message}")
+
+
+def _count(model, trainable: bool) -> int:
+    weights = model.trainable_weights if trainable else model.weights
+    return int(sum(np.prod(w.shape) for w in weights))
+
+
+def _numbers(value) -> np.ndarray | None:
+    """`value` as an array of floats, or `None` if it is not numbers (`None`, text, ragged)."""
+    try:
+        array = np.asarray(value)
+    except ValueError:
+        return None
+    return array.astype("float64") if array.dtype.kind in "biuf" else None
 
 
 def _number(value) -> str:
@@ -33,6 +54,10 @@ def _number(value) -> str:
     return f"{value:.3f}".rstrip("0")
 
 
+MODEL = "model Kerasu (keras.Model) podle zadání"
+
+
+@requires_answers(model=MODEL)
 def check_output_shape(model, expected) -> None:
     """The model's output shape (with `None` for the batch), or one per output.
 
@@ -57,8 +82,11 @@ def check_output_shape(model, expected) -> None:
     _passed(f"Výstup modelu má tvar {actual}.")
 
 
-def check_param_count(model, expected: int, rel_tol: float = 0.0, trainable: bool = False) -> None:
+@requires_answers(model=MODEL, expected="počet parametrů (celé číslo)")
+def check_param_count(model, expected, rel_tol: float = 0.0, trainable: bool = False) -> None:
     """The model's number of parameters (or of trainable ones), exactly or within `rel_tol`.
+
+    `expected` is a number, or another model whose count the first must equal.
 
     Examples:
         >>> import keras
@@ -69,8 +97,9 @@ def check_param_count(model, expected: int, rel_tol: float = 0.0, trainable: boo
         >>> check_param_count(model, 0, trainable=True)
         ✓ Model má 0 trénovatelných parametrů (očekáváno 0).
     """
-    weights = model.trainable_weights if trainable else model.weights
-    actual = int(sum(np.prod(w.shape) for w in weights))
+    actual = _count(model, trainable)
+    if hasattr(expected, "weights"):
+        expected = _count(expected, trainable)
     kind = "trénovatelných parametrů" if trainable else "parametrů"
     tolerance = f" ± {rel_tol * 100:.0f} %" if rel_tol else ""
     if abs(actual - expected) > rel_tol * expected:
@@ -85,17 +114,39 @@ def check_param_count(model, expected: int, rel_tol: float = 0.0, trainable: boo
     _passed(f"Model má {actual:,} {kind} (očekáváno {expected:,}{tolerance}).")
 
 
-def check_training_improves(history, metric: str = "loss", min_change: float = 0.0) -> None:
-    """The metric got better from the first to the best epoch (a loss falls, accuracy rises).
+FALLING = ("loss", "error", "mae", "mse", "mape", "msle", "crossentropy", "hinge", "rmse")
+RISING = ("accuracy", "acc", "auc", "precision", "recall", "iou", "map", "f1", "r2")
+
+
+def _direction(metric: str) -> str | None:
+    name = metric.removeprefix("val_").lower()
+    if any(word in name for word in FALLING):
+        return "down"
+    if any(word in name for word in RISING):
+        return "up"
+    return None
+
+
+@requires_answers(history="výsledek model.fit(...) (historie tréninku)")
+def check_training_improves(
+    history, metric: str = "loss", min_change: float = 0.0, direction: str | None = None
+) -> None:
+    """The metric got better from the first to the last epoch, by more than `min_change`.
 
     Args:
         history: what `model.fit` returned, or its `.history` dict.
-        metric: a key of the history; names with `loss` or `error` should fall.
-        min_change: by at least this much.
+        metric: a key of the history.
+        min_change: the least improvement that counts.
+        direction: `"down"` (a loss, an error) or `"up"` (accuracy, IoU); by
+            default read from Keras' metric names, and required for others.
 
     Examples:
         >>> check_training_improves({"loss": [2.3, 1.1, 0.7]})
         ✓ loss se zlepšila z 2.3 na 0.7.
+        >>> check_training_improves({"mae": [1.0, 1.5]}, "mae")
+        Traceback (most recent call last):
+        ...
+        nes2.teaching.checks.CheckFailed: mae se nezlepšila (první epocha 1, poslední 1.5). ...
     """
     values = getattr(history, "history", history).get(metric)
     if not values:
@@ -103,17 +154,29 @@ def check_training_improves(history, metric: str = "loss", min_change: float = 0
             f"Historie tréninku neobsahuje {metric!r}. Předejte výsledek model.fit(...) a "
             "metriku, kterou model sleduje (compile(metrics=...))."
         )
-    falls = "loss" in metric or "error" in metric
-    best = min(values) if falls else max(values)
-    change = (values[0] - best) if falls else (best - values[0])
-    if not np.isfinite(best) or change <= min_change:
+    direction = direction or _direction(metric)
+    if direction not in ("down", "up"):
         raise CheckFailed(
-            f"{metric} se nezlepšila (první epocha {values[0]:.4g}, nejlepší {best:.4g}). "
+            f"Nevím, zda se {metric!r} má zmenšovat, nebo zvětšovat: předejte "
+            'direction="down" (ztráta, chyba) nebo direction="up" (přesnost, IoU).'
+        )
+    values = np.asarray(values, "float64")
+    first, last = values[0], values[-1]
+    if not np.all(np.isfinite(values)):
+        raise CheckFailed(
+            f"{metric} není v každé epoše konečné číslo ({', '.join(f'{v:.4g}' for v in values)}):"
+            " trénink se rozbil. Zkuste menší learning rate a zkontrolujte škálování vstupu."
+        )
+    change = first - last if direction == "down" else last - first
+    if change <= min_change:
+        raise CheckFailed(
+            f"{metric} se nezlepšila (první epocha {first:.4g}, poslední {last:.4g}). "
             "Zkuste menší learning rate, jiná data na vstupu (škálování 0-1) nebo více epoch."
         )
-    _passed(f"{metric} se zlepšila z {values[0]:.4g} na {best:.4g}.")
+    _passed(f"{metric} se zlepšila z {first:.4g} na {last:.4g}.")
 
 
+@requires_answers(value="{name} (číslo)")
 def check_at_least(name: str, value: float, minimum: float) -> None:
     """A metric (accuracy, mean IoU, ...) reached at least `minimum`.
 
@@ -130,6 +193,7 @@ def check_at_least(name: str, value: float, minimum: float) -> None:
     _passed(f"{name} {_number(value)} ≥ {_number(minimum)}.")
 
 
+@requires_answers(value="{name}")
 def check_close(name: str, value, expected, rtol: float = 1e-4, atol: float = 1e-6) -> None:
     """`value` equals `expected` within tolerances (numbers or arrays of the same shape).
 
@@ -137,14 +201,22 @@ def check_close(name: str, value, expected, rtol: float = 1e-4, atol: float = 1e
         >>> check_close("IoU", [0.5, 0.25], [0.5, 0.2500001])
         ✓ IoU souhlasí s očekávanou hodnotou.
     """
-    value, expected = np.asarray(value, "float64"), np.asarray(expected, "float64")
+    expected = np.asarray(expected, "float64")
+    numbers = _numbers(value)
+    if numbers is None:
+        raise CheckFailed(
+            f"{name}: {value!r} není číslo ani pole čísel; očekáván tvar {expected.shape}."
+        )
+    value = numbers
     if value.shape != expected.shape:
         raise CheckFailed(
             f"{name}: tvar {value.shape}, očekáván {expected.shape}. Vracíte hodnotu pro "
             "každý prvek (nebo každou dvojici), ve správném pořadí?"
         )
     if not np.allclose(value, expected, rtol=rtol, atol=atol):
-        worst = np.unravel_index(np.argmax(np.abs(value - expected)), value.shape)
+        worst = tuple(
+            int(i) for i in np.unravel_index(np.argmax(np.abs(value - expected)), value.shape)
+        )
         raise CheckFailed(
             f"{name}: {value[worst]:.6g} místo {expected[worst]:.6g} (na pozici {worst}). "
             "Projděte výpočet na tomto prvku ručně."
@@ -152,6 +224,7 @@ def check_close(name: str, value, expected, rtol: float = 1e-4, atol: float = 1e
     _passed(f"{name} souhlasí s očekávanou hodnotou.")
 
 
+@requires_answers(predicted_boxes="předpovězené obdélníky, pole (n, 4) ve formátu xyxy")
 def check_iou(predicted_boxes, true_boxes, min_iou: float = 0.5) -> None:
     """The mean IoU of predicted and true boxes (`xyxy`, one pair per row) reaches `min_iou`.
 
@@ -162,11 +235,13 @@ def check_iou(predicted_boxes, true_boxes, min_iou: float = 0.5) -> None:
     from nes2.boxes import paired_iou
 
     predicted, true = np.asarray(predicted_boxes, "float32"), np.asarray(true_boxes, "float32")
-    if predicted.shape != true.shape or predicted.shape[-1:] != (4,):
+    if predicted.ndim != 2 or predicted.shape != true.shape or predicted.shape[-1:] != (4,):
         raise CheckFailed(
             f"Obdélníky mají tvar {predicted.shape} a {true.shape}; oba mají být (n, 4) "
             "ve formátu [x_min, y_min, x_max, y_max]."
         )
+    if len(predicted) == 0:
+        raise CheckFailed("Nejsou žádné obdélníky: předejte aspoň jednu dvojici (n ≥ 1).")
     if np.any(predicted[:, 2:] < predicted[:, :2]):
         raise CheckFailed(
             "Některý předpovězený obdélník má x_max < x_min nebo y_max < y_min: nepletete "
@@ -179,3 +254,120 @@ def check_iou(predicted_boxes, true_boxes, min_iou: float = 0.5) -> None:
             "stejných jednotkách (pixely, nebo podíl velikosti obrázku)?"
         )
     _passed(f"Průměrné IoU {mean:.3f} ≥ {min_iou}.")
+
+
+def _short(value, width: int = 60) -> str:
+    if np.ndim(value) == 0 and _numeric(np.asarray(value).item()):
+        return _number(value)
+    text = np.array2string(np.asarray(value), precision=4, threshold=6, separator=", ")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@requires_answers(function="funkce podle zadání")
+def check_function(name: str, function, reference, cases, rtol: float = 1e-4, atol: float = 1e-6):
+    """`function(*case)` equals `reference(*case)` for every case (numbers or arrays).
+
+    Args:
+        name: what the function computes, in Czech.
+        function: the student's function.
+        reference: the library's function it should agree with.
+        cases: argument tuples (a single argument needs no tuple).
+
+    Examples:
+        >>> def area(w, h):
+        ...     return w * h
+        >>> check_function("plocha", area, lambda w, h: w * h, [(2, 3), (0, 5)])
+        ✓ plocha souhlasí s referencí ve všech 2 případech.
+        >>> check_function("plocha", lambda w, h: w + h, lambda w, h: w * h, [(2, 3)])
+        Traceback (most recent call last):
+        ...
+        nes2.teaching.checks.CheckFailed: plocha: pro vstup (2, 3) vrací 5 místo 6. ...
+    """
+    cases = list(cases)
+    for case in cases:
+        args = case if isinstance(case, tuple) else (case,)
+        got, wanted = function(*args), np.asarray(reference(*args), "float64")
+        where = f"pro vstup {', '.join(_short(a, 40) for a in args)}"
+        where = f"pro vstup ({where.removeprefix('pro vstup ')})" if len(args) > 1 else where
+        value = _numbers(got)
+        if value is None or value.shape != wanted.shape:
+            raise CheckFailed(
+                f"{name}: {where} vrací {got!r}, očekáváno {_short(wanted)} "
+                f"(tvar {wanted.shape}). Vrací funkce výsledek (return), a ve správném tvaru?"
+            )
+        if not np.allclose(value, wanted, rtol=rtol, atol=atol):
+            raise CheckFailed(
+                f"{name}: {where} vrací {_short(value)} místo {_short(wanted)}. "
+                "Projděte výpočet pro tento vstup ručně."
+            )
+    _passed(f"{name} souhlasí s referencí ve všech {len(cases)} případech.")
+
+
+@requires_answers(model="model nebo blok vrstev Kerasu podle zadání")
+def check_layers(model, expected: dict[str, dict]) -> None:
+    """`model` has a layer of each class in `expected`, with the given settings.
+
+    Args:
+        model: a Keras model or `Sequential` block.
+        expected: layer class name -> the values its `get_config()` must hold.
+
+    Examples:
+        >>> import keras
+        >>> block = keras.Sequential([keras.layers.RandomFlip("vertical")])
+        >>> check_layers(block, {"RandomFlip": {"mode": "vertical"}})
+        ✓ Vrstvy RandomFlip mají požadované nastavení.
+        >>> check_layers(block, {"RandomFlip": {"mode": "horizontal"}})
+        Traceback (most recent call last):
+        ...
+        nes2.teaching.checks.CheckFailed: RandomFlip má mode = 'vertical', očekáváno 'horizontal'.
+    """
+    found = {type(layer).__name__: layer for layer in getattr(model, "layers", [])}
+    for kind, settings in expected.items():
+        if kind not in found:
+            present = ", ".join(found) or "žádné"
+            raise CheckFailed(f"V bloku chybí vrstva {kind} (vrstvy: {present}).")
+        config = found[kind].get_config()
+        for key, wanted in settings.items():
+            actual = config.get(key)
+            if not _same(actual, wanted):
+                raise CheckFailed(f"{kind} má {key} = {actual!r}, očekáváno {wanted!r}.")
+    _passed(f"Vrstvy {', '.join(expected)} mají požadované nastavení.")
+
+
+def _numeric(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _same(actual, wanted) -> bool:
+    try:
+        a, w = np.asarray(actual, "float64"), np.asarray(wanted, "float64")
+    except (TypeError, ValueError):
+        return actual == wanted
+    return a.shape == w.shape and bool(np.allclose(a, w))
+
+
+@requires_answers(values="{name}")
+def check_items(name: str, values, expected) -> None:
+    """`values` holds `expected` items: a count, or the keys a dict must have.
+
+    Examples:
+        >>> check_items("přesnosti členů", [0.9, 0.91, 0.93], 3)
+        ✓ přesnosti členů: počet položek 3.
+        >>> check_items("výsledky podle λ", {0.05: {}, 5.0: {}}, (0.05, 5.0, 500.0))
+        Traceback (most recent call last):
+        ...
+        nes2.teaching.checks.CheckFailed: výsledky podle λ: chybí klíč 500.0 (klíče: 0.05, 5.0).
+    """
+    if isinstance(expected, int):
+        if not hasattr(values, "__len__") or len(values) != expected:
+            count = len(values) if hasattr(values, "__len__") else "žádné"
+            raise CheckFailed(f"{name}: počet položek {count}, očekáváno {expected}.")
+        _passed(f"{name}: počet položek {expected}.")
+        return
+    if not hasattr(values, "keys"):
+        raise CheckFailed(f"{name}: očekáván slovník s klíči {', '.join(map(repr, expected))}.")
+    for key in expected:
+        if key not in values:
+            present = ", ".join(map(repr, values.keys())) or "žádné"
+            raise CheckFailed(f"{name}: chybí klíč {key!r} (klíče: {present}).")
+    _passed(f"{name}: klíče {', '.join(map(repr, expected))}.")
