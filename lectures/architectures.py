@@ -14,6 +14,7 @@ from IPython.display import Markdown
 
 import nes2
 from nes2 import applications, config, viz
+from nes2.applications import ilsvrc
 from nes2.data import arrays
 from nes2.models import architectures as arch
 from nes2.models import separable
@@ -38,30 +39,36 @@ def millions(n: int) -> str:
 #
 # ImageNet Large Scale Visual Recognition Challenge: 1,2 milionu trénovacích obrázků
 # v 1 000 třídách; měří se chyba top-5 (správná třída není mezi pěti nejpravděpodobnějšími).
-# V roce 2012 ji AlexNet snížil z 26,2 % (druhé místo) na 15,3 % a od té doby vítězí
-# konvoluční sítě.
+# Graf ukazuje vítěze každého ročníku a chybu člověka: v roce 2012 ji AlexNet (tým
+# SuperVision) skoro zpolovičil a od té doby vítězí konvoluční sítě; od roku 2015 jsou
+# pod lidskou chybou.
 #
-# Zdroje: Krizhevsky et al. 2012, Simonyan & Zisserman 2014, Szegedy et al. 2014,
-# He et al. 2015 (čísla viz tabulka referencí); roky 2010, 2011, 2013 a 2017 z výsledků
-# soutěže na image-net.org.
+# Zdroje: výsledkové stránky soutěže ILSVRC 2010–2017 (image-net.org/challenges/LSVRC),
+# Krizhevsky et al. 2012, Szegedy et al. 2015, He et al. 2016, Hu et al. 2018; lidská
+# chyba: Russakovsky et al., IJCV 2015, § 6.4 (jeden zaškolený anotátor, A. Karpathy).
+# Tabulka je v balíčku ([`nes2.applications.ilsvrc`][nes2.applications.ilsvrc]).
 
 # %%
-ilsvrc_top5_error = {
-    "2010 NEC": 28.2,
-    "2011 XRCE": 25.8,
-    "2012 AlexNet": 15.3,
-    "2013 ZFNet": 11.7,
-    "2014 VGG": 7.3,
-    "2014 GoogLeNet": 6.67,
-    "2015 ResNet": 3.57,
-    "2017 SENet": 2.25,
-}
+winners = {f"{w.year} {w.team}": 100 * w.top5_error for w in ilsvrc.winners()}
 viz.bar_chart(
-    ilsvrc_top5_error,
+    winners,
     ylabel="top-5 chyba [%]",
-    title="ILSVRC: chyba top-5 vítězů (a VGG)",
-    highlight=["2012 AlexNet", "2014 GoogLeNet", "2015 ResNet"],
+    title="ILSVRC: chyba top-5 vítězů soutěže",
+    highlight=[f"{w.year} {w.team}" for w in ilsvrc.winners() if w.year in (2012, 2014, 2015)],
     fmt="{:.1f}",
+    reference=("člověk (Karpathy)", 100 * ilsvrc.human().top5_error),
+)
+
+# %%
+Markdown(
+    viz.markdown_table(
+        [
+            {**vars(w), "team": w.team or "člověk", "top5": 100 * w.top5_error}
+            for w in [*ilsvrc.winners(), ilsvrc.human()]
+        ],
+        {"year": "rok", "team": "tým", "model": "model", "top5": "top-5 chyba [%]"},
+        {"top5": "{:.2f}"},
+    )
 )
 
 # %% [markdown]

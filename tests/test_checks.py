@@ -108,7 +108,7 @@ def test_training_improves_passes(history, metric, direction):
     [
         ({"mae": [1.0, 1.5]}, "mae", {}, "mae se nezlepšila"),  # a rising error
         ({"loss": [1.0, 0.5, np.inf]}, "loss", {}, "není v každé epoše konečné číslo"),
-        ({"loss": [1.0, 0.2, 1.1]}, "loss", {}, "nezlepšila"),  # the last epoch counts, not the best
+        ({"loss": [1.0, 0.2, 1.1]}, "loss", {}, "nezlepšila"),  # the last epoch counts
         ({"loss": [1.0, np.nan]}, "loss", {}, "konečné číslo"),
         ({"loss": [1.0, 0.99]}, "loss", {"min_change": 0.1}, "nezlepšila"),
         ({"accuracy": [0.9, 0.8]}, "accuracy", {}, "nezlepšila"),

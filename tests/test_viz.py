@@ -68,3 +68,16 @@ def test_figures_render_as_png_in_notebooks():
     fig = viz.plot_history({"loss": [1.0, 0.5], "val_loss": [1.0, 0.8]}, metrics=("loss",))
     png = fig._repr_png_()
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 1000
+
+
+def test_bar_chart_draws_a_reference_line_with_its_label():
+    from nes2.applications import ilsvrc
+
+    winners = {f"{w.year} {w.team}": 100 * w.top5_error for w in ilsvrc.winners()}
+    assert next(iter(winners)) == "2010 NEC-UIUC" and "2016 Trimps-Soushen" in winners
+    fig = viz.bar_chart(winners, ylabel="%", reference=("člověk", 100 * ilsvrc.human().top5_error))
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["člověk"]
+    (line,) = ax.get_lines()
+    assert line.get_ydata()[0] == pytest.approx(5.1)
+    assert len(ax.patches) == len(winners) == 8

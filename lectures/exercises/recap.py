@@ -1,8 +1,9 @@
 # %% [markdown]
 # # Cvičení: MLP, CNN a ensemble
 #
-# Zadání řešte v notebooku (tlačítka nahoře: zadání, řešení, Colab). Každé cvičení
-# končí kontrolou z [`nes2.teaching.checks`][nes2.teaching.checks], která česky řekne, co je špatně.
+# Zadání řešte v notebooku (tlačítka nahoře: zadání, řešení, Colab). Začínáte z kostry
+# řešení: doplňte místa označená `...  # TODO: doplňte`. Každé cvičení končí kontrolou
+# z [`nes2.teaching.checks`][nes2.teaching.checks], která česky řekne, co chybí nebo je špatně.
 # Data: číslice 8 × 8 ze scikit-learn (1 797 skutečných ručně psaných číslic).
 
 # %%

@@ -17,6 +17,7 @@ def bar_chart(
     title: str | None = None,
     highlight: Sequence[str] = (),
     fmt: str = "{:.1f}",
+    reference: tuple[str, float] | None = None,
 ) -> Figure:
     """Labelled bars, e.g. ILSVRC top-5 error by year or accuracies of models.
 
@@ -26,6 +27,7 @@ def bar_chart(
         title: the figure's title.
         highlight: labels drawn in a second colour.
         fmt: the format of the numbers written on the bars.
+        reference: (label, value) drawn as a dashed line across the bars.
 
     Examples:
         >>> fig = bar_chart({"A": 0.9, "B": 0.95}, ylabel="přesnost", fmt="{:.2f}")
@@ -45,6 +47,10 @@ def bar_chart(
             va="bottom",
             fontsize="small",
         )
+    if reference is not None:
+        label, value = reference
+        ax.axhline(value, color="C3", linestyle="--", linewidth=1.2, label=label)
+        ax.legend(loc="upper right", fontsize="small")
     ax.set_ylabel(ylabel)
     ax.tick_params(axis="x", labelrotation=30 if len(labels) > 5 else 0)
     ax.grid(axis="y", alpha=0.3)
