@@ -135,9 +135,10 @@ Markdown(
 # %% [markdown]
 # ## VGG (2014)
 #
-# Simonyan a Zisserman: jen konvoluce 3 × 3 (dvě za sebou vidí jako jedna 5 × 5, tři
-# jako 7 × 7, s méně parametry a více nelinearitami), skládané do bloků zakončených
-# max-poolingem. VGG16 má 13 konvolučních a 3 plně propojené vrstvy.
+# Simonyan a Zisserman: jen konvoluce 3 × 3 (dvě za sebou mají stejné
+# [receptivní pole](glossary.md#receptivni-pole) jako jedna 5 × 5, tři jako 7 × 7, s méně
+# parametry a více nelinearitami), skládané do bloků zakončených max-poolingem. VGG16 má
+# 13 konvolučních a 3 plně propojené vrstvy.
 
 # %%
 vgg = arch.vgg16()

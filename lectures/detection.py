@@ -121,7 +121,7 @@ viz.box_grid(
 # %% [markdown]
 # ## YOLOv8 v KerasCV
 #
-# Páteř `yolo_v8_xs` (3,4 milionu parametrů) postavená z argumentů konstruktoru:
+# [Páteř](glossary.md#pater) `yolo_v8_xs` postavená z argumentů konstruktoru:
 # presety se stahují z Kaggle, offline by selhaly (`nes2.tasks.detection.from_preset` to řekne
 # hned). Ztráty: binární křížová entropie pro třídy, CIoU pro obdélníky; Adam 3e-3.
 # Metrika **mAP** je průměr přes třídy plochy pod křivkou přesnost–úplnost; mAP@0,5 bere
@@ -140,6 +140,10 @@ Markdown(
         note=f"{m['counts']['train']} pláten; COCO mAP (0,5:0,95) je {m['map']:.3f}.",
     )
 )
+
+# %%
+backbone = run.model.backbone.count_params()
+print(f"páteř {backbone:,} parametrů, celý detektor {run.model.count_params():,}")
 
 # %%
 run.figure("detections")

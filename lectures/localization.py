@@ -1,8 +1,9 @@
 # %% [markdown]
 # # Klasifikace a lokalizace: jeden objekt, dvě hlavy
 #
-# **Co se naučíte:** postavit funkcionálním API model s jedním základem (backbone)
-# a **dvěma výstupy**: třída objektu (softmax) a jeho obdélník (4 čísla, regrese).
+# **Co se naučíte:** postavit funkcionálním API model s jednou
+# [páteří](glossary.md#pater) (backbone) a **dvěma výstupy**: třída objektu (softmax)
+# a jeho obdélník (4 čísla, regrese).
 # Trénuje se součtem dvou ztrát, *multitask loss*:
 #
 # $$L = L_\text{třída} + \lambda \, L_\text{box},$$
@@ -68,7 +69,7 @@ print(box_iou([[10, 10, 30, 40]], [[10, 10, 30, 40], [15, 10, 35, 40], [40, 40, 
 # %% [markdown]
 # ## Model se dvěma hlavami
 #
-# Základ jsou čtyři konvoluce s batch normalization a max poolingem. Hlava **třídy**
+# Páteř tvoří čtyři konvoluce s batch normalization a max poolingem. Hlava **třídy**
 # bere globální průměr posledních příznaků a končí softmaxem.
 #
 # Hlava **obdélníku** by mohla z příznaků po `Flatten` regresí rovnou spočítat čtyři

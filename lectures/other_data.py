@@ -4,7 +4,8 @@
 # **Co se naučíte:** že konvoluce není jen pro fotografie. Stejná myšlenka (malé sdílené
 # filtry posouvané po datech) funguje na **časových řadách** (1D), na **zvuku** převedeném
 # na spektrogram (2D), na **videu** (3D: výška, šířka, čas). Nakonec **odhad pózy**:
-# místo třídy nebo obdélníku síť předpovídá teplotní mapu (heatmap) každého klíčového bodu.
+# místo třídy nebo obdélníku síť předpovídá [tepelnou mapu](glossary.md#tepelna-mapa)
+# (heatmap) každého klíčového bodu.
 #
 # Časové řady a zvuky na této stránce jsou **generované** (umělé signály, ne nahrávky);
 # videa a klíčové body jsou ze skutečných číslic MNIST.
@@ -102,7 +103,7 @@ results["3D: směr pohybu"] = video_model.evaluate(videos_test, directions_test,
 print(f"3D konvoluce ({digits.source}): přesnost {results['3D: směr pohybu']:.3f}")
 
 # %% [markdown]
-# ## Odhad pózy: klíčové body jako teplotní mapy
+# ## Odhad pózy: klíčové body jako tepelné mapy
 #
 # Odhad pózy člověka hledá klouby (rameno, loket, zápěstí…). Síť nepředpovídá souřadnice
 # přímo, ale pro každý kloub mapu, jejíž maximum kloub označuje; z mapy se pak vezme

@@ -2,9 +2,9 @@
 # # Přenesené učení (transfer learning)
 #
 # **Co se naučíte:** použít síť předtrénovanou na velké úloze (ImageNet) pro malou
-# úlohu, dvěma způsoby: **extrakce příznaků** (konvoluční báze zůstane zmrazená, učí se
+# úlohu, dvěma způsoby: **extrakce příznaků** (konvoluční [páteř](glossary.md#pater) zůstane zmrazená, učí se
 # jen nová hlava) a **doladění** (fine-tuning: pak se s malým krokem učení odemkne
-# i horní část báze). Navazuje na [Cats vs Dogs od začátku](cats_vs_dogs.py).
+# i horní část páteře). Navazuje na [Cats vs Dogs od začátku](cats_vs_dogs.py).
 
 # %%
 import tempfile
@@ -31,18 +31,18 @@ print(f"nes2 {nes2.__version__}, Keras {keras.__version__}, profil {PROFILE!r}")
 # %% [markdown]
 # ## Dvě cesty
 #
-# Konvoluční báze sítě natrénované na ImageNetu (1,2 milionu obrázků, 1 000 tříd) umí
-# obecné příznaky: hrany, textury, části objektů. Na malé úloze z ní vezmeme jen bázi
+# Konvoluční páteř sítě natrénované na ImageNetu (1,2 milionu obrázků, 1 000 tříd) umí
+# obecné příznaky: hrany, textury, části objektů. Na malé úloze z ní vezmeme jen páteř
 # (`include_top=False`) a přidáme vlastní klasifikátor:
 #
-# 1. **extrakce příznaků**: bázi jednou proženeme všemi obrázky a na uložených příznacích
-#    trénujeme malý klasifikátor (rychlé, ale bez augmentace), nebo bázi zmrazíme uvnitř
+# 1. **extrakce příznaků**: všechny obrázky jednou proženeme páteří a na uložených příznacích
+#    trénujeme malý klasifikátor (rychlé, ale bez augmentace), nebo páteř zmrazíme uvnitř
 #    modelu a augmentaci použijeme (pomalejší, přesnější);
-# 2. **doladění**: po natrénování hlavy odemkneme několik horních vrstev báze a učíme dál
+# 2. **doladění**: po natrénování hlavy odemkneme několik horních vrstev páteře a učíme dál
 #    s malým krokem učení (např. 1e-5), aby se předtrénované váhy nerozbily.
 #
 # `nes2.applications.transfer_model` dá předzpracování (`preprocess_input` daného modelu)
-# dovnitř modelu, takže model bere pixely 0–255. Vrstvy BatchNormalization v bázi nechává
+# dovnitř modelu, takže model bere pixely 0–255. Vrstvy BatchNormalization v páteři nechává
 # zmrazené i při doladění: zmrazená vrstva BatchNormalization v Kerasu 3 vždy běží
 # v režimu inference se statistikami z ImageNetu. (Samotné volání `base(x, training=False)`
 # v Kerasu 3 nestačí: `fit` ho přebije, viz keras-team/keras#20285.)
@@ -76,7 +76,7 @@ Markdown(
 # Váhy ImageNet stahuje Keras při prvním použití do `~/.keras/models` (VGG16 bez hlavy
 # má 58 MB). Bez sítě `nes2` hned ohlásí, který soubor chybí a kam ho dát. Recept
 # `nes2 train cats-vs-dogs --variant transfer` (extrakce příznaků) a `--variant finetune`
-# (zmrazená báze s augmentací, pak doladění posledního bloku) běží jen s nimi: s náhodnými
+# (zmrazená páteř s augmentací, pak doladění posledního bloku) běží jen s nimi: s náhodnými
 # vahami by přenesené učení nemělo co přenést.
 
 # %%
@@ -155,7 +155,7 @@ source_model.save_weights(weights_file)
 
 # %% [markdown]
 # Váhy zdrojové sítě jsme uložili do souboru; cílová úloha je načte podle cesty, stejně
-# jako by načetla soubor vah ImageNetu (`weights=cesta`). Bází je konvoluční část sítě
+# jako by načetla soubor vah ImageNetu (`weights=cesta`). Páteří je konvoluční část sítě
 # až po vrstvu `flatten`.
 
 # %%
@@ -198,7 +198,7 @@ best = max(results, key=results.get)
 print(f"Nejlépe dopadlo: {best} ({results[best]:.3f}); od začátku {results['od začátku']:.3f}.")
 
 # %% [markdown]
-# Čím méně je označených dat, tím víc pomáhá báze naučená na jiných číslicích: příznaky
+# Čím méně je označených dat, tím víc pomáhá páteř naučená na jiných číslicích: příznaky
 # (tahy, oblouky, křížení) jsou společné a nová hlava se na ně naučí z pár příkladů, kdežto
 # celá síť od nuly se z nich naučit nestihne. S desítkami příkladů na třídu se už MNIST
 # naučí i síť od začátku a rozdíl mizí (zkuste `PER_CLASS = 20`). U fotografií a ImageNetu

@@ -214,3 +214,31 @@ def test_search_sections_name_their_page(tmp_path):
     hooks._fold_search_index(index)
     titles = [d["title"] for d in json.loads(index.read_text())["docs"]]
     assert titles[1] == "Aplikace: detekce objektů – výklad › YOLOv8 v KerasCV"
+
+
+GLOSSARY_VARIANTS = {
+    r"\bbáz[eií]\b|konvoluční báz": "páteř (backbone)",
+    r"\bzáklad(em|u)? \(backbone\)|jiný základ|zmrazeným základem": "páteř (backbone)",
+    r"separovateln": "separabilní konvoluce",
+    r"teplotn\w* map": "tepelná mapa",
+}
+
+
+def test_pages_use_the_terms_of_the_glossary_and_its_anchors_exist():
+    sources = [*(ROOT / "lectures").rglob("*.py"), *(ROOT / "lectures").glob("*.md")]
+    glossary = (ROOT / "lectures" / "glossary.md").read_text()
+    anchors = {hooks_slug(h) for h in re.findall(r"^## (.+)$", glossary, re.M)}
+    for source in sources:
+        text = source.read_text()
+        for variant, term in GLOSSARY_VARIANTS.items():
+            found = re.search(variant, text, re.I)
+            assert not found, f"{source.name}: {found[0]!r}; the glossary's term is {term}"
+        for anchor in re.findall(r"glossary\.md#([\w-]+)", text):
+            assert anchor in anchors, f"{source.name} links to glossary.md#{anchor}, not a heading"
+
+
+def hooks_slug(heading: str) -> str:
+    """The anchor MkDocs gives a heading (Python-Markdown's `toc.slugify`)."""
+    from markdown.extensions.toc import slugify
+
+    return slugify(heading, "-")

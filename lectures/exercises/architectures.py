@@ -37,17 +37,18 @@ print(c1, c3, c5, f6, out, "=", by_hand)
 checks.check_param_count(architectures.lenet5(), by_hand)
 
 # %% [markdown]
-# ## Cvičení 2: kolik ušetří separovatelná konvoluce
+# ## Cvičení 2: kolik ušetří separabilní konvoluce
 #
 # Postavte model `separable` se vstupem 28 × 28 × 128 a jedním blokem
 # [`separable_conv_block`][nes2.models.separable.separable_conv_block] se 128 filtry
-# (separovatelná konvoluce 3 × 3 bez biasu, batch normalization, ReLU). Spočtěte ručně
-# jeho parametry do `separable_params` a parametry obyčejné konvoluce 3 × 3 se 128 filtry
-# a biasem do `full_params`. Kolikrát méně parametrů má separovatelná konvoluce?
+# ([separabilní konvoluce](../glossary.md#separabilni-konvoluce) 3 × 3 bez biasu, batch
+# normalization, ReLU). Spočtěte ručně jeho parametry do `separable_params` a parametry
+# obyčejné konvoluce 3 × 3 se 128 filtry a biasem do `full_params`. Kolikrát méně
+# parametrů má separabilní konvoluce?
 # Svůj výpočet porovnejte s funkcí [`conv_cost`][nes2.models.separable.conv_cost].
 
 # %% [markdown] tags=["hint"]
-# Separovatelná konvoluce je depthwise (jedno jádro 3 × 3 na kanál: 3·3·128) a pointwise
+# Separabilní konvoluce je depthwise (jedno jádro 3 × 3 na kanál: 3·3·128) a pointwise
 # (konvoluce 1 × 1: 128·128); batch normalization má na kanál čtyři čísla (γ, β,
 # klouzavý průměr a rozptyl).
 
@@ -57,7 +58,7 @@ inputs = keras.Input((28, 28, 128))
 separable = keras.Model(inputs, separable_conv_block(inputs, 128))
 separable_params = 3 * 3 * 128 + 128 * 128 + 4 * 128
 full_params = 3 * 3 * 128 * 128 + 128
-print(f"separovatelná {separable_params:,}, obyčejná {full_params:,}")
+print(f"separabilní {separable_params:,}, obyčejná {full_params:,}")
 print(f"úspora {full_params / separable_params:.1f}×")
 # <<<
 

@@ -15,17 +15,17 @@ WEIGHTS = "imagenet" if os.environ.get("NES2_ONLINE") else None
 print("váhy:", WEIGHTS or "náhodné (weights=None)")
 
 # %% [markdown]
-# ## Cvičení 1: jiný základ než VGG16
+# ## Cvičení 1: jiná páteř než VGG16
 #
 # Vyberte z `nes2 models list` (nebo [`applications.table`][nes2.applications.table])
-# menší základ, například `MobileNetV2`, a postavte funkcí
+# menší páteř, například `MobileNetV2`, a postavte funkcí
 # [`transfer_model`][nes2.applications.transfer_model] model `model` pro dvě třídy se
-# vstupem 96 × 96 × 3 a zmrazeným základem. Kolik parametrů se trénuje? Uložte
+# vstupem 96 × 96 × 3 a zmrazenou páteří. Kolik parametrů se trénuje? Uložte
 # do `head_params` počet parametrů hlavy spočtený ručně: pro dvě třídy je hlavou jeden
-# neuron se sigmoidou (`Dense(1)`) na výstupu globálního poolingu základu.
+# neuron se sigmoidou (`Dense(1)`) na výstupu globálního poolingu páteře.
 
 # %% [markdown] tags=["hint"]
-# Počet příznaků je počet kanálů na výstupu základu: vstup vrstvy hlavy,
+# Počet příznaků je počet kanálů na výstupu páteře: vstup vrstvy hlavy,
 # `model.get_layer("head").input.shape[-1]`. Neuron má váhu na každý příznak a bias.
 
 # %% tags=["solution"]
@@ -44,7 +44,7 @@ checks.check_param_count(model, head_params, trainable=True)
 # ## Cvičení 2: doladění (fine-tuning)
 #
 # Odmrazte funkcí [`fine_tune`][nes2.applications.fine_tune] posledních 10 vrstev
-# základu. Kolik parametrů se teď trénuje (`trainable_after`)? Proč se u doladění
+# páteře. Kolik parametrů se teď trénuje (`trainable_after`)? Proč se u doladění
 # používá learning rate o jeden až dva řády menší než při tréninku hlavy?
 
 # %% [markdown] tags=["hint"]
