@@ -2,9 +2,9 @@
 # # Přenesené učení (transfer learning)
 #
 # **Co se naučíte:** použít síť předtrénovanou na velké úloze (ImageNet) pro malou
-# úlohu, dvěma způsoby: **extrakce příznaků** (konvoluční [páteř](glossary.md#pater) zůstane zmrazená, učí se
-# jen nová hlava) a **doladění** (fine-tuning: pak se s malým krokem učení odemkne
-# i horní část páteře). Navazuje na [Cats vs Dogs od začátku](cats_vs_dogs.py).
+# úlohu, dvěma způsoby: **extrakce příznaků** (konvoluční [páteř](glossary.md#pater)
+# zůstane zmrazená, učí se jen nová hlava) a **doladění** (fine-tuning: pak se s malým
+# krokem učení odemkne i horní část páteře). Navazuje na [Cats vs Dogs od začátku](cats_vs_dogs.py).
 
 # %%
 import tempfile
