@@ -31,13 +31,15 @@ TODO_NAME = re.compile(r"^\s*(\w+) = \.\.\.  # TODO: doplňte$", re.M)
 STUB = re.compile(r"^def (\w+)\(", re.M)
 
 
-def executed(target, monkeypatch) -> nbformat.NotebookNode:
-    """The student notebook of `target` executed with errors allowed (cached)."""
+def executed(target, monkeypatch, nb=None, variant="as-downloaded") -> nbformat.NotebookNode:
+    """The student notebook of `target` (or `nb`, a variant of it) executed with errors
+    allowed; kept in the tests' cache."""
     from nbclient import NotebookClient
 
-    text = notebooks.rendered(target)
+    text = notebooks.rendered(target) if nb is None else nbformat.writes(nb)
     key = hashlib.sha256(f"{site_hooks.execution_key()}\0{text}".encode()).hexdigest()[:16]
-    cached = TEST_CACHE / "student-notebooks" / f"{Path(target.path).stem}-{key}.ipynb"
+    name = f"{Path(target.path).stem}-{variant}-{key}.ipynb"
+    cached = TEST_CACHE / "student-notebooks" / name
     if cached.is_file():
         return nbformat.reads(cached.read_text(), as_version=4)
     for name, value in site_environment().items():
@@ -54,6 +56,10 @@ def executed(target, monkeypatch) -> nbformat.NotebookNode:
 
 def errors(cell) -> list[dict]:
     return [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+
+
+def is_check(cell) -> bool:
+    return "checks.check_" in cell.source and "scaffold" not in cell.metadata.get("tags", [])
 
 
 def filled_in(cell) -> set[str]:
@@ -79,11 +85,7 @@ def test_a_student_notebook_asks_for_what_is_missing_in_czech(target, monkeypatc
             assert error["ename"] == "CheckFailed", (
                 f"cell {number} fails with a raw {error['ename']}: {error['evalue']}\n{cell.source}"
             )
-    check_cells = [
-        c
-        for c in cells
-        if "checks.check_" in c.source and "scaffold" not in c.metadata.get("tags", [])
-    ]
+    check_cells = [c for c in cells if is_check(c)]
     assert len(check_cells) >= len(scaffolds)
     for cell in check_cells:
         (error,) = errors(cell) or [None]
@@ -91,3 +93,100 @@ def test_a_student_notebook_asks_for_what_is_missing_in_czech(target, monkeypatc
         named = re.match(r"Doplňte `(\w+)` v buňce výše: .+\.$", error["evalue"])
         assert named, f"the check does not say what to fill in: {error['evalue']}"
         assert named[1] in missing, f"{named[1]} is not a name the scaffold asks for ({missing})"
+
+
+WRONG = {
+    "architectures": {
+        "by_hand": "61_000",
+        "separable": "keras.Model(inputs, separable_conv_block(inputs, 128))",
+        "separable_params": "3 * 3 * 128 + 128 * 128  # batch normalization forgotten",
+        "full_params": "3 * 3 * 128 * 128 + 128",
+    },
+    "cats_vs_dogs": {
+        "stronger": 'models.augmentation(flip="horizontal", rotation=0.25, zoom=0.3, seed=1)',
+        "trained": 'return None, {"loss": [0.7, 0.6]}',
+        "history_plain": '{"loss": [0.7, 0.6]}',
+        "history_stronger": '{"loss": [0.7, 0.6]}',
+        "with_dropout": "models.small_convnet(input_shape, **options)",
+        "without_dropout": "models.small_convnet(input_shape, **options)",
+    },
+    "detection": {
+        "nms": "return [int(i) for i in np.argsort(scores)[::-1]]  # nothing suppressed",
+        "eleven": 'detection.detector("yolov8", 10, (96, 96, 3))',
+        "extra": "11",
+    },
+    "localization": {
+        "iou": "return 0.0",
+        "results": "{w: {'accuracy': 0.9, 'mean_iou': 0.9} for w in (0.05, 5.0, 500.0)}",
+    },
+    "other_data": {
+        "expected_shape": "(122, 64, 1)",
+        "history": '{"loss": [1.0, 1.2]}',
+        "accuracy": "0.9",
+    },
+    "recap": {
+        "mlp": 'keras.Sequential([keras.Input((64,)), keras.layers.Dense(10, "softmax")])',
+        "history": '{"loss": [2.0, 0.5]}',
+        "accuracy": "0.95",
+        "member": "return keras.Sequential([keras.Input((64,)), keras.layers.Dense(10)])",
+        "combined": 'keras.Sequential([keras.Input((64,)), keras.layers.Dense(10, "softmax")])',
+        "member_accuracies": "[0.9, 0.9, 0.9]",
+        "combined_accuracy": "0.99",
+    },
+    "regression": {
+        "tilt_metrics": "error = np.asarray(predicted_deg) - np.asarray(true_deg)\n"
+        "return np.mean(np.abs(error)), np.mean(np.abs(error) <= 10)  # MAE, not RMSE",
+        "runs": "{t: __import__('types').SimpleNamespace(metrics={'rmse_deg': 9.0, "
+        "'within_10deg': 0.7}) for t in ('angle', 'sincos')}",
+        "angle_rmse": "5.0",
+        "sincos_rmse": "9.0",
+    },
+    "segmentation": {
+        "per_class_iou": "return [float(np.mean(truth == predicted))] * num_classes",
+        "shallow": "segmentation.unet((64, 64, 1), 11, depth=3)",
+        "deep": "segmentation.unet((64, 64, 1), 11, depth=3)",
+    },
+    "transfer_learning": {
+        "model": 'applications.transfer_model("MobileNetV2", 2, input_shape=(96, 96, 3), '
+        "weights=WEIGHTS)",
+        "head_params": "1280  # the bias forgotten",
+        "trainable_after": "0",
+    },
+}
+"""A wrong answer for every name each scaffold leaves to the student."""
+
+
+def answered(source: str, answers: dict[str, str]) -> str:
+    """A scaffold with its `...  # TODO: doplňte` filled in from `answers`."""
+    lines, function = [], None
+    for line in source.splitlines():
+        if STUB.match(line):
+            function = STUB.match(line)[1]
+        assignment = TODO_NAME.match(line)
+        indent = line[: len(line) - len(line.lstrip())]
+        if assignment and assignment[1] in answers:
+            line = f"{indent}{assignment[1]} = {answers[assignment[1]]}"
+        elif line.strip() == notebooks.TODO and function in answers:
+            line = "\n".join(indent + part for part in answers[function].splitlines())
+        lines.append(line)
+    return "\n".join(lines)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("target", STUDENT, ids=[Path(t.path).stem for t in STUDENT])
+def test_every_check_fails_on_a_wrong_answer(target, monkeypatch):
+    answers = WRONG[Path(target.path).stem]
+    nb = nbformat.reads(notebooks.rendered(target), as_version=4)
+    for cell in nb.cells:
+        if notebooks.SCAFFOLD_TAG in cell.metadata.get("tags", []):
+            assert filled_in(cell) <= answers.keys(), "a wrong answer for every name"
+            cell.source = answered(cell.source, answers)
+    nb = executed(target, monkeypatch, nb, "wrong")
+    cells = [c for c in nb.cells if c.cell_type == "code"]
+    for cell in cells:
+        for error in errors(cell):
+            assert error["ename"] == "CheckFailed", f"{error['ename']}: {error['evalue']}"
+    for cell in [c for c in cells if is_check(c)]:
+        (error,) = errors(cell) or [None]
+        assert error is not None, f"a check passes a wrong answer:\n{cell.source}"
+        assert not error["evalue"].startswith("Doplňte"), error["evalue"]
