@@ -179,3 +179,11 @@ def test_items_by_count_or_keys():
         checks.check_items("výsledky", {0.05: 1}, (0.05, 500.0))
     with fails("očekáván slovník"):
         checks.check_items("výsledky", [1, 2], (0.05,))
+
+
+def test_a_scalar_has_no_position_and_a_large_input_is_described_by_its_shape():
+    with fails(r"^přesnost: 0.99 místo 0.5\. Projděte výpočet ručně\.$"):
+        checks.check_close("přesnost", 0.99, 0.5)
+    boxes = np.zeros((30, 4))
+    with fails(r"^počet: pro vstup pole tvaru \(30, 4\) vrací 0 místo 30\."):
+        checks.check_function("počet", lambda b: 0, len, [boxes])

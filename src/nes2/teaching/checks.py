@@ -107,8 +107,8 @@ def check_param_count(model, expected, rel_tol: float = 0.0, trainable: bool = F
             "Zkontrolujte, které vrstvy jsou zmrazené (layer.trainable) a zda jste po změně "
             "model znovu zkompilovali."
             if trainable
-            else "Porovnejte model.summary() se zadáním: počet filtrů, velikost jader, "
-            "padding a zda má vrstva bias."
+            else "Porovnejte model.summary() (parametry každé vrstvy) se zadáním a se svým "
+            "výpočtem: počet filtrů, velikost jader, padding a zda má vrstva bias."
         )
         raise CheckFailed(f"Model má {actual:,} {kind}, očekáváno {expected:,}{tolerance}. {hint}")
     _passed(f"Model má {actual:,} {kind} (očekáváno {expected:,}{tolerance}).")
@@ -217,9 +217,10 @@ def check_close(name: str, value, expected, rtol: float = 1e-4, atol: float = 1e
         worst = tuple(
             int(i) for i in np.unravel_index(np.argmax(np.abs(value - expected)), value.shape)
         )
+        where = f" (na pozici {worst})" if worst else ""
         raise CheckFailed(
-            f"{name}: {value[worst]:.6g} místo {expected[worst]:.6g} (na pozici {worst}). "
-            "Projděte výpočet na tomto prvku ručně."
+            f"{name}: {value[worst]:.6g} místo {expected[worst]:.6g}{where}. "
+            "Projděte výpočet ručně."
         )
     _passed(f"{name} souhlasí s očekávanou hodnotou.")
 
@@ -259,7 +260,10 @@ def check_iou(predicted_boxes, true_boxes, min_iou: float = 0.5) -> None:
 def _short(value, width: int = 60) -> str:
     if np.ndim(value) == 0 and _numeric(np.asarray(value).item()):
         return _number(value)
-    text = np.array2string(np.asarray(value), precision=4, threshold=6, separator=", ")
+    array = np.asarray(value)
+    if array.size > 8:
+        return f"pole tvaru {array.shape}"
+    text = np.array2string(array, precision=4, separator=", ").replace("\n", "")
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
