@@ -381,3 +381,49 @@ def test_verify_quick_profile_checks_the_runs_of_the_site(executed_site):
     if not os.environ.get("NES2_SITE_DIR"):  # every run was trained by a page of this site
         reused = [line for line in result.stdout.splitlines() if ": reused run from " in line]
         assert len(reused) == len(runs), result.stdout[-3000:]
+
+
+def _with_relations(monkeypatch, relations):
+    from nes2.teaching import expected
+
+    data = {**expected._file(), "relations": relations}
+    monkeypatch.setattr(expected, "_file", lambda: data)
+    return expected
+
+
+def test_verify_checks_relations_between_runs(monkeypatch, tmp_path, capsys):
+    expected = _with_relations(
+        monkeypatch,
+        [
+            {
+                "profile": "quick",
+                "better": "keypoints",
+                "than": "localization",
+                "metric": "score",
+                "by": 0.1,
+            }
+        ],
+    )
+    scores = {"keypoints": 0.9, "localization": 0.85}
+    monkeypatch.setattr(
+        expected, "run", lambda entry, **kwargs: {"score": scores[entry.name], "seconds": 1.0}
+    )
+    monkeypatch.setattr(expected, "compare", lambda entry, metrics: [])
+    argv = ["verify", "keypoints", "localization", "--profile", "quick", "--out", str(tmp_path)]
+    assert cli.main(argv) == 1
+    out = capsys.readouterr().out
+    assert "keypoints vs localization  Δ score  0.05      >= 0.1    -         MISS" in out
+    scores["keypoints"] = 0.96
+    assert cli.main([*argv, "--markdown"]) == 0
+    out = capsys.readouterr().out
+    assert "| keypoints vs localization | Δ score | 0.11 | >= 0.1 | - | ok |" in out
+    assert cli.main(["verify", "keypoints", "--profile", "quick", "--out", str(tmp_path)]) == 0
+    assert "not checked, run localization was not run" in capsys.readouterr().out
+
+
+def test_verify_refuses_a_relation_naming_a_run_without_expected_results(monkeypatch, capsys):
+    relation = {"profile": "quick", "better": "keypoints", "than": "colorization", "metric": "x"}
+    _with_relations(monkeypatch, [relation])
+    assert cli.main(["verify", "keypoints", "--profile", "quick"]) == 2
+    err = capsys.readouterr().err
+    assert "names run 'colorization', which has no expected results in profile 'quick'" in err

@@ -69,3 +69,27 @@ def test_bad_names_and_channels():
         seg.build("fcn", (32, 32, 1), 3)
     with pytest.raises(InvalidOptionError, match="3 channels"):
         seg.build("segformer", (32, 32, 1), 3)
+
+
+def test_max_unpooling_puts_values_at_the_maxima_and_survives_saving(tmp_path):
+    from nes2.layers import MaxUnpooling2D
+
+    rng = np.random.default_rng(0)
+    features = rng.normal(size=(2, 4, 4, 3)).astype("float32")
+    x = rng.normal(size=(2, 2, 2, 3)).astype("float32")
+    out = MaxUnpooling2D()([x, features]).numpy()
+    windows = features.reshape(2, 2, 2, 2, 2, 3).transpose(0, 1, 3, 2, 4, 5).reshape(2, 2, 2, 4, 3)
+    where = out.reshape(2, 2, 2, 2, 2, 3).transpose(0, 1, 3, 2, 4, 5).reshape(2, 2, 2, 4, 3)
+    assert (np.count_nonzero(where, axis=3) == 1).all(), "one value per pooling window"
+    np.testing.assert_array_equal(np.argmax(np.abs(where), axis=3), np.argmax(windows, axis=3))
+    np.testing.assert_allclose(where.sum(axis=3), x)
+
+    model = seg.segnet((32, 32, 1), 5, width=4, depth=2)
+    assert [layer.name for layer in model.layers if isinstance(layer, MaxUnpooling2D)] == [
+        "unpool2",
+        "unpool1",
+    ]
+    model.save(tmp_path / "segnet.keras")
+    again = keras.saving.load_model(tmp_path / "segnet.keras")
+    image = rng.uniform(0, 255, (1, 32, 32, 1)).astype("float32")
+    np.testing.assert_allclose(again.predict(image, verbose=0), model.predict(image, verbose=0))

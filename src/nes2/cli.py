@@ -5,7 +5,7 @@
     nes2 models list [--family NAME]
     nes2 train RECIPE [options of the recipe] [--epochs N] [--profile quick|full]
                [--out DIR] [--fresh]
-    nes2 verify [RUN ...] [--profile quick|full] [--out DIR] [--fresh]
+    nes2 verify [RUN ...] [--profile quick|full] [--out DIR] [--fresh] [--figures] [--markdown]
 
 The recipes and their options come from the registry (`nes2.recipes`):
 `nes2 train --help` lists them, `nes2 train RECIPE --help` their options.
@@ -165,20 +165,37 @@ def _verify(args: argparse.Namespace) -> int:
     runs = expected.entries(profile, args.runs)
     if not runs:
         raise Nes2Error(f"No expected results for profile {profile!r}.")
+    expected.relations(profile)  # a relation naming an unknown run stops before training
     out = args.out or Path("runs") / f"verify-{profile}"
-    table = []
+    table, results = [], {}
     start = time.perf_counter()
     for number, entry in enumerate(runs, 1):
         print(f"[{number}/{len(runs)}] {entry.name} ({profile}) ...", flush=True)
-        metrics = expected.run(entry, out=out / entry.name.replace("/", "-"), fresh=args.fresh)
+        folder = out / entry.name.replace("/", "-")
+        metrics = expected.run(entry, out=folder, fresh=args.fresh, figures=args.figures)
+        results[entry.name] = metrics
         for row in expected.compare(entry, metrics):
             recorded = "-" if row.recorded is None else f"{row.recorded:g}"
             measured = "missing" if row.measured is None else f"{row.measured:g}"
             table.append((entry.name, row.metric, measured, row.target, recorded, row.verdict))
+    relations, skipped = expected.check_relations(profile, results)
+    for relation, value, passed in relations:
+        measured = "missing" if value is None else f"{value:.3g}"
+        name = f"{relation.better} vs {relation.than}"
+        verdict = "ok" if passed else "MISS"
+        table.append((name, f"Δ {relation.metric}", measured, f">= {relation.by:g}", "-", verdict))
     header = ("run", "metric", "measured", "expected", "recorded", "")
-    widths = [max(len(str(r[i])) for r in [header, *table]) for i in range(len(header))]
-    for row in [header, *table]:
-        print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)))
+    if args.markdown:
+        from nes2.viz.tables import markdown_table
+
+        columns = dict(zip(map(str, range(6)), header, strict=True))
+        print(markdown_table([dict(zip(columns, row, strict=True)) for row in table], columns))
+    else:
+        widths = [max(len(str(r[i])) for r in [header, *table]) for i in range(len(header))]
+        for row in [header, *table]:
+            print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    for line in skipped:
+        print(line)
     misses = sum(row[-1] == "MISS" for row in table)
     hardware = sorted({entry.hardware for entry in runs})
     seconds = time.perf_counter() - start
@@ -260,6 +277,10 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument(
         "--fresh", action="store_true", help="train every run anew instead of reusing stored runs"
     )
+    verify.add_argument(
+        "--figures", action="store_true", help="draw each run's figures into the output folder"
+    )
+    verify.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     verify.set_defaults(func=_verify)
     return parser
 

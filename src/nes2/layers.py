@@ -1,4 +1,5 @@
-"""Building blocks shared by the package's models: convolution stages and classifier heads.
+"""Building blocks shared by the package's models: convolution stages, classifier heads
+and SegNet's max-unpooling.
 
 Examples:
     >>> import keras
@@ -11,7 +12,8 @@ Examples:
 
 from __future__ import annotations
 
-from keras import layers
+import keras
+from keras import layers, ops
 
 BN_MOMENTUM = 0.9
 """Batch normalization's moving-average momentum. Keras' default, 0.99, needs
@@ -86,3 +88,42 @@ def classification_loss(num_classes: int) -> str:
         ('binary_crossentropy', 'sparse_categorical_crossentropy')
     """
     return "binary_crossentropy" if num_classes == 2 else "sparse_categorical_crossentropy"
+
+
+@keras.saving.register_keras_serializable(package="nes2")
+class MaxUnpooling2D(layers.Layer):
+    """SegNet's upsampling: each value goes back where its pooling window had its maximum.
+
+    Called on `[x, features]`: `x` is what the decoder upsamples, `features`
+    the encoder's map before its `size` × `size` max pooling (same channels as
+    `x`). The positions of the maxima (the pooling indices, found by comparing
+    `features` with its pooled maxima) receive `x`'s values; the others zero.
+    Unlike a transposed convolution it learns nothing; unlike U-Net's skip
+    connections it passes on where the maxima were, not the features themselves.
+
+    Examples:
+        >>> import numpy as np
+        >>> features = np.array([[1.0, 5.0], [2.0, 3.0]]).reshape(1, 2, 2, 1)
+        >>> x = np.array([[[[7.0]]]])
+        >>> MaxUnpooling2D()([x, features]).numpy().reshape(2, 2).tolist()
+        [[0.0, 7.0], [0.0, 0.0]]
+    """
+
+    def __init__(self, size: int = 2, **kwargs):
+        super().__init__(**kwargs)
+        self.size = size
+
+    def _up(self, x):
+        return ops.repeat(ops.repeat(x, self.size, axis=1), self.size, axis=2)
+
+    def call(self, inputs):
+        x, features = inputs
+        pooled = ops.max_pool(features, self.size, self.size)
+        switches = ops.cast(ops.equal(features, self._up(pooled)), x.dtype)
+        return self._up(x) * switches
+
+    def compute_output_shape(self, input_shapes):
+        return input_shapes[1]
+
+    def get_config(self):
+        return {**super().get_config(), "size": self.size}

@@ -3,8 +3,8 @@
 * `unet()`: the encoder-decoder of Ronneberger et al. (2015): convolutions and
   max pooling down, `Conv2DTranspose` up, skip connections that carry the
   encoder's fine detail to the decoder;
-* `segnet()`: a SegNet-style encoder-decoder (Badrinarayanan et al., 2015)
-  without skip connections, upsampling instead of transposed convolutions;
+* `segnet()`: SegNet (Badrinarayanan et al., 2015), the same encoder and a
+  decoder without skip connections that upsamples by max-unpooling;
 * `deeplabv3plus()` / `segformer()` (KerasCV 0.9) and `deeplabv3_hub()`
   (KerasHub, the maintained home of these models), built from constructor
   arguments, without downloads;
@@ -71,24 +71,31 @@ def unet(input_shape=(64, 64, 1), num_classes: int = 11, width: int = 8, depth: 
 
 
 def segnet(input_shape=(64, 64, 1), num_classes: int = 11, width: int = 8, depth: int = 3):
-    """A SegNet-style encoder-decoder: the same encoder as `unet`, no skip connections.
+    """SegNet (Badrinarayanan et al., 2015): the encoder of `unet`, a decoder without skips.
 
-    SegNet upsamples with the encoder's max-pooling indices; Keras has no
-    such layer, so this decoder upsamples by repetition (`UpSampling2D`), which
-    shows what the skip connections of U-Net add.
+    The decoder upsamples by max-unpooling (`nes2.layers.MaxUnpooling2D`): each
+    value goes back to the position of its pooling window's maximum in the
+    encoder, the others are zero, and convolutions fill them in. It learns
+    from where the maxima were, not from the encoder's features, which U-Net's
+    skip connections pass on.
 
     Examples:
-        >>> segnet((64, 64, 1), 11).output.shape
-        (None, 64, 64, 11)
+        >>> model = segnet((64, 64, 1), 11)
+        >>> model.output.shape, model.count_params() < unet((64, 64, 1), 11).count_params()
+        ((None, 64, 64, 11), True)
     """
+    from nes2.layers import MaxUnpooling2D
+
     inputs = keras.Input(input_shape, name="image")
     x = layers.Rescaling(1 / 255, name="rescale")(inputs)
+    features = []
     for level in range(depth):
         x = _conv_block(x, width * 2**level, f"down{level + 1}")
+        features.append(x)
         x = layers.MaxPooling2D(2, name=f"pool{level + 1}")(x)
     for level in reversed(range(depth)):
-        x = layers.UpSampling2D(2, name=f"up{level + 1}")(x)
-        x = _conv_block(x, width * 2**level, f"dec{level + 1}")
+        x = MaxUnpooling2D(2, name=f"unpool{level + 1}")([x, features[level]])
+        x = _conv_block(x, width * 2 ** max(level - 1, 0), f"dec{level + 1}")
     outputs = layers.Conv2D(num_classes, 1, activation="softmax", name="mask")(x)
     return keras.Model(inputs, outputs, name="segnet")
 

@@ -9,6 +9,10 @@ targets from here, so a page and the check cannot disagree.
 A `budget` (training seconds) is reported, never failed: time depends on the
 machine and on what else runs on it, so it is measured, not asserted.
 
+Besides bands, a `[[relations]]` entry compares two runs of one profile: the
+`better` run's metric must exceed the other's by at least `by` (e.g. augmented
+Cats vs Dogs at least 5 points above the network trained from scratch).
+
 Examples:
     >>> band = entry("localization", "quick")
     >>> band.bands["mean_iou"]["min"]
@@ -23,6 +27,7 @@ import functools
 import tomllib
 from dataclasses import dataclass, field
 from importlib.resources import files
+from pathlib import Path
 
 from nes2.errors import InvalidOptionError
 
@@ -49,6 +54,18 @@ class Expected:
         if "budget" in band:
             return f"≤ {band['budget']} (rozpočet)"
         return f"≥ {band['min']}" if "min" in band else f"≤ {band['max']}"
+
+    def goal(self, labels: dict[str, str]) -> str:
+        """The targets of `labels` (metric -> Czech label) as a sentence for a page.
+
+        Examples:
+            >>> entry("localization", "quick").goal({"accuracy": "přesnost", "mean_iou": "IoU"})
+            'Cíl v profilu quick (expected.toml): přesnost ≥ 0.97, IoU ≥ 0.85; trénink ≤ 120 s.'
+        """
+        targets = ", ".join(f"{label} {self.target(metric)}" for metric, label in labels.items())
+        budget = self.bands.get("seconds", {}).get("budget")
+        time = f"; trénink ≤ {budget} s" if budget else ""
+        return f"Cíl v profilu {self.profile} (expected.toml): {targets}{time}."
 
 
 @dataclass(frozen=True)
@@ -92,7 +109,7 @@ def entries(profile: str | None = None, names=()) -> list[Expected]:
     hardware = data["hardware"]
     found = []
     for name, profiles in data.items():
-        if name == "hardware":
+        if name in ("hardware", "relations"):
             continue
         for run_profile, spec in profiles.items():
             if profile and run_profile != profile:
@@ -237,18 +254,102 @@ def run_report(run, labels: dict[str, str], note: str = "") -> str:
     return f"{line} {note}\n\n" + report(entry(run.name, run.profile), m, labels)
 
 
-def run(expected: Expected, out=None, verbose: int | str = 0, fresh: bool = False) -> dict:
+@dataclass(frozen=True)
+class Relation:
+    """Run `better` beats run `than` on `metric` by at least `by` (in one profile).
+
+    For a metric where lower is better (an error), `lower=True` turns the
+    difference around: `than` minus `better`.
+    """
+
+    profile: str
+    better: str
+    than: str
+    metric: str
+    by: float = 0.0
+    lower: bool = False
+
+    def __str__(self) -> str:
+        first, second = (self.than, self.better) if self.lower else (self.better, self.than)
+        return f"{first}.{self.metric} - {second}.{self.metric} >= {self.by:g}"
+
+    def difference(self, results: dict[str, dict]) -> float | None:
+        """The difference it bounds, from run name -> metrics (`None` if a metric is missing)."""
+        better = measured(results[self.better], self.metric)
+        than = measured(results[self.than], self.metric)
+        if better is None or than is None:
+            return None
+        return than - better if self.lower else better - than
+
+
+def relations(profile: str) -> list[Relation]:
+    """The relations of `profile` in `expected.toml`.
+
+    Raises:
+        InvalidOptionError: a relation names a run that has no expected results in
+            the profile, so `nes2 verify` could not run it.
+
+    Examples:
+        >>> [str(r) for r in relations("quick")][:1]
+        ['cats-vs-dogs/augmented.test_accuracy - cats-vs-dogs/scratch.test_accuracy >= 0.05']
+    """
+    known = {e.name for e in entries(profile)}
+    found = []
+    for spec in _file().get("relations", []):
+        relation = Relation(**spec)
+        if relation.profile != profile:
+            continue
+        for name in (relation.better, relation.than):
+            if name not in known:
+                raise InvalidOptionError(
+                    f"The relation {relation} names run {name!r}, which has no expected results "
+                    f"in profile {profile!r}; add it to expected.toml or fix the name."
+                )
+        found.append(relation)
+    return found
+
+
+def check_relations(profile: str, results: dict[str, dict]) -> tuple[list[tuple], list[str]]:
+    """The relations of `profile` between the runs in `results` (run name -> metrics).
+
+    Returns:
+        Rows (relation, difference, passed) and, for each relation with a run
+        missing from `results`, a line naming the missing run.
+    """
+    rows, skipped = [], []
+    for relation in relations(profile):
+        missing = [n for n in (relation.better, relation.than) if n not in results]
+        if missing:
+            skipped.append(f"{relation}: not checked, run {', '.join(missing)} was not run")
+            continue
+        value = relation.difference(results)
+        rows.append((relation, value, value is not None and value >= relation.by))
+    return rows, skipped
+
+
+def run(
+    expected: Expected, out=None, verbose: int | str = 0, fresh: bool = False, figures: bool = True
+) -> dict:
     """Run the recipe of `expected` with its options, or reuse its stored run; return its metrics.
 
     Args:
         expected: the run to make.
-        out: a folder for `metrics.json` and the figures.
+        out: a folder for `metrics.json` (and the figures).
         verbose: Keras' verbosity while training.
         fresh: train even if the run store has this run.
+        figures: draw the run's figures into `out` too (a stored run then loads its model).
     """
     from nes2 import recipes
+    from nes2.io import write_json
 
     result = recipes.train(
-        expected.recipe, expected.profile, out=out, verbose=verbose, fresh=fresh, **expected.options
+        expected.recipe,
+        expected.profile,
+        out=out if figures else None,
+        verbose=verbose,
+        fresh=fresh,
+        **expected.options,
     )
+    if out is not None and not figures:
+        write_json(Path(out) / "metrics.json", result.metrics)
     return result.metrics
