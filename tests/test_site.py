@@ -98,25 +98,50 @@ def test_notebooks_folder_is_generated_from_the_lectures():
     assert hooks.notebooks.stale() == [], "run `make notebooks` and commit notebooks/"
 
 
-def test_notebooks_open_with_colab_setup_and_students_get_no_solutions(tmp_path):
+def test_notebooks_open_with_colab_setup_and_students_get_scaffolds(tmp_path):
     hooks = _site_hooks()
     exercise = tmp_path / "exercise.py"
     exercise.write_text(
-        '# %% [markdown]\n# # Demo\n\n# %% tags=["solution"]\nanswer = 42\n\n'
+        "# %% [markdown]\n# # Demo\n\n"
+        '# %% [markdown] tags=["hint"]\n# Six times seven.\n\n'
+        '# %% tags=["solution"]\nbase = 6\n# >>> doplňte: answer\nanswer = base * 7\n# <<<\n\n'
         "# %%\nassert answer == 42\n"
     )
     solution = hooks.notebooks.notebook(exercise)
     student = hooks.notebooks.notebook(exercise, student=True)
-    assert [c.cell_type for c in solution.cells] == ["code", "markdown", "code", "code"]
+    kinds = ["code", "markdown", "markdown", "code", "code"]
+    assert [c.cell_type for c in solution.cells] == kinds
     assert 'if "google.colab" in sys.modules:' in solution.cells[0].source
-    assert "answer = 42" in solution.cells[2].source
-    assert "42" not in student.cells[2].source and student.cells[3].source == "assert answer == 42"
+    assert solution.cells[2].source.startswith("<details><summary>Nápověda</summary>")
+    assert "answer = base * 7" in solution.cells[3].source
+    # The student's order: the task, the scaffold, the hint, the check.
+    assert [c.cell_type for c in student.cells] == ["code", "markdown", "code", "markdown", "code"]
+    assert student.cells[2].source == "base = 6\nanswer = ...  # TODO: doplňte"
+    assert student.cells[2].metadata["tags"] == ["scaffold"]
+    assert "Six times seven." in student.cells[3].source
+    assert student.cells[4].source == "assert answer == 42"
     assert hooks.notebooks.colab_url("demo.ipynb").endswith("/blob/main/notebooks/demo.ipynb")
     output = tmp_path / "out"
     output.mkdir()
     (output / "orphan.ipynb").write_text("{}")
     stale = hooks.notebooks.stale(output)
     assert "orphan.ipynb" in stale and "exercises/recap.ipynb" in stale
+
+
+@pytest.mark.parametrize(
+    "source, message",
+    [
+        ("x = 1\n", "no `# >>> doplňte` ... `# <<<` block"),
+        ("# >>> doplňte: x\nx = 1\n", "line 1: the `# >>> doplňte` block is not closed"),
+        ("x = 1\n# <<<\n", "line 2: '# <<<' inside or without a block"),
+    ],
+)
+def test_a_solution_cell_without_a_well_formed_block_is_refused(tmp_path, source, message):
+    hooks = _site_hooks()
+    exercise = tmp_path / "exercise.py"
+    exercise.write_text(f'# %% tags=["solution"]\n{source}')
+    with pytest.raises(ValueError, match=re.escape(f"exercise.py, solution cell 1: {message}")):
+        hooks.notebooks.notebook(exercise, student=True)
 
 
 def test_every_exercise_has_solutions_and_checks():

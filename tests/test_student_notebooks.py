@@ -100,7 +100,7 @@ WRONG = {
         "by_hand": "61_000",
         "separable": "keras.Model(inputs, separable_conv_block(inputs, 128))",
         "separable_params": "3 * 3 * 128 + 128 * 128  # batch normalization forgotten",
-        "full_params": "3 * 3 * 128 * 128 + 128",
+        "full_params": "3 * 3 * 128 * 128 + 128  # a bias the task leaves out",
     },
     "cats_vs_dogs": {
         "stronger": 'models.augmentation(flip="horizontal", rotation=0.25, zoom=0.3, seed=1)',

@@ -43,7 +43,7 @@ checks.check_param_count(architectures.lenet5(), by_hand)
 # [`separable_conv_block`][nes2.models.separable.separable_conv_block] se 128 filtry
 # ([separabilní konvoluce](../glossary.md#separabilni-konvoluce) 3 × 3 bez biasu, batch
 # normalization, ReLU). Spočtěte ručně jeho parametry do `separable_params` a parametry
-# obyčejné konvoluce 3 × 3 se 128 filtry a biasem do `full_params`. Kolikrát méně
+# obyčejné konvoluce 3 × 3 se 128 filtry bez biasu do `full_params`. Kolikrát méně
 # parametrů má separabilní konvoluce?
 # Svůj výpočet porovnejte s funkcí [`conv_cost`][nes2.models.separable.conv_cost].
 
@@ -57,7 +57,7 @@ inputs = keras.Input((28, 28, 128))
 # >>> doplňte: separable, separable_params, full_params
 separable = keras.Model(inputs, separable_conv_block(inputs, 128))
 separable_params = 3 * 3 * 128 + 128 * 128 + 4 * 128
-full_params = 3 * 3 * 128 * 128 + 128
+full_params = 3 * 3 * 128 * 128
 print(f"separabilní {separable_params:,}, obyčejná {full_params:,}")
 print(f"úspora {full_params / separable_params:.1f}×")
 # <<<
