@@ -16,6 +16,7 @@ from IPython.display import Markdown
 import nes2
 from nes2 import config, models, recipes, viz
 from nes2.data import catsdogs
+from nes2.teaching import expected
 
 PROFILE = config.get_profile()
 if PROFILE == "full":
@@ -35,15 +36,19 @@ print(f"nes2 {nes2.__version__}, profil {PROFILE!r}, data: {SOURCE}")
 # ## Data
 #
 # Archiv *Microsoft Cats vs Dogs* (ten, který používá keras.io) má 25 000 fotografií;
-# asi 1 590 souborů není platný JPEG a `nes2` je při rozbalení vyřadí.
+# asi 1 590 souborů není platný JPEG (podle příkladu keras.io) a `nes2` je při rozbalení
+# vyřadí.
 # Jako v knize *Deep Learning with Python* (F. Chollet) vezmeme jen malou část:
 # v profilu `full` 1 000 obrázků každé třídy na trénink, 500 na validaci a 500 na test
 # (150 × 150 px); profil `quick` bere méně a menší obrázky, aby stránka proběhla na CPU.
 #
 # Pokud archiv není stažený (`nes2 data fetch cats-vs-dogs`), použije se
 # **syntetická náhrada**: kreslené hlavy „koček“ (špičaté uši) a „psů“ (klopené uši)
-# na zašuměném pozadí. Čísla z ní ukazují stejné jevy, ale **nejsou** výsledky na
-# skutečných fotografiích; každý výstup níže říká, z jakých dat vznikl.
+# na zašuměném pozadí plném tvarů podobných uším. Hlava je v každém obrázku jinak
+# natočená, zrcadlená, velká, posunutá a osvětlená a bývá částečně zakrytá: takovou
+# rozmanitost pár set trénovacích obrázků nepokryje, stejně jako u fotografií. Čísla
+# z ní ukazují stejné jevy, ale **nejsou** výsledky na skutečných fotografiích; každý
+# výstup níže říká, z jakých dat vznikl.
 
 # %%
 data = catsdogs.load(PROFILE, source=SOURCE)
@@ -148,6 +153,7 @@ Markdown(
             "train_accuracy": "trénink",
             "val_accuracy": "validace (poslední)",
             "best_val_accuracy": "validace (nejlepší)",
+            "accuracy_gap": "trénink − validace",
             "test_accuracy": "test",
             "seconds": "čas (s)",
         },
@@ -155,9 +161,22 @@ Markdown(
             "train_accuracy": "{:.3f}",
             "val_accuracy": "{:.3f}",
             "best_val_accuracy": "{:.3f}",
+            "accuracy_gap": "{:.3f}",
             "test_accuracy": "{:.3f}",
             "seconds": "{:.0f}",
         },
+    )
+)
+
+# %% [markdown]
+# Sloupec „trénink − validace“ měří přeučení. Co lekce tvrdí, hlídají vztahy mezi běhy
+# v `expected.toml` (kontroluje je i `nes2 verify`): augmentace má na testu předběhnout
+# síť od začátku a regularizace má rozdíl mezi tréninkem a validací zmenšit.
+
+# %%
+Markdown(
+    expected.relation_report(
+        PROFILE, {f"cats-vs-dogs/{variant}": run.metrics for variant, run in runs.items()}
     )
 )
 

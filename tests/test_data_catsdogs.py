@@ -107,3 +107,23 @@ def test_bad_options_are_named(nes2_home):
         catsdogs.load(source="kaggle")
     with pytest.raises(ValueError, match="split must be"):
         catsdogs.load(source="synthetic", split="tiny")
+
+
+def test_synthetic_images_of_another_drawing_version_are_drawn_anew(nes2_home, monkeypatch):
+    from nes2.data import synthetic_pets
+
+    first = catsdogs._synthetic_pets(2, seed=0)
+    assert len(list((first / "Cat").glob("*.jpg"))) == 2
+    monkeypatch.setattr(synthetic_pets, "VERSION", synthetic_pets.VERSION + 1)
+    second = catsdogs._synthetic_pets(2, seed=0)
+    assert second != first and f"v{synthetic_pets.VERSION}_" in str(second)
+
+
+def test_the_stand_in_turns_mirrors_and_scales_the_head():
+    from nes2.data import synthetic_pets
+
+    rng = np.random.default_rng(0)
+    images = np.stack([np.asarray(synthetic_pets.draw_pet("cat", rng, 64)) for _ in range(40)])
+    assert images.shape == (40, 64, 64, 3)
+    brightness = images.reshape(40, -1).mean(axis=1)
+    assert brightness.std() > 10, "the lighting varies from image to image"

@@ -202,7 +202,8 @@ def fetch(
 
 
 def _synthetic_pets(n_per_class: int, seed: int) -> Path:
-    folder = config.cache_dir() / "cats_vs_dogs_synthetic" / f"n{n_per_class}_seed{seed}"
+    version = f"v{synthetic_pets.VERSION}_n{n_per_class}_seed{seed}"
+    folder = config.cache_dir() / "cats_vs_dogs_synthetic" / version
     if not (folder / "PetImages").is_dir():
         with atomic_folder(folder) as tmp:
             synthetic_pets.write_pet_images(tmp, n_per_class, seed=seed)

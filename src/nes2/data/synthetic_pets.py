@@ -20,6 +20,14 @@ from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 LABEL = "synthetic stand-in"
 CLASS_FOLDERS = ("Cat", "Dog")
+VERSION = 2
+"""The drawing's version: caches of images drawn by another version are not reused."""
+TURN = 25.0
+"""The largest turn of the head, in degrees either way."""
+SCALE = (0.7, 1.1)
+"""The head's size as a multiple of its drawing (about 60 % of the image)."""
+LIGHT = (0.7, 1.25)
+"""The range of the brightness factor."""
 
 
 def _background(rng: np.random.Generator, size: int) -> Image.Image:
@@ -82,9 +90,10 @@ def _head(kind: str, rng: np.random.Generator, size: int) -> Image.Image:
 def draw_pet(kind: str, rng: np.random.Generator, size: int = 128) -> Image.Image:
     """Draw one synthetic "cat" or "dog" image.
 
-    The head is turned by up to 40 degrees, mirrored, scaled by 0.5-1.2,
-    placed anywhere, partly hidden by clutter and lit more or less brightly:
-    variation that a few hundred training images cannot cover, as with photos.
+    The head is turned (up to `TURN` degrees), mirrored, scaled (`SCALE`),
+    placed anywhere, partly hidden by clutter and lit more or less brightly
+    (`LIGHT`): variation that a few hundred training images cannot cover, as
+    with photos.
 
     Args:
         kind: `"cat"` or `"dog"`.
@@ -103,13 +112,13 @@ def draw_pet(kind: str, rng: np.random.Generator, size: int = 128) -> Image.Imag
     head = _head(kind, rng, size)
     if rng.random() < 0.5:
         head = ImageOps.mirror(head)
-    head = head.rotate(rng.uniform(-40, 40), resample=Image.Resampling.BILINEAR)
-    side = int(size * rng.uniform(0.5, 1.2))
+    head = head.rotate(rng.uniform(-TURN, TURN), resample=Image.Resampling.BILINEAR)
+    side = int(size * rng.uniform(*SCALE))
     head = head.resize((side, side), Image.Resampling.BILINEAR)
     x, y = (int(v) for v in rng.uniform(-0.2 * side, size - 0.8 * side, 2))
     image.paste(head, (x, y), head)
     _clutter(ImageDraw.Draw(image), rng, size, int(rng.integers(1, 4)))
-    light = rng.uniform(0.55, 1.35) * np.asarray(image, "float32") + rng.uniform(-30, 30)
+    light = rng.uniform(*LIGHT) * np.asarray(image, "float32") + rng.uniform(-30, 30)
     image = Image.fromarray(np.clip(light, 0, 255).astype(np.uint8))
     return image.filter(ImageFilter.GaussianBlur(radius=rng.uniform(0, 1.0)))
 

@@ -269,9 +269,14 @@ class Relation:
     by: float = 0.0
     lower: bool = False
 
-    def __str__(self) -> str:
+    @property
+    def expression(self) -> str:
+        """The difference it bounds, e.g. `"a.test_accuracy - b.test_accuracy"`."""
         first, second = (self.than, self.better) if self.lower else (self.better, self.than)
-        return f"{first}.{self.metric} - {second}.{self.metric} >= {self.by:g}"
+        return f"{first}.{self.metric} - {second}.{self.metric}"
+
+    def __str__(self) -> str:
+        return f"{self.expression} >= {self.by:g}"
 
     def difference(self, results: dict[str, dict]) -> float | None:
         """The difference it bounds, from run name -> metrics (`None` if a metric is missing)."""
@@ -325,6 +330,40 @@ def check_relations(profile: str, results: dict[str, dict]) -> tuple[list[tuple]
         value = relation.difference(results)
         rows.append((relation, value, value is not None and value >= relation.by))
     return rows, skipped
+
+
+def relation_report(profile: str, results: dict[str, dict]) -> str:
+    """The relations of `profile` between the runs in `results`, as Markdown for a page.
+
+    Examples:
+        >>> results = {"cats-vs-dogs/scratch": {"test_accuracy": 0.75, "accuracy_gap": 0.27},
+        ...            "cats-vs-dogs/augmented": {"test_accuracy": 0.95}}
+        >>> print(relation_report("quick", results))  # doctest: +ELLIPSIS
+        | vztah běhů (expected.toml) | naměřeno | očekáváno |  |
+        |---|---:|---|---|
+        | cats-vs-dogs/augmented.test_accuracy - ....test_accuracy | 0.2 | ≥ 0.05 | ✓ |
+    """
+    from nes2.viz.tables import markdown_table
+
+    rows, _ = check_relations(profile, results)
+    if not rows:
+        return f"Profil `{profile}` nemá v `expected.toml` žádné vztahy mezi těmito běhy."
+    table = [
+        {
+            "relation": r.expression,
+            "value": value,
+            "target": f"≥ {r.by:g}",
+            "ok": "✓" if ok else "✗",
+        }
+        for r, value, ok in rows
+    ]
+    columns = {
+        "relation": "vztah běhů (expected.toml)",
+        "value": "naměřeno",
+        "target": "očekáváno",
+        "ok": "",
+    }
+    return markdown_table(table, columns, {"value": "{:.3g}"})
 
 
 def run(
