@@ -17,6 +17,7 @@ from IPython.display import Markdown, display
 import nes2
 from nes2 import applications, config, models, recipes, viz
 from nes2.data import arrays, catsdogs
+from nes2.teaching import checks
 
 PROFILE = config.get_profile()
 print(f"nes2 {nes2.__version__}, Keras {keras.__version__}, profil {PROFILE!r}")
@@ -196,6 +197,10 @@ viz.bar_chart(
 # %%
 best = max(results, key=results.get)
 print(f"Nejlépe dopadlo: {best} ({results[best]:.3f}); od začátku {results['od začátku']:.3f}.")
+# Co text níže tvrdí, ověří kontrola: přenesené učení předběhne síť od začátku.
+checks.check_at_least(
+    "přínos přeneseného učení (nejlepší − od začátku)", results[best] - results["od začátku"], 0.02
+)
 
 # %% [markdown]
 # Čím méně je označených dat, tím víc pomáhá páteř naučená na jiných číslicích: příznaky

@@ -52,7 +52,10 @@ def pytest_collection_modifyitems(config, items):
         raise pytest.UsageError(
             f"Tests of the executed site need @pytest.mark.xdist_group(SITE_GROUP): {ungrouped}"
         )
-    items[:] = site + [item for item in items if item not in site]
+    # The others start with the slow ones, so that no long test is left for the end
+    # while the other process has nothing more to take.
+    rest = [item for item in items if item not in site]
+    items[:] = site + sorted(rest, key=lambda item: item.get_closest_marker("slow") is None)
     if any(item.get_closest_marker("gpu") for item in items) and not gpu_count():
         import keras
 

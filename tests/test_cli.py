@@ -10,6 +10,15 @@ from conftest import SITE_GROUP, TEST_CACHE
 from nes2 import cli
 
 
+def run_here(capsys, *args):
+    """`nes2 ARGS` in this process (TensorFlow is loaded already), as `run_cli` reports it."""
+    from types import SimpleNamespace
+
+    code = cli.main([str(a) for a in args])
+    captured = capsys.readouterr()
+    return SimpleNamespace(returncode=code, stdout=captured.out, stderr=captured.err)
+
+
 def run_cli(*args, env=None, timeout=600):
     return subprocess.run(
         [sys.executable, "-m", "nes2.cli", *args],
@@ -121,10 +130,10 @@ def test_info_lists_versions_and_devices(nes2_home, capsys):
     assert "CPU:0" in out and str(nes2_home) in out
 
 
-def test_train_synthetic_writes_metrics_and_curves(shared_home, tmp_path):
+def test_train_synthetic_writes_metrics_and_curves(shared_home, capsys, tmp_path):
     out_dir = tmp_path / "run"
-    env = {**__import__("os").environ, "NES2_HOME": str(shared_home)}
-    result = run_cli(
+    result = run_here(
+        capsys,
         "train",
         "cats-vs-dogs",
         "--variant",
@@ -135,7 +144,6 @@ def test_train_synthetic_writes_metrics_and_curves(shared_home, tmp_path):
         "1",
         "--out",
         str(out_dir),
-        env=env,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     metrics = json.loads((out_dir / "metrics.json").read_text())
@@ -208,11 +216,11 @@ def vgg16_weights_file() -> Path:
     return path
 
 
-def test_train_transfer_with_local_weights(shared_home, vgg16_weights_file, tmp_path):
+def test_train_transfer_with_local_weights(shared_home, capsys, vgg16_weights_file, tmp_path):
     weights = vgg16_weights_file
     out_dir = tmp_path / "transfer"
-    env = {**__import__("os").environ, "NES2_HOME": str(shared_home)}
-    result = run_cli(
+    result = run_here(
+        capsys,
         "train",
         "cats-vs-dogs",
         "--variant",
@@ -225,7 +233,6 @@ def test_train_transfer_with_local_weights(shared_home, vgg16_weights_file, tmp_
         "2",
         "--out",
         str(out_dir),
-        env=env,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     metrics = json.loads((out_dir / "metrics.json").read_text())
@@ -274,10 +281,9 @@ def test_unknown_option_of_a_recipe_exits_2(capsys):
 
 
 @pytest.mark.slow
-def test_train_digit_tilt_writes_metrics_and_plots(shared_home, tmp_path):
+def test_train_digit_tilt_writes_metrics_and_plots(shared_home, capsys, tmp_path):
     out_dir = tmp_path / "tilt"
-    env = {**__import__("os").environ, "NES2_HOME": str(shared_home)}
-    result = run_cli("train", "digit-tilt", "--epochs", "1", "--out", str(out_dir), env=env)
+    result = run_here(capsys, "train", "digit-tilt", "--epochs", "1", "--out", str(out_dir))
     assert result.returncode == 0, result.stderr[-2000:]
     metrics = json.loads((out_dir / "metrics.json").read_text())
     assert metrics["recipe"] == "digit-tilt" and metrics["epochs"] == 1
@@ -288,10 +294,10 @@ def test_train_digit_tilt_writes_metrics_and_plots(shared_home, tmp_path):
 
 
 @pytest.mark.slow
-def test_train_segmentation_writes_mean_iou(shared_home, tmp_path):
+def test_train_segmentation_writes_mean_iou(shared_home, capsys, tmp_path):
     out_dir = tmp_path / "seg"
-    env = {**__import__("os").environ, "NES2_HOME": str(shared_home)}
-    result = run_cli(
+    result = run_here(
+        capsys,
         "train",
         "segmentation",
         "--model",
@@ -300,7 +306,6 @@ def test_train_segmentation_writes_mean_iou(shared_home, tmp_path):
         "1",
         "--out",
         str(out_dir),
-        env=env,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     metrics = json.loads((out_dir / "metrics.json").read_text())

@@ -1,6 +1,7 @@
 """The recipe protocol and the run store: a run is trained once, reused, never reused wrongly."""
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -32,10 +33,24 @@ def test_mnist_ensemble_is_trained_once_then_reused(nes2_home, tmp_path, capsys)
     assert [layer.name for layer in stack.layers[1:4]] == members
 
 
+@pytest.fixture(scope="module")
+def trained_keypoints(tmp_path_factory):
+    """A one-epoch keypoints run, trained once for the module in a store of its own."""
+    home = tmp_path_factory.mktemp("keypoints-home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("NES2_HOME", str(home))
+        run = recipes.train("keypoints", "quick", epochs=1)
+    return run, home
+
+
 @pytest.fixture
-def keypoints_run(nes2_home):
-    """A one-epoch keypoints run in the store."""
-    return recipes.train("keypoints", "quick", epochs=1)
+def keypoints_run(trained_keypoints, nes2_home):
+    """The module's keypoints run, in this test's own store (copied, then reused from it)."""
+    run, home = trained_keypoints
+    shutil.copytree(home / "runs", nes2_home / "runs")
+    again = recipes.train("keypoints", "quick", epochs=1)
+    assert again.reused and again.metrics == run.metrics
+    return again
 
 
 def test_a_change_of_options_epochs_seed_or_code_gives_another_key(keypoints_run, monkeypatch):
@@ -83,17 +98,19 @@ def test_an_interrupted_training_leaves_nothing_in_the_store(nes2_home, monkeypa
     assert list((nes2_home / "runs" / "keypoints").iterdir()) == []
 
 
-def test_reused_model_predicts_what_the_trained_one_did(keypoints_run):
-    again = recipes.train("keypoints", "quick", epochs=1)
-    assert again.reused
-    x = keypoints_run.data.x_test[:16]
+def test_reused_model_predicts_what_the_trained_one_did(trained_keypoints, keypoints_run):
+    trained, _ = trained_keypoints
+    again = keypoints_run
+    x = trained.data.x_test[:16]
     np.testing.assert_allclose(
-        again.model.predict(x, verbose=0), keypoints_run.model.predict(x, verbose=0), atol=1e-5
+        again.model.predict(x, verbose=0), trained.model.predict(x, verbose=0), atol=1e-5
     )
     assert set(again.figures()) == {"keypoints"}
 
 
-def test_a_reused_run_loads_its_data_and_model_only_when_asked(keypoints_run, monkeypatch):
+def test_a_reused_run_loads_its_data_and_model_only_when_asked(
+    trained_keypoints, keypoints_run, monkeypatch
+):
     steps = []
     for step in ("data", "build"):
         original = getattr(Keypoints, step)
@@ -105,7 +122,8 @@ def test_a_reused_run_loads_its_data_and_model_only_when_asked(keypoints_run, mo
         monkeypatch.setattr(Keypoints, step, counted)
     again = recipes.train("keypoints", "quick", epochs=1)
     assert again.reused and again.metrics == keypoints_run.metrics and steps == []
-    assert again.model is again.model and again.data.x_test.shape == keypoints_run.data.x_test.shape
+    trained, _ = trained_keypoints
+    assert again.model is again.model and again.data.x_test.shape == trained.data.x_test.shape
     assert steps == ["data", "build"]
 
 

@@ -30,11 +30,15 @@ def test_every_lecture_is_in_the_navigation():
     assert set(pages(config["nav"])) == sources
 
 
-def test_strict_build_without_execution(tmp_path):
+@pytest.fixture(scope="module")
+def static_site(tmp_path_factory) -> Path:
+    """The site built strictly without executing the notebooks (quick profile), once."""
     pytest.importorskip("mkdocs_jupyter")
+    site = tmp_path_factory.mktemp("static") / "site"
     env = {**os.environ, "NES2_EXECUTE": "false", "NO_MKDOCS_2_WARNING": "1"}
+    env["NES2_PROFILE"] = "quick"
     result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(tmp_path / "site")],
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -42,30 +46,18 @@ def test_strict_build_without_execution(tmp_path):
         timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
+    return site
+
+
+def test_strict_build_without_execution(static_site):
     for lecture in (ROOT / "lectures").glob("*.py"):
-        assert (tmp_path / "site" / lecture.stem / "index.html").is_file(), lecture.name
+        assert (static_site / lecture.stem / "index.html").is_file(), lecture.name
 
 
-def test_lecture_pages_offer_the_notebook_and_say_what_built_them(tmp_path):
-    pytest.importorskip("mkdocs_jupyter")
+def test_lecture_pages_offer_the_notebook_and_say_what_built_them(static_site):
     import nbformat
 
-    env = {
-        **os.environ,
-        "NES2_EXECUTE": "false",
-        "NO_MKDOCS_2_WARNING": "1",
-        "NES2_PROFILE": "quick",
-    }
-    site = tmp_path / "site"
-    subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
+    site = static_site
     page = (site / "recap" / "index.html").read_text()
     assert 'href="recap.ipynb" download' in page and "Stáhnout notebook" in page
     assert "colab.research.google.com/github/" in page and "Otevřít v Colabu" in page
