@@ -25,7 +25,7 @@ from nes2.errors import InvalidOptionError
 from nes2.recipes.base import Data, Option, Recipe, history_dict
 
 EPOCHS = {
-    "quick": {"scratch": 20, "regularized": 20, "augmented": 40, "transfer": 10, "finetune": 10},
+    "quick": {"scratch": 20, "regularized": 15, "augmented": 20, "transfer": 10, "finetune": 10},
     "full": {"scratch": 30, "regularized": 50, "augmented": 100, "transfer": 30, "finetune": 60},
 }
 """Epochs per profile and variant, after *Deep Learning with Python* (augmentation
