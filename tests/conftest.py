@@ -165,6 +165,16 @@ package, the lock and the profile) and the run store, so that a second `make tes
 with nothing changed executes and trains nothing."""
 
 
+def load_site_hooks():
+    """The site's MkDocs hooks (`site_hooks.py`, not a package module), freshly loaded."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("site_hooks", ROOT / "site_hooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def site_environment() -> dict:
     """The environment of the test site's build and of the commands that reuse its runs."""
     return {

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import load_site_hooks
 
 ROOT = Path(__file__).parents[1]
 
@@ -76,22 +77,13 @@ def test_lecture_pages_offer_the_notebook_and_say_what_built_them(static_site):
         assert not fetches.search(html.read_text()), f"{html} loads something from the Internet"
 
 
-def _site_hooks():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("site_hooks", ROOT / "site_hooks.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_notebooks_folder_is_generated_from_the_lectures():
-    hooks = _site_hooks()
+    hooks = load_site_hooks()
     assert hooks.notebooks.stale() == [], "run `make notebooks` and commit notebooks/"
 
 
 def test_notebooks_open_with_colab_setup_and_students_get_scaffolds(tmp_path):
-    hooks = _site_hooks()
+    hooks = load_site_hooks()
     exercise = tmp_path / "exercise.py"
     exercise.write_text(
         "# %% [markdown]\n# # Demo\n\n"
@@ -129,7 +121,7 @@ def test_notebooks_open_with_colab_setup_and_students_get_scaffolds(tmp_path):
     ],
 )
 def test_a_solution_cell_without_a_well_formed_block_is_refused(tmp_path, source, message):
-    hooks = _site_hooks()
+    hooks = load_site_hooks()
     exercise = tmp_path / "exercise.py"
     exercise.write_text(f'# %% tags=["solution"]\n{source}')
     with pytest.raises(ValueError, match=re.escape(f"exercise.py, solution cell 1: {message}")):
@@ -139,7 +131,7 @@ def test_a_solution_cell_without_a_well_formed_block_is_refused(tmp_path, source
 def test_every_exercise_has_solutions_and_checks():
     sources = sorted((ROOT / "lectures" / "exercises").glob("*.py"))
     assert {p.stem for p in sources} == {p.stem for p in (ROOT / "lectures").glob("*.py")}
-    hooks = _site_hooks()
+    hooks = load_site_hooks()
     for source in sources:
         solution = hooks.notebooks.notebook(source)
         solutions = [c for c in solution.cells if hooks.notebooks.is_solution(c)]
@@ -149,7 +141,7 @@ def test_every_exercise_has_solutions_and_checks():
 
 
 def test_execution_cache_key_follows_package_lock_and_profile(tmp_path):
-    hooks = _site_hooks()
+    hooks = load_site_hooks()
     (tmp_path / "src" / "nes2").mkdir(parents=True)
     module = tmp_path / "src" / "nes2" / "models.py"
     module.write_text("A = 1\n")
@@ -168,7 +160,7 @@ def test_execution_cache_key_follows_package_lock_and_profile(tmp_path):
 
 
 def test_search_folds_diacritics_and_math_becomes_mathml():
-    hooks = _site_hooks()
+    hooks = load_site_hooks()
     assert hooks.fold("Průměrné IoU, síť") == "prumerne iou, sit"
     html = "<p>$$a_1 + b$$ a $x$</p><pre>cena $5 a $6</pre>"
     converted = hooks.tex_to_mathml(html)
@@ -180,7 +172,7 @@ def test_prefetch_executes_pending_notebooks_in_parallel_and_hands_their_results
     import threading
     import time
 
-    hooks = _site_hooks()
+    hooks = load_site_hooks()
     running, peak, lock = [0], [0], threading.Lock()
 
     def convert(nb_path, image_dependencies=None, **kwargs):
@@ -210,7 +202,7 @@ def test_prefetch_executes_pending_notebooks_in_parallel_and_hands_their_results
 def test_part_pages_are_titled_by_their_part_and_search_sections_by_page():
     from types import SimpleNamespace
 
-    hooks = _site_hooks()
+    hooks = load_site_hooks()
     part = SimpleNamespace(title="Aplikace: detekce objektů")
     assert (
         hooks.page_title(SimpleNamespace(title="Cvičení", parent=part))
@@ -221,7 +213,7 @@ def test_part_pages_are_titled_by_their_part_and_search_sections_by_page():
 
 
 def test_search_sections_name_their_page(tmp_path):
-    hooks = _site_hooks()
+    hooks = load_site_hooks()
     index = tmp_path / "search_index.json"
     docs = [
         {"location": "detection/", "title": "Aplikace: detekce objektů – výklad", "text": ""},

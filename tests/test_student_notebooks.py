@@ -11,19 +11,16 @@ a second `make test` with nothing changed executes none.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import re
 from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import ROOT, TEST_CACHE, site_environment
+from conftest import TEST_CACHE, load_site_hooks, site_environment
 
 from nes2.io import atomic_file
 
-spec = importlib.util.spec_from_file_location("site_hooks", ROOT / "site_hooks.py")
-site_hooks = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(site_hooks)
+site_hooks = load_site_hooks()
 notebooks = site_hooks.notebooks
 
 STUDENT = [t for t in notebooks.targets() if t.student]

@@ -172,13 +172,14 @@ def train(
     return run
 
 
-def write_outputs(run: Run, out: str | os.PathLike) -> list[Path]:
-    """Write `metrics.json` and every figure of `run` into `out`; return the paths."""
+def write_outputs(run: Run, out: str | os.PathLike, figures: bool = True) -> list[Path]:
+    """Write `metrics.json` and (with `figures`) every figure of `run` into `out`; return the
+    paths. Drawing the figures of a stored run loads its model and data."""
     from nes2.io import atomic_file, write_json
 
     out = Path(out)
     paths = [write_json(out / "metrics.json", run.metrics)]
-    for figure_name, figure in run.figures().items():
+    for figure_name, figure in (run.figures() if figures else {}).items():
         path = out / f"{figure_name}.png"
         with atomic_file(path) as tmp:
             figure.savefig(tmp, dpi=120, format="png")

@@ -343,9 +343,8 @@ def _numeric(value) -> bool:
 
 
 def _same(actual, wanted) -> bool:
-    try:
-        a, w = np.asarray(actual, "float64"), np.asarray(wanted, "float64")
-    except (TypeError, ValueError):
+    a, w = _numbers(actual), _numbers(wanted)
+    if a is None or w is None:
         return actual == wanted
     return a.shape == w.shape and bool(np.allclose(a, w))
 

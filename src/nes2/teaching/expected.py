@@ -27,7 +27,6 @@ import functools
 import tomllib
 from dataclasses import dataclass, field
 from importlib.resources import files
-from pathlib import Path
 
 from nes2.errors import InvalidOptionError
 
@@ -379,16 +378,10 @@ def run(
         figures: draw the run's figures into `out` too (a stored run then loads its model).
     """
     from nes2 import recipes
-    from nes2.io import write_json
 
     result = recipes.train(
-        expected.recipe,
-        expected.profile,
-        out=out if figures else None,
-        verbose=verbose,
-        fresh=fresh,
-        **expected.options,
+        expected.recipe, expected.profile, verbose=verbose, fresh=fresh, **expected.options
     )
-    if out is not None and not figures:
-        write_json(Path(out) / "metrics.json", result.metrics)
+    if out is not None:
+        recipes.write_outputs(result, out, figures=figures)
     return result.metrics
