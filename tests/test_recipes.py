@@ -173,4 +173,4 @@ def test_every_expected_run_is_a_registered_recipe_with_valid_options():
 
     for entry in expected.entries():
         recipe = recipes.get(entry.recipe)
-        assert recipe.run_name(recipe.resolve(entry.options)) == entry.name
+        assert recipe.run_name(recipe.resolve(entry.options, entry.profile)) == entry.name

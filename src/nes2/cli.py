@@ -78,8 +78,8 @@ def _fetch(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     recipe = recipes.get(args.recipe)
     options = {o.name: getattr(args, o.name) for o in recipe.options if hasattr(args, o.name)}
-    resolved = recipe.resolve(options)
     profile = config.get_profile(args.profile)
+    resolved = recipe.resolve(options, profile)
     name = recipe.run_name(resolved).replace("/", "-")
     out = args.out or Path("runs") / f"{name}-{profile}"
     run = recipes.train(
@@ -251,7 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
                 type=option.type,
                 choices=option.choices or None,
                 default=argparse.SUPPRESS,  # absent unless given: the recipe fills in defaults
-                help=f"{option.help} (default: {option.default})",
+                help=f"{option.help} (default: {option.default_text})",
             )
         sub.add_argument("--epochs", type=_positive, help="override the profile's epochs")
         sub.add_argument(

@@ -109,8 +109,8 @@ def train(
     from nes2.recipes import store as run_store
 
     recipe = get(name)
-    options = recipe.resolve(options)
     profile = config.get_profile(profile)
+    options = recipe.resolve(options, profile)
     epochs = epochs or recipe.default_epochs(profile, options)
     if epochs < 1:
         raise InvalidOptionError(f"epochs must be at least 1, not {epochs}.")

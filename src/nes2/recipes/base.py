@@ -53,6 +53,13 @@ class Option:
         choices: the allowed values (empty: any value of `type`).
         type: converts the command line's text (`str`, `float`, `int`).
         help: one line for `nes2 train RECIPE --help`.
+        by_profile: a default per profile that replaces `default` (e.g. the
+            data set: digits in the quick profile, photographs in the full one).
+
+    Examples:
+        >>> data = Option("data", "digits", ("digits", "voc"), by_profile={"full": "voc"})
+        >>> data.default_for("quick"), data.default_for("full"), data.default_text
+        ('digits', 'voc', 'digits; full: voc')
     """
 
     name: str
@@ -60,11 +67,22 @@ class Option:
     choices: tuple = ()
     type: Callable[[str], Any] = str
     help: str = ""
+    by_profile: dict = field(default_factory=dict)
 
     @property
     def flag(self) -> str:
         """The command-line flag, e.g. `--box-weight`."""
         return "--" + self.name.replace("_", "-")
+
+    def default_for(self, profile: str | None) -> Any:
+        """The default in `profile`."""
+        return self.by_profile.get(profile, self.default)
+
+    @property
+    def default_text(self) -> str:
+        """The default as `--help` shows it, with the profiles that differ."""
+        others = "".join(f"; {p}: {v}" for p, v in self.by_profile.items() if v != self.default)
+        return f"{self.default}{others}"
 
 
 class Data(SimpleNamespace):
@@ -194,8 +212,8 @@ class Recipe:
         known = ", ".join(o.flag for o in self.options) or "none"
         raise InvalidOptionError(f"{self.name} has no option {name!r}; its options: {known}.")
 
-    def resolve(self, options: dict | None = None) -> dict:
-        """All options with defaults filled in, checked against their choices.
+    def resolve(self, options: dict | None = None, profile: str | None = None) -> dict:
+        """All options with the defaults of `profile` filled in, checked against their choices.
 
         Raises:
             InvalidOptionError: an unknown option, a value outside the choices,
@@ -206,7 +224,7 @@ class Recipe:
             self.option(name)
         resolved = {}
         for option in self.options:
-            value = given.get(option.name, option.default)
+            value = given.get(option.name, option.default_for(profile))
             if option.choices and value not in option.choices:
                 raise InvalidOptionError(
                     f"{self.name} {option.flag} {value!r}: use one of "

@@ -1,9 +1,12 @@
-"""Recipe `detection`: find and classify 2-4 real digits per canvas.
+"""Recipe `detection`: boxes and classes of several objects per image, measured by mAP.
 
-Canvases of 96 x 96 (grey, repeated to 3 channels) carry digits of roughly
-20-45 px; boxes and classes are in KerasCV's dict format, padded with -1.
-The test canvases are made from digits the detector never saw. mAP is
-COCO's (IoU 0.5:0.95) and mAP@0.5, from KerasCV's `BoxCOCOMetrics`.
+Two data sets (`--data`): `digits`, canvases of 96 x 96 with 2-4 real MNIST
+digits (grey, repeated to 3 channels; the test canvases are made from digits
+the detector never saw), the quick profile's default; and `voc`, the
+photographs of Pascal VOC 2007 through tensorflow-datasets (20 classes,
+trained on `train` + `validation`, measured on `test`), the full profile's
+default. Boxes and classes are in KerasCV's dict format, padded with -1.
+mAP is COCO's (IoU 0.5:0.95) and mAP@0.5, from KerasCV's `BoxCOCOMetrics`.
 
 Examples:
     ```python
@@ -12,6 +15,7 @@ Examples:
     run = recipes.train("detection", "quick", model="yolov8")
     run.metrics["map50"]
     run.figure("detections")
+    recipes.train("detection", "full", data="voc")   # needs `tfds build voc/2007` once
     ```
 """
 
@@ -26,6 +30,15 @@ MAX_BOXES = 4
 CANVASES = {"quick": 3000, "full": 20000}
 TEST_CANVASES = 300
 BATCH_SIZE = 16
+DATA = ("digits", "voc")
+VOC = "voc/2007"
+VOC_SIZE = {"quick": 160, "full": 320}
+"""Photographs are resized to this square (the boxes with them)."""
+VOC_IMAGES = {"quick": (1000, 250), "full": (None, None)}
+"""Training and test photographs used per profile (`None`: all 5,011 and 4,952)."""
+VOC_MAX_BOXES = 42
+"""The most objects in one VOC 2007 photograph: labels are padded to this many."""
+SHOWN = 12
 MODELS = ("yolov8", "retinanet")  # nes2.tasks.detection.MODELS, without importing Keras
 LIBRARIES = ("keras-cv", "keras-hub")  # nes2.tasks.detection.LIBRARIES
 
@@ -34,6 +47,7 @@ class Detection(Recipe):
     name = "detection"
     summary = "several digits per canvas: boxes, classes, mAP"
     options = (
+        Option("data", "digits", DATA, help="the data set", by_profile={"full": "voc"}),
         Option("model", "yolov8", MODELS, help="the detector"),
         Option("library", "keras-cv", LIBRARIES, help="KerasHub has RetinaNet only"),
     )
@@ -46,72 +60,158 @@ class Detection(Recipe):
     deterministic = False
 
     def data(self, profile, options, seed):
-        import numpy as np
-
-        from nes2.data import arrays, digit_canvas
-
-        digits = arrays.mnist(profile, seed=seed)
-        train = digit_canvas.digit_canvases(
-            digits.x_train, digits.y_train, CANVASES[profile], size=CANVAS, seed=seed
-        )
-        test = digit_canvas.digit_canvases(
-            digits.x_test, digits.y_test, TEST_CANVASES, size=CANVAS, seed=seed + 1
-        )
-        return Data(
-            digits.source,
-            {"train": len(train.images), "test": len(test.images)},
-            x_train=np.repeat(train.images, 3, axis=-1).astype("float32"),
-            labels=train.padded(MAX_BOXES),
-            x_test=np.repeat(test.images, 3, axis=-1).astype("float32"),
-            test=test,
-            truth=test.padded(MAX_BOXES),
-        )
+        return _voc(profile, seed) if options["data"] == "voc" else _digits(profile, seed)
 
     def build(self, data, options, profile, epochs):
         from nes2.tasks import detection
 
         model = options["model"]
-        steps = -(-len(data.x_train) // BATCH_SIZE)
+        steps = -(-data.counts["train"] // BATCH_SIZE)
         schedule = cosine(detection.LEARNING_RATES[model], epochs, steps)
         return detection.detector(
-            model, 10, (CANVAS, CANVAS, 3), library=options["library"], learning_rate=schedule
+            model,
+            len(data.class_names),
+            data.input_shape,
+            library=options["library"],
+            learning_rate=schedule,
+            anchor_sizes=data.anchor_sizes,
         )
 
     def fit(self, model, data, options, epochs, verbose):
         from nes2.tasks import detection
 
-        labels = detection.labels_for(model, data.labels["boxes"], data.labels["classes"])
-        history = model.fit(
-            data.x_train, labels, epochs=epochs, batch_size=BATCH_SIZE, verbose=verbose
-        )
+        if data.train is None:
+            labels = detection.labels_for(model, data.labels["boxes"], data.labels["classes"])
+            history = model.fit(
+                data.x_train, labels, epochs=epochs, batch_size=BATCH_SIZE, verbose=verbose
+            )
+        else:
+            key = detection.label_key(model)
+            train = data.train.map(lambda x, y: (x, {"boxes": y["boxes"], key: y["classes"]}))
+            history = model.fit(train, epochs=epochs, verbose=verbose)
         return history_dict(history)
 
     def evaluate(self, model, data, options, history):
         from nes2.tasks import detection
 
-        truth = data.truth
-        return {
-            "canvas": CANVAS,
-            "params": model.count_params(),
-            **detection.mean_average_precision(
+        if data.test is None:
+            truth = data.truth
+            found = detection.mean_average_precision(
                 model, data.x_test, truth["boxes"], truth["classes"]
-            ),
-        }
+            )
+        else:
+            found = detection.mean_average_precision(model, data.test)
+        return {"image_size": data.input_shape[0], "params": model.count_params(), **found}
 
-    def figures(self, run, count: int = 12):
+    def figures(self, run):
         from nes2 import viz
         from nes2.tasks import detection
 
-        test = run.data.test
-        found = detection.predict(run.model, run.data.x_test[:count])
+        shown = run.data.shown
+        found = detection.predict(run.model, shown["inputs"])
         options = run.options
         return {
             "detections": viz.box_grid(
-                test.images[:count],
+                shown["images"],
                 boxes=[d["boxes"] for d in found],
                 labels=[d["classes"] for d in found],
                 scores=[d["scores"] for d in found],
-                true_boxes=test.boxes[:count],
+                true_boxes=shown["boxes"],
+                class_names=run.data.class_names,
                 title=f"Detekce, {options['model']} / {options['library']}\n({self.label(run)})",
             )
         }
+
+
+def _digits(profile, seed):
+    import numpy as np
+
+    from nes2.data import arrays, digit_canvas
+    from nes2.tasks.detection import SMALL_ANCHORS
+
+    digits = arrays.mnist(profile, seed=seed)
+    train = digit_canvas.digit_canvases(
+        digits.x_train, digits.y_train, CANVASES[profile], size=CANVAS, seed=seed
+    )
+    test = digit_canvas.digit_canvases(
+        digits.x_test, digits.y_test, TEST_CANVASES, size=CANVAS, seed=seed + 1
+    )
+    x_test = np.repeat(test.images, 3, axis=-1).astype("float32")
+    return Data(
+        digits.source,
+        {"train": len(train.images), "test": len(test.images)},
+        class_names=digits.class_names,
+        input_shape=(CANVAS, CANVAS, 3),
+        anchor_sizes=SMALL_ANCHORS,
+        x_train=np.repeat(train.images, 3, axis=-1).astype("float32"),
+        labels=train.padded(MAX_BOXES),
+        x_test=x_test,
+        truth=test.padded(MAX_BOXES),
+        train=None,
+        test=None,
+        shown={
+            "images": test.images[:SHOWN],
+            "inputs": x_test[:SHOWN],
+            "boxes": test.boxes[:SHOWN],
+        },
+    )
+
+
+def _voc(profile, seed):
+    import tensorflow as tf
+
+    from nes2.data import tfds
+    from nes2.tasks.detection import PHOTO_ANCHORS
+
+    size = VOC_SIZE[profile]
+    limits = dict(zip(("train+validation", "test"), VOC_IMAGES[profile], strict=True))
+
+    def split(name):
+        examples = tfds.voc(name)
+        if limits[name] is not None:
+            examples = examples.take(limits[name])
+        return examples.map(
+            lambda e: tfds.detection_example(e, size, VOC_MAX_BOXES),
+            num_parallel_calls=tf.data.AUTOTUNE,
+        )
+
+    train, test = split("train+validation"), split("test")
+    counts = {"train": _count(train), "test": _count(test)}
+    images, labels = next(iter(test.batch(SHOWN)))
+    shown = {
+        "images": images.numpy().astype("uint8"),
+        "inputs": images.numpy(),
+        "boxes": [b[b[:, 0] >= 0] for b in labels["boxes"].numpy()],
+    }
+    return Data(
+        f"Pascal VOC 2007 (tensorflow-datasets {VOC}, {size} x {size} px)",
+        counts,
+        class_names=tfds.class_names(VOC),
+        input_shape=(size, size, 3),
+        anchor_sizes=PHOTO_ANCHORS,
+        train=train.shuffle(1000, seed=seed).map(_flip).batch(BATCH_SIZE).prefetch(2),
+        test=test.batch(BATCH_SIZE),
+        shown=shown,
+    )
+
+
+def _count(dataset) -> int:
+    """Examples in a dataset (TFDS knows its splits' sizes; a mocked one is counted)."""
+    known = int(dataset.cardinality())
+    return known if known >= 0 else sum(1 for _ in dataset)
+
+
+def _flip(image, labels):
+    """Mirror half of the photographs left-right, with their boxes (padding stays -1)."""
+    import tensorflow as tf
+
+    width = tf.cast(tf.shape(image)[1], tf.float32)
+    boxes = labels["boxes"]
+    x0, y0, x1, y1 = tf.unstack(boxes, axis=-1)
+    mirrored = tf.stack([width - x1, y0, width - x0, y1], axis=-1)
+    mirrored = tf.where(labels["classes"][:, None] >= 0, mirrored, boxes)
+    flip = tf.random.uniform(()) < 0.5
+    return (
+        tf.where(flip, tf.reverse(image, axis=[1]), image),
+        {"boxes": tf.where(flip, mirrored, boxes), "classes": labels["classes"]},
+    )

@@ -1,10 +1,13 @@
-"""Recipe `segmentation`: per-pixel classes on canvases of 2-4 real digits.
+"""Recipe `segmentation`: a class for every pixel, measured by mean IoU.
 
-Eleven classes: background and the ten digits. Canvases are 64 x 64 and
-drawn from the training digits; the test canvases from digits the network
-never saw. The loss is cross-entropy plus soft Dice (`nes2.tasks.segmentation`),
-batches are small (8): both matter more here than a bigger model. Metrics:
-mean IoU over the 11 classes (background included) and IoU per class.
+Two data sets (`--data`): `digits`, 64 x 64 canvases of 2-4 real MNIST
+digits with eleven classes (background and the ten digits; the test canvases
+are made from digits the network never saw), the quick profile's default; and
+`pets`, the photographs of Oxford-IIIT Pet through tensorflow-datasets with
+their trimaps as three classes (background, pet, border), as keras.io's
+example uses them, the full profile's default. The loss is cross-entropy plus
+soft Dice (`nes2.tasks.segmentation`); batches are small (8). Metrics: mean
+IoU over all classes (background included) and IoU per class.
 
 Examples:
     ```python
@@ -13,6 +16,7 @@ Examples:
     run = recipes.train("segmentation", "quick", model="unet")
     run.metrics["mean_iou"]
     run.figure("masks")
+    recipes.train("segmentation", "full", data="pets")   # `tfds build oxford_iiit_pet` once
     ```
 """
 
@@ -33,36 +37,31 @@ MODELS = ("unet", "segnet", "deeplabv3plus", "segformer", "deeplabv3-hub")
 """`nes2.tasks.segmentation.MODELS`, without importing Keras; the last three need `nes2[cv]`."""
 GREY_MODELS = ("unet", "segnet")
 """Models that take one channel; the library models take the canvas repeated to RGB."""
+DATA = ("digits", "pets")
+PETS = "oxford_iiit_pet"
+PETS_SIZE = {"quick": 96, "full": 160}
+"""Photographs are resized to this square (keras.io's Oxford-IIIT Pet example uses 160)."""
+PETS_IMAGES = {"quick": (800, 200), "full": (None, None)}
+"""Training and test photographs used per profile (`None`: all 3,680 and 3,669)."""
+PETS_WIDTH = 32
+"""Filters of the first block of `unet` and `segnet` on photographs (8 on the digits)."""
+SHOWN = 6
 
 
 class Segmentation(Recipe):
     name = "segmentation"
     summary = "a class for every pixel: mean IoU"
-    options = (Option("model", "unet", MODELS, help="the segmentation network"),)
+    options = (
+        Option("data", "digits", DATA, help="the data set", by_profile={"full": "pets"}),
+        Option("model", "unet", MODELS, help="the segmentation network"),
+    )
     epochs: ClassVar[dict] = {"quick": 6, "full": 30}
     run_option = "model"
 
     def data(self, profile, options, seed):
-        import numpy as np
-
-        from nes2.data import arrays, digit_canvas
-
-        digits = arrays.mnist(profile, seed=seed)
-        train = digit_canvas.digit_canvases(
-            digits.x_train, digits.y_train, CANVASES[profile], size=CANVAS, scale=SCALE, seed=seed
-        )
-        test = digit_canvas.digit_canvases(
-            digits.x_test, digits.y_test, TEST_CANVASES, size=CANVAS, scale=SCALE, seed=seed + 1
-        )
-        channels = 1 if options["model"] in GREY_MODELS else 3
-        return Data(
-            digits.source,
-            {"train": len(train.images), "test": len(test.images)},
-            x_train=np.repeat(train.images, channels, axis=-1).astype("float32"),
-            masks_train=train.masks,
-            x_test=np.repeat(test.images, channels, axis=-1).astype("float32"),
-            test=test,
-        )
+        if options["data"] == "pets":
+            return _pets(profile, options["model"])
+        return _digits(profile, options["model"], seed)
 
     def build(self, data, options, profile, epochs):
         import keras
@@ -70,11 +69,13 @@ class Segmentation(Recipe):
         from nes2.tasks import segmentation
 
         model = options["model"]
-        net = segmentation.build(model, (CANVAS, CANVAS, data.x_train.shape[-1]), NUM_CLASSES)
+        classes = len(data.class_names)
+        extra = data.model_args if model in GREY_MODELS else {}
+        net = segmentation.build(model, data.x_train.shape[1:], classes, **extra)
         schedule = cosine(LEARNING_RATE, epochs, -(-len(data.x_train) // BATCH_SIZE))
         net.compile(
             optimizer=keras.optimizers.Adam(schedule),
-            loss=segmentation.DiceCrossEntropy(NUM_CLASSES, from_logits=model == "deeplabv3-hub"),
+            loss=segmentation.DiceCrossEntropy(classes, from_logits=model == "deeplabv3-hub"),
             metrics=[],  # KerasHub's segmenter would add an accuracy that expects one-hot masks
         )
         return net
@@ -88,29 +89,101 @@ class Segmentation(Recipe):
     def evaluate(self, model, data, options, history):
         from nes2.tasks import segmentation
 
-        iou = segmentation.mean_iou(data.test.masks, predict_masks(model, data.x_test), NUM_CLASSES)
+        predicted = predict_masks(model, data.x_test)
+        iou = segmentation.mean_iou(data.masks_test, predicted, len(data.class_names))
         return {
-            "canvas": CANVAS,
+            "image_size": data.x_test.shape[1],
             "params": model.count_params(),
             "mean_iou": iou["mean_iou"],
             "iou_per_class": iou["per_class"],
         }
 
-    def figures(self, run, count: int = 6):
+    def figures(self, run):
         from nes2 import viz
 
-        test = run.data.test
+        data = run.data
         return {
             "masks": viz.mask_grid(
-                test.images[:count],
-                test.masks[:count],
-                predict_masks(run.model, run.data.x_test[:count]),
-                NUM_CLASSES,
+                data.shown[:SHOWN],
+                data.masks_test[:SHOWN],
+                predict_masks(run.model, data.x_test[:SHOWN]),
+                len(data.class_names),
+                class_names=data.class_names[1:],  # mask_grid names the classes after background
                 title=f"Segmentace, {run.options['model']}\n({self.label(run)})",
             )
         }
 
 
-def predict_masks(model, images):
-    """The predicted class of every pixel of `images`."""
-    return model.predict(images, batch_size=32, verbose=0).argmax(axis=-1)
+def predict_masks(model, images, batch_size: int = 32):
+    """The predicted class of every pixel of `images`, batch by batch."""
+    import numpy as np
+
+    return np.concatenate(
+        [
+            model.predict(images[i : i + batch_size], verbose=0).argmax(axis=-1)
+            for i in range(0, len(images), batch_size)
+        ]
+    )
+
+
+def _digits(profile, model, seed):
+    import numpy as np
+
+    from nes2.data import arrays, digit_canvas
+
+    digits = arrays.mnist(profile, seed=seed)
+    train = digit_canvas.digit_canvases(
+        digits.x_train, digits.y_train, CANVASES[profile], size=CANVAS, scale=SCALE, seed=seed
+    )
+    test = digit_canvas.digit_canvases(
+        digits.x_test, digits.y_test, TEST_CANVASES, size=CANVAS, scale=SCALE, seed=seed + 1
+    )
+    channels = 1 if model in GREY_MODELS else 3
+    return Data(
+        digits.source,
+        {"train": len(train.images), "test": len(test.images)},
+        class_names=["pozadí", *digits.class_names],
+        model_args={},
+        x_train=np.repeat(train.images, channels, axis=-1).astype("float32"),
+        masks_train=train.masks,
+        x_test=np.repeat(test.images, channels, axis=-1).astype("float32"),
+        masks_test=test.masks,
+        shown=test.images,
+    )
+
+
+def _pets(profile, model):
+    import numpy as np
+    import tensorflow as tf
+
+    from nes2.data import tfds
+
+    size = PETS_SIZE[profile]
+
+    def split(name, limit):
+        examples = tfds.oxford_pets(name)
+        if limit is not None:
+            examples = examples.take(limit)
+        examples = examples.map(
+            lambda e: tfds.pet_segmentation_example(e, size), num_parallel_calls=tf.data.AUTOTUNE
+        )
+        images, masks = zip(
+            *((x.astype("uint8"), m.astype("uint8")) for x, m in examples.as_numpy_iterator()),
+            strict=True,
+        )
+        return np.stack(images), np.stack(masks)
+
+    train_limit, test_limit = PETS_IMAGES[profile]
+    x_train, masks_train = split("train", train_limit)
+    x_test, masks_test = split("test", test_limit)
+    return Data(
+        f"Oxford-IIIT Pet (tensorflow-datasets {PETS}, {size} x {size} px)",
+        {"train": len(x_train), "test": len(x_test)},
+        class_names=["pozadí", "zvíře", "okraj"],
+        model_args={"width": PETS_WIDTH},
+        x_train=x_train,
+        masks_train=masks_train,
+        x_test=x_test,
+        masks_test=masks_test,
+        shown=x_test,
+    )

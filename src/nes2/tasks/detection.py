@@ -38,6 +38,8 @@ YOLOV8_XS = {"stackwise_channels": [32, 64, 128, 256], "stackwise_depth": [1, 2,
 """The `yolo_v8_xs` backbone of KerasCV's presets, built from its arguments."""
 SMALL_ANCHORS = (16.0, 32.0, 64.0, 128.0, 256.0)
 """RetinaNet anchor sizes for levels P3-P7: half of KerasCV's defaults, for digits of 15-45 px."""
+PHOTO_ANCHORS = (32.0, 64.0, 128.0, 256.0, 512.0)
+"""KerasCV's default RetinaNet anchor sizes (P3-P7), for objects in photographs."""
 
 
 def _require(library: str):
@@ -204,8 +206,12 @@ def labels_for(model, boxes, classes) -> dict:
         >>> sorted(labels_for(HubModel(), [[[0, 0, 1, 1]]], [[1]]))
         ['boxes', 'labels']
     """
-    key = "labels" if _is_keras_hub(model) else "classes"
-    return {"boxes": np.asarray(boxes, "float32"), key: np.asarray(classes, "float32")}
+    return {"boxes": np.asarray(boxes, "float32"), label_key(model): np.asarray(classes, "float32")}
+
+
+def label_key(model) -> str:
+    """The key of the classes in `fit` labels of `model`: `classes`, or KerasHub's `labels`."""
+    return "labels" if _is_keras_hub(model) else "classes"
 
 
 def from_preset(preset: str = "yolo_v8_m_pascalvoc", library: str = "keras-cv", **kwargs):
@@ -271,13 +277,38 @@ def predict(model, images, batch_size: int = 16) -> list[dict]:
     return out
 
 
-def mean_average_precision(model, images, boxes, classes, batch_size: int = 16) -> dict:
+def _padded(rows: list[dict], keys: dict[str, str], width: int | None = None) -> dict:
+    """Per-image arrays (key -> (k, ...)) stacked into one dict padded with -1 (scores 0)."""
+    width = width or max(1, max(len(r["boxes"]) for r in rows))
+    out = {}
+    for key, source in keys.items():
+        shape = (len(rows), width, 4) if key == "boxes" else (len(rows), width)
+        out[key] = np.full(shape, 0.0 if key == "confidence" else -1.0, "float32")
+        for i, row in enumerate(rows):
+            values = np.asarray(row[source])[:width]
+            out[key][i, : len(values)] = values
+    return out
+
+
+def _batches(images, boxes, classes, batch_size):
+    if boxes is not None:
+        for i in range(0, len(images), batch_size):
+            end = i + batch_size
+            yield images[i:end], boxes[i:end], classes[i:end]
+        return
+    for batch_images, labels in images:  # a tf.data.Dataset of (images, labels) batches
+        yield batch_images.numpy(), labels["boxes"].numpy(), labels["classes"].numpy()
+
+
+def mean_average_precision(model, images, boxes=None, classes=None, batch_size: int = 16) -> dict:
     """COCO mAP (IoU 0.5:0.95) and mAP@0.5 with KerasCV's `BoxCOCOMetrics` (needs pycocotools).
 
     Args:
         model: a detector from `detector`.
-        images: `(n, h, w, 3)` images.
+        images: `(n, h, w, 3)` images, or a `tf.data.Dataset` of batches
+            `(images, {"boxes", "classes"})` (then leave `boxes` and `classes` out).
         boxes, classes: the true boxes and classes, padded with -1.
+        batch_size: images per prediction step (arrays only).
 
     Returns:
         `{"map": ..., "map50": ...}`.
@@ -285,25 +316,20 @@ def mean_average_precision(model, images, boxes, classes, batch_size: int = 16) 
     Examples:
         ```python
         mean_average_precision(model, test["images"], test["boxes"], test["classes"])
+        mean_average_precision(model, test_dataset)
         ```
     """
     import keras_cv
 
+    found, truth = [], []
+    for batch_images, batch_boxes, batch_classes in _batches(images, boxes, classes, batch_size):
+        found += predict(model, batch_images, batch_size)
+        truth += [
+            {"boxes": b, "classes": c} for b, c in zip(batch_boxes, batch_classes, strict=True)
+        ]
     metric = keras_cv.metrics.BoxCOCOMetrics(bounding_box_format=BOX_FORMAT, evaluate_freq=1)
-    detections = predict(model, images, batch_size)
-    width = max(1, max(len(d["boxes"]) for d in detections))
-    predicted = {
-        "boxes": -np.ones((len(images), width, 4), "float32"),
-        "classes": -np.ones((len(images), width), "float32"),
-        "confidence": np.zeros((len(images), width), "float32"),
-    }
-    for i, d in enumerate(detections):
-        k = len(d["boxes"])
-        predicted["boxes"][i, :k] = d["boxes"]
-        predicted["classes"][i, :k] = d["classes"]
-        predicted["confidence"][i, :k] = d["scores"]
-    truth = {"boxes": np.asarray(boxes, "float32"), "classes": np.asarray(classes, "float32")}
-    metric.update_state(truth, predicted)
+    predicted = _padded(found, {"boxes": "boxes", "classes": "classes", "confidence": "scores"})
+    metric.update_state(_padded(truth, {"boxes": "boxes", "classes": "classes"}), predicted)
     result = metric.result(force=True)
     return {
         "map": round(float(result["MaP"]), 4),

@@ -188,8 +188,9 @@ def deeplabv3_hub(input_shape=(64, 64, 3), num_classes: int = 11):
     return keras_hub.models.DeepLabV3ImageSegmenter(backbone=backbone, num_classes=num_classes)
 
 
-def build(model: str, input_shape, num_classes: int):
-    """Build a segmentation model by name (see `MODELS`).
+def build(model: str, input_shape, num_classes: int, **kwargs):
+    """Build a segmentation model by name (see `MODELS`); `kwargs` go to its builder
+    (e.g. `width` of `unet` and `segnet`).
 
     Examples:
         >>> build("segnet", (32, 32, 1), 3).name
@@ -204,7 +205,7 @@ def build(model: str, input_shape, num_classes: int):
     }
     if model not in builders:
         raise InvalidOptionError(f"model must be one of {MODELS}, not {model!r}.")
-    return builders[model](input_shape, num_classes)
+    return builders[model](input_shape, num_classes, **kwargs)
 
 
 @keras.saving.register_keras_serializable(package="nes2")

@@ -9,6 +9,11 @@ targets from here, so a page and the check cannot disagree.
 A `budget` (training seconds) is reported, never failed: time depends on the
 machine and on what else runs on it, so it is measured, not asserted.
 
+A run no machine has recorded yet (the full profile needs a GPU and the full
+data sets) lists its metrics without a band, optionally with the published
+`anchor` it should approach and its `source`: it is reported as "not recorded
+yet", never passed off as a known band, and never failed.
+
 Besides bands, a `[[relations]]` entry compares two runs of one profile: the
 `better` run's metric must exceed the other's by at least `by` (e.g. augmented
 Cats vs Dogs at least 5 points above the network trained from scratch).
@@ -29,6 +34,9 @@ from dataclasses import dataclass, field
 from importlib.resources import files
 
 from nes2.errors import InvalidOptionError
+
+NOT_RECORDED = "zatím nezaznamenáno"
+"""What a page and `nes2 verify` show for a metric that no run has recorded yet."""
 
 
 @dataclass(frozen=True)
@@ -52,7 +60,22 @@ class Expected:
         band = self.bands[metric]
         if "budget" in band:
             return f"≤ {band['budget']} (rozpočet)"
-        return f"≥ {band['min']}" if "min" in band else f"≤ {band['max']}"
+        if "min" in band:
+            return f"≥ {band['min']}"
+        if "max" in band:
+            return f"≤ {band['max']}"
+        anchor = f" (publikováno {band['anchor']:g}: {band['source']})" if "anchor" in band else ""
+        return NOT_RECORDED + anchor
+
+    @property
+    def recorded(self) -> bool:
+        """Whether a run has set the bands (`False`: the metrics are listed, not yet bounded).
+
+        Examples:
+            >>> entry("digit-tilt", "quick").recorded, entry("digit-tilt", "full").recorded
+            (True, False)
+        """
+        return any({"min", "max"} & set(band) for band in self.bands.values())
 
     def goal(self, labels: dict[str, str]) -> str:
         """The targets of `labels` (metric -> Czech label) as a sentence for a page.
@@ -61,6 +84,11 @@ class Expected:
             >>> entry("localization", "quick").goal({"accuracy": "přesnost", "mean_iou": "IoU"})
             'Cíl v profilu quick (expected.toml): přesnost ≥ 0.97, IoU ≥ 0.85; trénink ≤ 120 s.'
         """
+        if not self.recorded:
+            return (
+                f"Profil {self.profile}: pásma zatím nejsou, žádný běh je ještě nezaznamenal "
+                f"({self.hardware}); {', '.join(labels.values())} se změří."
+            )
         targets = ", ".join(f"{label} {self.target(metric)}" for metric, label in labels.items())
         budget = self.bands.get("seconds", {}).get("budget")
         time = f"; trénink ≤ {budget} s" if budget else ""
@@ -77,9 +105,12 @@ class Row:
     recorded: float | None
     passed: bool
     over_budget: bool = False
+    open: bool = False
 
     @property
     def verdict(self) -> str:
+        if self.open:
+            return "not recorded yet"
         if not self.passed:
             return "MISS"
         return "over budget" if self.over_budget else "ok"
@@ -138,7 +169,7 @@ def entry(name: str, profile: str) -> Expected:
 
     Examples:
         >>> entry("detection/yolov8", "quick").options
-        {'model': 'yolov8'}
+        {'data': 'digits', 'model': 'yolov8'}
     """
     matching = [e for e in entries(profile, [name]) if e.name == name]
     if not matching:
@@ -166,7 +197,8 @@ def measured(metrics: dict, metric: str) -> float | None:
 def compare(expected: Expected, metrics: dict) -> list[Row]:
     """Each band of `expected` against the measured `metrics`.
 
-    A metric missing from `metrics` fails its band; a budget only reports.
+    A metric missing from `metrics` fails its band; a budget, and a metric no run has
+    recorded yet, only report.
 
     Examples:
         >>> rows = compare(entry("digit-tilt", "quick"),
@@ -177,8 +209,10 @@ def compare(expected: Expected, metrics: dict) -> list[Row]:
     rows = []
     for metric, band in expected.bands.items():
         value = measured(metrics, metric)
-        over = False
-        if "budget" in band:
+        over = unbounded = False
+        if not {"budget", "min", "max"} & set(band):
+            passed = unbounded = True
+        elif "budget" in band:
             passed, over = True, value is not None and value > band["budget"]
         elif value is None:
             passed = False
@@ -187,7 +221,7 @@ def compare(expected: Expected, metrics: dict) -> list[Row]:
         else:
             passed = value <= band["max"]
         target = expected.target(metric)
-        rows.append(Row(metric, value, target, band.get("recorded"), passed, over))
+        rows.append(Row(metric, value, target, band.get("recorded"), passed, over, unbounded))
     return rows
 
 
@@ -210,7 +244,7 @@ def report(expected: Expected, metrics: dict, labels: dict[str, str]) -> str:
     from nes2.viz.tables import markdown_table
 
     rows = {row.metric: row for row in compare(expected, metrics)}
-    verdicts = {"ok": "✓", "MISS": "✗", "over budget": "nad rozpočtem"}
+    verdicts = {"ok": "✓", "MISS": "✗", "over budget": "nad rozpočtem", "not recorded yet": "–"}
     table = [
         {
             "label": label,

@@ -117,6 +117,7 @@ def box_grid(
     class_names: Sequence[str] | None = None,
     ncols: int = 6,
     title: str | None = None,
+    max_boxes: int = 10,
 ) -> Figure:
     """Images with predicted boxes (solid) and true boxes (dashed), xyxy pixels.
 
@@ -128,6 +129,7 @@ def box_grid(
         class_names: names of the classes (default: the class numbers).
         ncols: images per row.
         title: the figure's title.
+        max_boxes: the most boxes drawn per image and kind (the highest scores first).
 
     Examples:
         >>> fig = box_grid(np.zeros((2, 32, 32, 1)), boxes=[[[2, 2, 10, 10]], []],
@@ -143,9 +145,15 @@ def box_grid(
     def name(c) -> str:
         return class_names[int(c)] if class_names is not None else str(int(c))
 
-    def draw(ax, image_boxes, image_labels, image_scores, colour, style):
-        for j, box in enumerate(np.asarray(image_boxes, dtype="float64").reshape(-1, 4)):
-            x0, y0, x1, y1 = box
+    def draw(ax, image_boxes, image_labels, image_scores, colour, style, shape):
+        image_boxes = np.asarray(image_boxes, dtype="float64").reshape(-1, 4)
+        # An untrained detector's boxes may lie far outside the image: draw them at its edge.
+        image_boxes = np.clip(np.nan_to_num(image_boxes), 0, [shape[1], shape[0]] * 2)
+        order = np.arange(len(image_boxes))
+        if image_scores is not None:
+            order = np.argsort(-np.asarray(image_scores, dtype="float64"))
+        for j in order[:max_boxes]:
+            x0, y0, x1, y1 = image_boxes[j]
             ax.add_patch(
                 Rectangle(
                     (x0, y0),
@@ -175,7 +183,7 @@ def box_grid(
         ax.axis("off")
         ax.imshow(images[i].squeeze(), cmap="gray" if images[i].squeeze().ndim == 2 else None)
         if true_boxes is not None:
-            draw(ax, true_boxes[i], None, None, "C2", "--")
+            draw(ax, true_boxes[i], None, None, "C2", "--", images[i].shape)
         if boxes is not None:
             draw(
                 ax,
@@ -184,6 +192,7 @@ def box_grid(
                 None if scores is None else scores[i],
                 "C1",
                 "-",
+                images[i].shape,
             )
     return fig
 
