@@ -6,8 +6,10 @@
 # a potlačení nemaxim (non-max suppression); jak detektor natrénovat v KerasCV a změřit
 # mAP.
 #
-# Cíl (plátna ze skutečných číslic, které detektor neviděl) vypíše první buňka kódu
-# z `expected.toml`.
+# Data volí volba `data` receptu `detection`: profil `quick` (sestavení webu bez GPU)
+# trénuje na plátnech se skutečnými číslicemi MNIST, profil `full` na fotografiích
+# Pascal VOC 2007 (`nes2 train detection --data digits|voc` volí jinak). Data a cíl
+# z `expected.toml` vypíše první buňka kódu.
 
 # %%
 import keras
@@ -17,8 +19,6 @@ from IPython.display import Markdown
 
 import nes2
 from nes2 import boxes, config, recipes, viz
-from nes2.data import arrays, digit_canvas
-from nes2.recipes.detection import CANVAS, MAX_BOXES
 from nes2.tasks import detection
 from nes2.teaching import expected
 
@@ -27,6 +27,9 @@ print(
     f"nes2 {nes2.__version__}, Keras {keras.__version__}, KerasCV {keras_cv.__version__}, "
     f"profil {PROFILE!r}"
 )
+recipe = recipes.get("detection")
+options = recipe.resolve({"model": "yolov8"}, PROFILE)
+print(f"data: {options['data']} (profil {PROFILE})")
 print(expected.entry("detection/yolov8", PROFILE).goal({"map50": "YOLOv8 mAP@0,5"}))
 
 # %% [markdown]
@@ -104,19 +107,23 @@ print(
 )
 
 # %% [markdown]
-# ## Data: několik číslic na plátně
+# ## Data: několik objektů v obrázku
 #
-# 2–4 skutečné číslice MNIST na plátně 96 × 96, s obdélníky a třídami ve formátu KerasCV
-# (`{"boxes", "classes"}`, doplněno −1 do pevného počtu).
+# V profilu `quick` 2–4 skutečné číslice MNIST na plátně 96 × 96 (testovací plátna jsou
+# z číslic, které detektor při tréninku neviděl); v profilu `full` fotografie Pascal VOC
+# 2007 s 20 třídami, zmenšené na čtverec i s obdélníky. Obdélníky a třídy jsou ve formátu
+# KerasCV (`{"boxes", "classes"}`, doplněno −1 do pevného počtu). Prvních šest
+# testovacích obrázků dat, na kterých se níže trénuje:
 
 # %%
-digits = arrays.mnist(PROFILE)
-sample = digit_canvas.digit_canvases(digits.x_test, digits.y_test, 6, size=CANVAS, seed=7)
+data = recipe.data(PROFILE, options, config.DEFAULT_SEED)
+print(f"{data.source}: {data.counts['train']} trénovacích, {data.counts['test']} testovacích")
 viz.box_grid(
-    sample.images,
-    boxes=sample.boxes,
-    labels=sample.classes,
-    title=f"Plátna s obdélníky ({digits.source})",
+    data.shown["images"][:6],
+    boxes=data.shown["boxes"][:6],
+    labels=data.shown["classes"][:6],
+    class_names=data.class_names,
+    title=f"Testovací obrázky s obdélníky ({data.source})",
 )
 
 # %% [markdown]
@@ -138,7 +145,7 @@ Markdown(
     expected.run_report(
         run,
         {"map50": "mAP@0,5", "seconds": "trénink (s)"},
-        note=f"{m['counts']['train']} pláten; COCO mAP (0,5:0,95) je {m['map']:.3f}.",
+        note=f"{m['counts']['train']} trénovacích obrázků; COCO mAP (0,5:0,95) je {m['map']:.3f}.",
     )
 )
 
@@ -159,14 +166,17 @@ run.figure("detections")
 # ukázkou. Tady jen jeden krok tréninku obou knihoven:
 
 # %%
-test = run.data.test
-images = run.data.x_test[:8]
-padded = digit_canvas.Canvases(
-    test.images[:8], test.boxes[:8], test.classes[:8], np.zeros(1), np.zeros(1)
-).padded(MAX_BOXES)
+shown = run.data.shown
+images, padded = shown["inputs"][:8], {k: v[:8] for k, v in shown["labels"].items()}
 params = {}
 for library in detection.LIBRARIES:
-    model = detection.detector("retinanet", 10, (CANVAS, CANVAS, 3), library=library)
+    model = detection.detector(
+        "retinanet",
+        len(run.data.class_names),
+        run.data.input_shape,
+        library=library,
+        anchor_sizes=run.data.anchor_sizes,
+    )
     params[library] = model.count_params()
     labels = detection.labels_for(model, padded["boxes"], padded["classes"])
     loss = model.fit(images, labels, epochs=1, batch_size=8, verbose=0).history["loss"][0]
@@ -200,18 +210,21 @@ Markdown(
 )
 
 # %% [markdown]
-# ## Skutečné fotografie: Pascal VOC a COCO
+# ## Skutečné fotografie: Pascal VOC 2007
 #
-# V plném profilu se stejné modely učí na fotografiích. Data stahuje
-# tensorflow-datasets (VOC 2007 0,9 GB, COCO 2017 25 GB); [`nes2.data.tfds`][nes2.data.tfds]
-# bez sítě do několika sekund řekne, co chybí, a převede příklady TFDS
-# (`[y_min, x_min, y_max, x_max]` relativně) na formát KerasCV (`xyxy` v pixelech):
+# Profil `full` učí stejné modely na fotografiích Pascal VOC 2007: trénink na `train` +
+# `validation` (5 011 fotografií), měření na `test` (4 952), 20 tříd, obrázky 320 × 320
+# a polovina z nich zrcadlená i s obdélníky. Data stahuje a připraví tensorflow-datasets
+# (0,9 GB, jednou); [`nes2.data.tfds`][nes2.data.tfds] bez sítě do několika sekund řekne,
+# co chybí (`tfds build voc/2007`), a převede příklady TFDS (`[y_min, x_min, y_max,
+# x_max]` relativně) na formát KerasCV (`xyxy` v pixelech). Na počítači s GPU:
 #
-# ```python
-# from nes2.data import tfds
-#
-# train = tfds.voc("train").map(tfds.detection_example)
-# model = detection.detector("yolov8", num_classes=20, input_shape=(320, 320, 3))
+# ```bash
+# nes2 train detection --profile full                    # YOLOv8 na VOC 2007
+# nes2 train detection --profile full --model retinanet --library keras-hub
 # ```
 #
-# Tato stránka se staví bez sítě, proto tu žádný výsledek na VOC ani COCO neuvádíme.
+# Očekávané hodnoty profilu `full`:
+
+# %%
+print(expected.entry("detection/yolov8", "full").goal({"map50": "mAP@0,5", "map": "COCO mAP"}))

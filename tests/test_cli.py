@@ -197,7 +197,6 @@ def test_models_list_family(nes2_home, capsys):
     assert "weights=None" in lines[-1]
 
 
-@pytest.mark.slow
 @pytest.fixture(scope="session")
 def vgg16_weights_file() -> Path:
     """A VGG16 weights file (random weights), kept in the tests' cache so that its bytes,

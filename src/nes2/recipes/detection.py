@@ -80,27 +80,29 @@ class Detection(Recipe):
     def fit(self, model, data, options, epochs, verbose):
         from nes2.tasks import detection
 
-        if data.train is None:
+        if data.batches is None:
             labels = detection.labels_for(model, data.labels["boxes"], data.labels["classes"])
             history = model.fit(
                 data.x_train, labels, epochs=epochs, batch_size=BATCH_SIZE, verbose=verbose
             )
         else:
             key = detection.label_key(model)
-            train = data.train.map(lambda x, y: (x, {"boxes": y["boxes"], key: y["classes"]}))
+            train = data.batches["train"].map(
+                lambda x, y: (x, {"boxes": y["boxes"], key: y["classes"]})
+            )
             history = model.fit(train, epochs=epochs, verbose=verbose)
         return history_dict(history)
 
     def evaluate(self, model, data, options, history):
         from nes2.tasks import detection
 
-        if data.test is None:
+        if data.batches is None:
             truth = data.truth
             found = detection.mean_average_precision(
                 model, data.x_test, truth["boxes"], truth["classes"]
             )
         else:
-            found = detection.mean_average_precision(model, data.test)
+            found = detection.mean_average_precision(model, data.batches["test"])
         return {"image_size": data.input_shape[0], "params": model.count_params(), **found}
 
     def figures(self, run):
@@ -146,13 +148,15 @@ def _digits(profile, seed):
         x_train=np.repeat(train.images, 3, axis=-1).astype("float32"),
         labels=train.padded(MAX_BOXES),
         x_test=x_test,
+        test=test,
         truth=test.padded(MAX_BOXES),
-        train=None,
-        test=None,
+        batches=None,
         shown={
             "images": test.images[:SHOWN],
             "inputs": x_test[:SHOWN],
             "boxes": test.boxes[:SHOWN],
+            "classes": test.classes[:SHOWN],
+            "labels": {k: v[:SHOWN] for k, v in test.padded(MAX_BOXES).items()},
         },
     )
 
@@ -178,10 +182,13 @@ def _voc(profile, seed):
     train, test = split("train+validation"), split("test")
     counts = {"train": _count(train), "test": _count(test)}
     images, labels = next(iter(test.batch(SHOWN)))
+    boxes, classes = labels["boxes"].numpy(), labels["classes"].numpy()
     shown = {
         "images": images.numpy().astype("uint8"),
         "inputs": images.numpy(),
-        "boxes": [b[b[:, 0] >= 0] for b in labels["boxes"].numpy()],
+        "boxes": [b[c >= 0] for b, c in zip(boxes, classes, strict=True)],
+        "classes": [c[c >= 0].astype(int) for c in classes],
+        "labels": {"boxes": boxes, "classes": classes},
     }
     return Data(
         f"Pascal VOC 2007 (tensorflow-datasets {VOC}, {size} x {size} px)",
@@ -189,8 +196,10 @@ def _voc(profile, seed):
         class_names=tfds.class_names(VOC),
         input_shape=(size, size, 3),
         anchor_sizes=PHOTO_ANCHORS,
-        train=train.shuffle(1000, seed=seed).map(_flip).batch(BATCH_SIZE).prefetch(2),
-        test=test.batch(BATCH_SIZE),
+        batches={
+            "train": train.shuffle(1000, seed=seed).map(_flip).batch(BATCH_SIZE).prefetch(2),
+            "test": test.batch(BATCH_SIZE),
+        },
         shown=shown,
     )
 

@@ -85,10 +85,16 @@ class Expected:
             'Cíl v profilu quick (expected.toml): přesnost ≥ 0.97, IoU ≥ 0.85; trénink ≤ 120 s.'
         """
         if not self.recorded:
-            return (
-                f"Profil {self.profile}: pásma zatím nejsou, žádný běh je ještě nezaznamenal "
-                f"({self.hardware}); {', '.join(labels.values())} se změří."
+            anchors = [
+                f"{label} {self.bands[metric]['anchor']:g} ({self.bands[metric]['source']})"
+                for metric, label in labels.items()
+                if "anchor" in self.bands.get(metric, {})
+            ]
+            text = (
+                f"Profil {self.profile} (expected.toml): {NOT_RECORDED}, pásma stanoví první "
+                f"běh tohoto profilu; změří se {', '.join(labels.values())}."
             )
+            return text + (f" Publikováno: {'; '.join(anchors)}." if anchors else "")
         targets = ", ".join(f"{label} {self.target(metric)}" for metric, label in labels.items())
         budget = self.bands.get("seconds", {}).get("budget")
         time = f"; trénink ≤ {budget} s" if budget else ""
