@@ -55,8 +55,9 @@ notebooks: setup  ## regenerate notebooks/ (for download and Colab) from lecture
 lock:  ## re-resolve uv.lock after changing pyproject.toml
 	$(UV) lock
 
-benchmark: setup  ## input-pipeline throughput
+benchmark: setup  ## input-pipeline throughput; the full profile's training cost in FLOPs
 	$(BIN)/python benchmarks/input_pipeline.py
+	$(BIN)/python benchmarks/full_profile_cost.py --markdown
 
 clean:  ## remove build outputs (not the environment)
 	rm -rf site build dist .pytest_cache test-artifacts
