@@ -2,8 +2,14 @@
 
 * Every lecture page gets a bar with "Stáhnout notebook" and "Otevřít v Colabu"
   buttons and a line of provenance: the versions of nes2, Keras and
-  TensorFlow, the device, the run profile and the build date, so a reader
-  knows what produced the outputs.
+  TensorFlow, the machine, the device, the run profile and the date of the
+  execution that produced the outputs. It is recorded when the notebook is
+  executed (`provenance/` in the execution cache), so a site rendered elsewhere
+  from that cache shows where its outputs come from, not where it was rendered.
+* `NES2_REQUIRE_EXECUTED=1` builds from an execution cache made elsewhere (the
+  GPU runner's artifact, in `NES2_SITE_CACHE`) and executes nothing: a cache
+  made for another commit, profile or lock, or one that lacks a notebook,
+  fails the build with a message that says so.
 * mkdocs-jupyter caches a rendered notebook under a key made from the notebook
   file alone; the cache folder is keyed here on the package source, the lock
   file, the kernel configuration and the profile too, so a change in any of
@@ -27,6 +33,7 @@ import datetime
 import hashlib
 import json
 import os
+import platform
 import re
 import shutil
 import subprocess
@@ -43,6 +50,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import notebooks  # noqa: E402
 
 PACKAGES = (("nes2", "nes2"), ("Keras", "keras"), ("TensorFlow", "tensorflow"))
+PROVENANCE = "provenance"
+"""The folder of the execution cache that records where each notebook was executed."""
 EXECUTION_INPUTS = ("src/nes2", "uv.lock", ".ipython/profile_default/ipython_kernel_config.py")
 CACHE_ROOT = Path(".cache/mkdocs-jupyter")
 
@@ -61,6 +70,50 @@ def _device() -> str:
         if gpus:
             return ", ".join(gpus)
     return "CPU"
+
+
+def _machine() -> str:
+    return f"{os.cpu_count()} CPU ({platform.machine()}, {platform.system()})"
+
+
+def _profile() -> str:
+    return os.environ.get("NES2_PROFILE", "quick")
+
+
+def provenance_file(cache_dir: str | Path, notebook: str | Path) -> Path:
+    """Where the execution cache records the provenance of `notebook`."""
+    name = Path(notebook).resolve().relative_to(ROOT).as_posix().replace("/", "__")
+    return Path(cache_dir) / PROVENANCE / f"{name}.json"
+
+
+def record_provenance(cache_dir: str | Path, notebook: str | Path) -> Path:
+    """Record, when `notebook` has just been executed, what executed it."""
+    from nes2.io import write_json
+
+    return write_json(
+        provenance_file(cache_dir, notebook),
+        {
+            "versions": {name: _version(package) for name, package in PACKAGES},
+            "machine": _machine(),
+            "device": _device(),
+            "profile": _profile(),
+            "executed": f"{datetime.datetime.now():%Y-%m-%d %H:%M}",
+        },
+    )
+
+
+def provenance_line(cache_dir: str | Path | None, notebook: str | Path) -> str:
+    """The provenance of a page's outputs as the execution recorded it."""
+    path = provenance_file(cache_dir, notebook) if cache_dir else None
+    if path is None or not path.is_file():
+        return "stránka bez spuštěných výstupů (sestavení bez spuštění notebooků)"
+    record = json.loads(path.read_text())
+    versions = " · ".join(f"{name} {v}" for name, v in record["versions"].items())
+    executed = datetime.datetime.strptime(record["executed"], "%Y-%m-%d %H:%M")
+    return (
+        f"{versions} · stroj: {record['machine']} · zařízení: {record['device']} · "
+        f"profil: {record['profile']} · spuštěno {executed:%d. %m. %Y}"
+    )
 
 
 def _is_lecture(page) -> bool:
@@ -112,9 +165,14 @@ class Prefetch:
                 found.append(path)
         return found
 
+    def _execute(self, nb_path, kwargs: dict):
+        body = self.original(nb_path, **kwargs)
+        record_provenance(self.plugin.config["cache_dir"], nb_path)
+        return body
+
     def _convert(self, nb_path: str, kwargs: dict):
         dependencies: dict = {}
-        body = self.original(nb_path, **{**kwargs, "image_dependencies": dependencies})
+        body = self._execute(nb_path, {**kwargs, "image_dependencies": dependencies})
         return body, dependencies
 
     def __call__(self, nb_path, **kwargs):
@@ -126,7 +184,7 @@ class Prefetch:
                 self.futures[path] = self.pool.submit(self._convert, path, kwargs)
         future = self.futures.pop(str(nb_path), None)
         if future is None:
-            return self.original(nb_path, **kwargs)
+            return self._execute(nb_path, kwargs)
         try:
             body, dependencies = future.result()
         except BaseException:
@@ -140,12 +198,16 @@ class Prefetch:
 def _parallel_execution(plugin, config) -> None:
     from mkdocs_jupyter import convert
 
-    jobs = int(os.environ.get("NES2_SITE_JOBS", "2"))
-    if jobs < 2 or not plugin.config["execute"]:
+    jobs = max(1, int(os.environ.get("NES2_SITE_JOBS", "2")))
+    if not plugin.config["execute"]:
         return
     original = getattr(convert.nb2html, "original", convert.nb2html)
     prefetch = Prefetch(original, plugin, config, jobs)
     convert.nb2html = prefetch
+
+
+def _require_executed() -> bool:
+    return os.environ.get("NES2_REQUIRE_EXECUTED", "").lower() in ("1", "true", "yes")
 
 
 def on_files(files, config):
@@ -154,6 +216,16 @@ def on_files(files, config):
         prefetch.notebooks = [
             f.abs_src_path for f in files.documentation_pages() if f.src_uri.endswith(".py")
         ]
+        missing = prefetch.pending() if _require_executed() else []
+        if missing:
+            from mkdocs.exceptions import PluginError
+
+            names = ", ".join(Path(p).relative_to(ROOT).as_posix() for p in missing)
+            raise PluginError(
+                f"NES2_REQUIRE_EXECUTED: the execution cache {prefetch.plugin.config['cache_dir']} "
+                f"lacks {len(missing)} notebook(s) of this commit ({names}); execute the "
+                "lectures for this commit (the GPU job) instead of building from an old cache."
+            )
     return files
 
 
@@ -175,11 +247,30 @@ def on_config(config):
     # without execution keep separate folders; stale folders of the same kind go.
     kind, other = ("executed", "static") if plugin.config["execute"] else ("static", "executed")
     folder = f"{execution_key()}-{kind}"
+    if _require_executed():
+        _check_execution_cache(base, folder, plugin)
+        plugin.config["cache_dir"] = str(base / folder)
+        return config
     for old in base.glob("*") if base.is_dir() else []:
         if old.name != folder and not old.name.endswith(f"-{other}"):
             shutil.rmtree(old) if old.is_dir() else old.unlink()
     plugin.config["cache_dir"] = str(base / folder)
     return config
+
+
+def _check_execution_cache(base: Path, folder: str, plugin) -> None:
+    from mkdocs.exceptions import PluginError
+
+    if not plugin.config["execute"]:
+        raise PluginError("NES2_REQUIRE_EXECUTED needs NES2_EXECUTE=true (the cache's kind).")
+    if not (base / folder).is_dir():
+        found = sorted(p.name for p in base.glob("*-executed")) if base.is_dir() else []
+        raise PluginError(
+            f"NES2_REQUIRE_EXECUTED: the execution cache in {base} was made for "
+            f"{', '.join(found) or 'nothing'}, not for this commit's key {folder} (profile "
+            f"{_profile()}, package source, uv.lock, kernel configuration): execute the lectures "
+            "for this commit (the GPU job) instead of serving outputs of another one."
+        )
 
 
 def fold(text: str) -> str:
@@ -291,10 +382,9 @@ def on_page_content(html: str, page, config, files) -> str:
     html = focusable_scrollers(tex_to_mathml(html))
     if page.file.src_uri.startswith("exercises/"):
         html = exercise_layout(html, Path(page.file.abs_src_path))
-    profile = os.environ.get("NES2_PROFILE", "quick")
-    versions = " · ".join(f"{name} {_version(package)}" for name, package in PACKAGES)
-    built = f"{datetime.date.today():%d. %m. %Y}"
-    provenance = f"{versions} · zařízení: {_device()} · profil: {profile} · sestaveno {built}"
+    plugin = config.plugins.get("mkdocs-jupyter")
+    cache_dir = plugin.config["cache_dir"] if plugin is not None else None
+    provenance = provenance_line(cache_dir, page.file.abs_src_path)
     buttons = []
     for label, target in _downloads(page.file.src_uri):
         name = Path(target.path).name

@@ -32,6 +32,9 @@ from pathlib import Path
 import jupytext
 import nbformat
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from check_tag import package_version
+
 ROOT = Path(__file__).resolve().parents[1]
 LECTURES = ROOT / "lectures"
 OUTPUT = ROOT / "notebooks"
@@ -45,12 +48,15 @@ BLOCK_START = re.compile(r"^(?P<indent>\s*)# >>> doplňte(?::\s*(?P<names>.+?))?
 BLOCK_END = re.compile(r"^\s*# <<<\s*$")
 TODO = "...  # TODO: doplňte"
 
-COLAB_SETUP = """\
-# V Google Colabu nainstaluje balíček nes2 (jinde nedělá nic).
+VERSION = package_version()
+"""The package version the notebooks are generated for (and the site is built with)."""
+COLAB_SETUP = f"""\
+# V Google Colabu nainstaluje balíček nes2 ve verzi, se kterou vznikl tento notebook
+# (jinde nedělá nic).
 import sys
 
 if "google.colab" in sys.modules:
-    %pip install --quiet "nes2[cv]"\
+    %pip install --quiet "nes2[cv]=={VERSION}"\
 """
 
 

@@ -67,3 +67,64 @@ def test_exercise_solutions_pass_their_checks(path, executed_site):
     for part in parts:  # the task, then what the student starts from, a hint, the solution
         assert part in (["scaffold", "hint", "solution"], ["scaffold", "solution"]), parts
     assert "TODO: doplňte" in page
+
+
+def _build(env: dict, site: Path):
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def _provenance(page: str) -> str:
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(page, "html.parser").select_one(".nes2-provenance small").get_text()
+
+
+def test_pages_show_the_provenance_their_execution_recorded(executed_site):
+    line = _provenance(_page(executed_site, LECTURES[0]))
+    assert "profil: quick" in line and "spuštěno" in line and "stroj:" in line, line
+
+
+def test_a_site_built_from_a_copied_execution_cache_executes_nothing(executed_site, tmp_path):
+    """What the Pages job does with the GPU runner's artifact: render, never execute."""
+    import shutil
+
+    from conftest import TEST_CACHE, load_site_hooks, site_environment
+
+    folder = f"{load_site_hooks().execution_key(profile='quick')}-executed"
+    artifact = tmp_path / "artifact"
+    shutil.copytree(TEST_CACHE / "mkdocs-jupyter" / folder, artifact / folder)
+    home = tmp_path / "empty-home"  # no stored run: a page that executed would train and store
+    env = {
+        **site_environment(),
+        "NES2_SITE_CACHE": str(artifact),
+        "NES2_REQUIRE_EXECUTED": "1",
+        "NES2_HOME": str(home),
+    }
+    result = _build(env, tmp_path / "site")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert not home.exists(), "the build executed a notebook"
+    for source in (LECTURES[0], EXERCISES[0]):
+        page, original = _page(tmp_path / "site", source), _page(executed_site, source)
+        assert _provenance(page) == _provenance(original)
+        assert page.count("jp-OutputArea-child") == original.count("jp-OutputArea-child") > 0
+
+    cached = sorted(p for p in (artifact / folder).iterdir() if p.is_file())
+    cached[0].unlink()
+    incomplete = _build(env, tmp_path / "incomplete")
+    assert incomplete.returncode != 0 and "lacks 1 notebook(s) of this commit" in incomplete.stderr
+
+    (artifact / folder).rename(artifact / "0123456789abcdef-executed")
+    refused = _build(env, tmp_path / "stale")
+    assert refused.returncode != 0
+    assert "0123456789abcdef-executed, not for this commit's key" in refused.stderr
+    assert folder in refused.stderr

@@ -63,7 +63,7 @@ def test_lecture_pages_offer_the_notebook_and_say_what_built_them(static_site):
     assert 'href="recap.ipynb" download' in page and "Stáhnout notebook" in page
     assert "colab.research.google.com/github/" in page and "Otevřít v Colabu" in page
     assert 'href="../api/models/#nes2.models"' in page, "the page links to the API reference"
-    assert "profil: quick" in page and "TensorFlow" in page
+    assert "bez spuštěných výstupů" in page, "a page without outputs claims no execution"
     notebook = nbformat.read(site / "recap" / "recap.ipynb", as_version=4)
     nbformat.validate(notebook)
     assert "google.colab" in notebook.cells[0].source
@@ -168,12 +168,17 @@ def test_search_folds_diacritics_and_math_becomes_mathml():
     assert "<pre>cena $5 a $6</pre>" in converted
 
 
-def test_prefetch_executes_pending_notebooks_in_parallel_and_hands_their_results_on():
+def test_prefetch_executes_pending_notebooks_in_parallel_and_records_their_provenance(
+    tmp_path, monkeypatch
+):
     import threading
     import time
+    from types import SimpleNamespace
 
     hooks = load_site_hooks()
+    monkeypatch.setenv("NES2_PROFILE", "full")
     running, peak, lock = [0], [0], threading.Lock()
+    a, b, c, broken, cached = (str(ROOT / "lectures" / f"{n}.py") for n in "abcxy")
 
     def convert(nb_path, image_dependencies=None, **kwargs):
         with lock:
@@ -182,21 +187,25 @@ def test_prefetch_executes_pending_notebooks_in_parallel_and_hands_their_results
         time.sleep(0.2)
         with lock:
             running[0] -= 1
-        if nb_path == "broken.py":
+        if nb_path == broken:
             raise RuntimeError("a cell failed")
         image_dependencies[nb_path] = kwargs["theme"]
         return f"<p>{nb_path}</p>"
 
-    prefetch = hooks.Prefetch(convert, plugin=None, config=None, jobs=2)
-    prefetch.pending = lambda: ["a.py", "b.py", "c.py", "broken.py"]
+    plugin = SimpleNamespace(config={"cache_dir": str(tmp_path)})
+    prefetch = hooks.Prefetch(convert, plugin=plugin, config=None, jobs=2)
+    prefetch.pending = lambda: [a, b, c, broken]
     first: dict = {}
-    assert prefetch("a.py", theme="light", image_dependencies=first) == "<p>a.py</p>"
-    assert first == {"a.py": "light"}
-    assert prefetch("b.py", theme="light", image_dependencies={}) == "<p>b.py</p>"
+    assert prefetch(a, theme="light", image_dependencies=first) == f"<p>{a}</p>"
+    assert first == {a: "light"}
+    assert prefetch(b, theme="light", image_dependencies={}) == f"<p>{b}</p>"
     assert peak[0] == 2  # two notebooks at a time, never more
-    assert prefetch("cached.py", theme="light", image_dependencies={}) == "<p>cached.py</p>"
+    assert prefetch(cached, theme="light", image_dependencies={}) == f"<p>{cached}</p>"
     with pytest.raises(RuntimeError, match="a cell failed"):
-        prefetch("broken.py", theme="light", image_dependencies={})
+        prefetch(broken, theme="light", image_dependencies={})
+    for executed in (a, b, cached):
+        assert "profil: full" in hooks.provenance_line(tmp_path, executed)
+    assert "bez spuštěných výstupů" in hooks.provenance_line(tmp_path, broken)
 
 
 def test_part_pages_are_titled_by_their_part_and_search_sections_by_page():

@@ -20,8 +20,8 @@ def _tool(name: str) -> str:
     return str(path) if path.exists() else name
 
 
-def test_the_three_workflows_exist():
-    assert [p.name for p in WORKFLOWS] == ["ci.yml", "docs.yml", "gpu.yml"]
+def test_the_four_workflows_exist():
+    assert [p.name for p in WORKFLOWS] == ["ci.yml", "docs.yml", "gpu.yml", "release.yml"]
 
 
 def test_workflows_match_the_github_schema():
@@ -70,3 +70,42 @@ def test_gpu_runner_label_is_declared():
     assert labels <= set(declared["self-hosted-runner"]["labels"])
     triggers = gpu[True] if True in gpu else gpu["on"]  # YAML 1.1 reads `on` as True
     assert {"workflow_dispatch", "schedule"} <= set(triggers)
+
+
+def _jobs():
+    for path in WORKFLOWS:
+        for name, job in yaml.safe_load(path.read_text())["jobs"].items():
+            yield path.name, name, job
+
+
+def test_every_job_installs_the_locked_environment():
+    for workflow, name, job in _jobs():
+        script = "\n".join(step.get("run", "") for step in job.get("steps", []))
+        if "install" not in script.lower() and "sync" not in script:
+            continue  # deploy: no Python
+        if name == "newest":  # the one job named for testing the newest releases
+            assert "pip install --upgrade" in script and "uv sync" not in script
+            continue
+        if workflow == "release.yml":  # installs the built wheel as a user would
+            assert "pip install" in script and "dist/*.whl" in script
+            continue
+        assert "uv sync --frozen --all-extras" in script, f"{workflow}:{name}"
+        assert "pip install -e" not in script, f"{workflow}:{name}"
+
+
+def test_the_full_profile_executes_on_the_gpu_runner_only_and_pages_render_its_artifact():
+    docs = yaml.safe_load((ROOT / ".github/workflows/docs.yml").read_text())
+    for workflow, name, job in _jobs():
+        env = job.get("env", {})
+        if env.get("NES2_PROFILE") == "full" and not env.get("NES2_REQUIRE_EXECUTED"):
+            assert job["runs-on"] == ["self-hosted", "gpu"], f"{workflow}:{name}"
+    jobs = docs["jobs"]
+    assert jobs["pages"]["needs"] == "execute" and jobs["deploy"]["needs"] == "pages"
+    assert jobs["pages"]["runs-on"] == "ubuntu-latest"
+    assert jobs["pages"]["env"]["NES2_REQUIRE_EXECUTED"] == "1"
+    uploaded = [s for s in jobs["execute"]["steps"] if "upload-artifact" in s.get("uses", "")]
+    downloaded = [s for s in jobs["pages"]["steps"] if "download-artifact" in s.get("uses", "")]
+    assert uploaded[0]["with"]["name"] == downloaded[0]["with"]["name"] == "execution"
+    assert jobs["execute"]["env"]["NES2_SITE_CACHE"] == jobs["pages"]["env"]["NES2_SITE_CACHE"]
+    assert jobs["quick"]["env"]["NES2_PROFILE"] == "quick"
+    assert jobs["quick"]["if"] == "github.event_name == 'pull_request'"
