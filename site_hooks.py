@@ -195,6 +195,54 @@ class Prefetch:
         return body
 
 
+CACHE_KEY_OPTIONS = (
+    "kernel_name",
+    "theme",
+    "allow_errors",
+    "show_input",
+    "no_input",
+    "no_prompt",
+    "remove_tag_config",
+    "highlight_extra_classes",
+    "include_requirejs",
+    "custom_mathjax_url",
+    "toc_depth",
+)
+
+
+def portable_cache_key(nb_path, config, exec_nb, include_mermaidjs=True) -> str:
+    """mkdocs-jupyter's cache key of a notebook, with its path relative to the project.
+
+    mkdocs-jupyter (0.27) hashes the notebook's absolute path, so an execution
+    cache made in another checkout (the GPU runner's) would match nothing here;
+    this hashes what it hashes, with the path from the project's root instead.
+    """
+    from mkdocs_jupyter.plugin import mathjax_url
+
+    hasher = hashlib.sha256(b"mkdocs-jupyter-cache-v5\0")
+    hasher.update(Path(nb_path).resolve().relative_to(ROOT).as_posix().encode() + b"\0")
+    hasher.update(Path(nb_path).read_bytes())
+    hasher.update(f"execute={exec_nb}".encode())
+    hasher.update(f"include_mermaidjs={include_mermaidjs}".encode())
+    hasher.update(f"mathjax_version={config.get('mathjax_version', 4)}".encode())
+    hasher.update(
+        f"markdown_cell_processor={config.get('markdown_cell_processor', 'jupyter')}".encode()
+    )
+    hasher.update(repr(config.get("html_exporter_options", {})).encode())
+    for key in CACHE_KEY_OPTIONS:
+        value = config[key]
+        if key == "custom_mathjax_url":
+            value = mathjax_url(config.get("mathjax_version", 4), value)
+        hasher.update(f"{key}={value!r}".encode())
+    return hasher.hexdigest()
+
+
+def _portable_cache_keys() -> None:
+    from mkdocs_jupyter import plugin as module
+
+    module._compute_cache_key = portable_cache_key
+
+
 def _parallel_execution(plugin, config) -> None:
     from mkdocs_jupyter import convert
 
@@ -241,6 +289,7 @@ def on_config(config):
     plugin = config.plugins.get("mkdocs-jupyter")
     if plugin is None or not plugin.config["cache"]:
         return config
+    _portable_cache_keys()
     _parallel_execution(plugin, config)
     base = Path(os.environ.get("NES2_SITE_CACHE", CACHE_ROOT))
     # mkdocs-jupyter evicts every entry its build did not use, so builds with and
@@ -363,15 +412,45 @@ def exercise_layout(html: str, source: Path) -> str:
     return str(soup)
 
 
-SCROLLERS = re.compile(r"<(pre|table)(?![^>]*tabindex)(?=[\s>])")
+SCROLLERS = re.compile(r'<(pre|table|math(?=[^>]*display="block"))(?![^>]*tabindex)(?=[\s>])')
+
+
+IMAGE = re.compile(r'<img\b[^>]*\ssrc="data:image/png;base64,(?P<data>[^"]+)"[^>]*>')
+NO_DESCRIPTION = "Obrázek (výstup buňky) bez popisu"
+
+
+def figure_alternatives(html: str) -> str:
+    """Give each figure of a notebook the text alternative its PNG carries.
+
+    `nes2.viz` figures write what they show (`nes2.viz.figure.describe`) into
+    the PNG's `Description`; it replaces the placeholder nbconvert puts in `alt`.
+    """
+    import base64
+    import io
+    from html import escape
+
+    from PIL import Image
+
+    def replace(match) -> str:
+        try:
+            with Image.open(io.BytesIO(base64.b64decode(match["data"]))) as image:
+                description = image.text.get("Description") or NO_DESCRIPTION
+        except (OSError, ValueError):
+            description = NO_DESCRIPTION
+        tag = re.sub(r'\salt="[^"]*"', "", match[0])
+        return tag.replace("<img", f'<img alt="{escape(description)}"', 1)
+
+    return IMAGE.sub(replace, html)
 
 
 def focusable_scrollers(html: str) -> str:
-    """Let the keyboard reach tables and code that scroll sideways: `tabindex="0"`.
+    """Let the keyboard reach tables, code and formulas that scroll sideways: `tabindex="0"`.
 
     Examples:
         >>> focusable_scrollers('<pre>x</pre><table class="t"></table>')
         '<pre tabindex="0">x</pre><table tabindex="0" class="t"></table>'
+        >>> focusable_scrollers('<math display="block"><mi>x</mi></math><math><mi>y</mi></math>')
+        '<math tabindex="0" display="block"><mi>x</mi></math><math><mi>y</mi></math>'
     """
     return SCROLLERS.sub(r'<\1 tabindex="0"', html)
 
@@ -379,7 +458,7 @@ def focusable_scrollers(html: str) -> str:
 def on_page_content(html: str, page, config, files) -> str:
     if not _is_lecture(page):
         return focusable_scrollers(html)
-    html = focusable_scrollers(tex_to_mathml(html))
+    html = figure_alternatives(focusable_scrollers(tex_to_mathml(html)))
     if page.file.src_uri.startswith("exercises/"):
         html = exercise_layout(html, Path(page.file.abs_src_path))
     plugin = config.plugins.get("mkdocs-jupyter")

@@ -255,3 +255,40 @@ def test_result_tables_fit_the_column_at_desktop_width(browser, site_url, lectur
     context.close()
     assert widths, "the page shows a result table"
     assert all(table <= column + 1 for table, column in widths), widths
+
+
+AXE_TAGS = ["wcag2a", "wcag2aa"]
+"""The WCAG 2 levels A and AA, as axe-core tags its rules."""
+SCHEME = "document.body.getAttribute('data-md-color-scheme')"
+
+
+def axe_violations(page) -> list[dict]:
+    """Serious and critical WCAG 2 A/AA violations axe-core finds on the open page."""
+    import axe_playwright_python
+
+    page.evaluate((Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text())
+    options = json.dumps({"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    result = page.evaluate(f"() => axe.run(document, {options})")
+    return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("scheme", ["default", "slate"])
+def test_every_page_passes_the_accessibility_audit(browser, site_url, executed_site, scheme):
+    page = browser.new_page()
+    found = {}
+    for path in site_pages(executed_site):
+        page.goto(f"{site_url}/{path}", wait_until="networkidle")
+        if page.evaluate(SCHEME) != scheme:
+            page.locator("label[for='__palette_1']").click()
+            page.wait_for_function(f"{SCHEME} === '{scheme}'")
+            page.wait_for_timeout(300)  # the colours' transition
+        for violation in axe_violations(page):
+            node = violation["nodes"][0]
+            found.setdefault(path or "/", []).append(
+                f"{violation['id']} ×{len(violation['nodes'])}: {node['html'][:150]} "
+                f"{node.get('failureSummary', '')[:200]}"
+            )
+    page.close()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / f"axe-{scheme}.json").write_text(json.dumps(found, indent=1, ensure_ascii=False))
+    assert not found, "\n".join(f"{p}: {v}" for p, vs in found.items() for v in vs[:3])

@@ -69,18 +69,32 @@ def test_exercise_solutions_pass_their_checks(path, executed_site):
     assert "TODO: doplňte" in page
 
 
-def _build(env: dict, site: Path):
+def _build(env: dict, site: Path, root: Path = ROOT):
     import subprocess
     import sys
 
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)],
-        cwd=ROOT,
+        cwd=root,
         env=env,
         capture_output=True,
         text=True,
         timeout=600,
     )
+
+
+def _checkout(folder: Path) -> Path:
+    """The project's tracked files copied into `folder`, as another machine checks it out."""
+    import shutil
+    import subprocess
+
+    files = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True, text=True
+    ).stdout.split("\0")
+    for name in filter(None, files):
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, folder / name)
+    return folder
 
 
 def _provenance(page: str) -> str:
@@ -95,7 +109,8 @@ def test_pages_show_the_provenance_their_execution_recorded(executed_site):
 
 
 def test_a_site_built_from_a_copied_execution_cache_executes_nothing(executed_site, tmp_path):
-    """What the Pages job does with the GPU runner's artifact: render, never execute."""
+    """What the Pages job does with the GPU runner's artifact: another checkout, in another
+    folder, renders the executed notebooks and executes none."""
     import shutil
 
     from conftest import TEST_CACHE, load_site_hooks, site_environment
@@ -103,14 +118,16 @@ def test_a_site_built_from_a_copied_execution_cache_executes_nothing(executed_si
     folder = f"{load_site_hooks().execution_key(profile='quick')}-executed"
     artifact = tmp_path / "artifact"
     shutil.copytree(TEST_CACHE / "mkdocs-jupyter" / folder, artifact / folder)
+    checkout = _checkout(tmp_path / "checkout")
     home = tmp_path / "empty-home"  # no stored run: a page that executed would train and store
     env = {
         **site_environment(),
         "NES2_SITE_CACHE": str(artifact),
         "NES2_REQUIRE_EXECUTED": "1",
         "NES2_HOME": str(home),
+        "IPYTHONDIR": str(checkout / ".ipython"),
     }
-    result = _build(env, tmp_path / "site")
+    result = _build(env, tmp_path / "site", checkout)
     assert result.returncode == 0, result.stderr[-3000:]
     assert not home.exists(), "the build executed a notebook"
     for source in (LECTURES[0], EXERCISES[0]):
@@ -120,11 +137,11 @@ def test_a_site_built_from_a_copied_execution_cache_executes_nothing(executed_si
 
     cached = sorted(p for p in (artifact / folder).iterdir() if p.is_file())
     cached[0].unlink()
-    incomplete = _build(env, tmp_path / "incomplete")
+    incomplete = _build(env, tmp_path / "incomplete", checkout)
     assert incomplete.returncode != 0 and "lacks 1 notebook(s) of this commit" in incomplete.stderr
 
     (artifact / folder).rename(artifact / "0123456789abcdef-executed")
-    refused = _build(env, tmp_path / "stale")
+    refused = _build(env, tmp_path / "stale", checkout)
     assert refused.returncode != 0
     assert "0123456789abcdef-executed, not for this commit's key" in refused.stderr
     assert folder in refused.stderr

@@ -260,3 +260,52 @@ def hooks_slug(heading: str) -> str:
     from markdown.extensions.toc import slugify
 
     return slugify(heading, "-")
+
+
+def test_notebook_figures_get_the_text_alternative_their_png_carries():
+    import base64
+
+    from nes2 import viz
+
+    hooks = load_site_hooks()
+    figure = viz.predicted_vs_true([0, 10], [1, 9], unit="°", title="Náklon číslic")
+    png = base64.b64encode(figure._repr_png_()).decode()
+    html = (
+        f'<img alt="No description has been provided for this image" '
+        f'src="data:image/png;base64,{png}" class="x"><img src="data:image/png;base64,AAAA">'
+    )
+    out = hooks.figure_alternatives(html)
+    assert out.count("alt=") == 2 and "No description" not in out
+    assert 'alt="Náklon číslic' in out
+    assert f'alt="{hooks.NO_DESCRIPTION}"' in out
+
+
+def test_the_cache_key_of_a_notebook_does_not_depend_on_where_the_project_is(tmp_path):
+    import shutil
+
+    hooks = load_site_hooks()
+    config = {
+        "kernel_name": "",
+        "theme": "light",
+        "allow_errors": False,
+        "show_input": True,
+        "no_input": False,
+        "no_prompt": False,
+        "remove_tag_config": {},
+        "highlight_extra_classes": "",
+        "include_requirejs": False,
+        "custom_mathjax_url": "",
+        "toc_depth": 6,
+    }
+    here = ROOT / "lectures" / "recap.py"
+    copy = tmp_path / "lectures" / "recap.py"
+    copy.parent.mkdir()
+    shutil.copy(here, copy)
+    key = hooks.portable_cache_key(here, config, True)
+    hooks.ROOT = tmp_path  # the same project checked out elsewhere
+    assert hooks.portable_cache_key(copy, config, True) == key
+    copy.write_text(copy.read_text() + "\n# changed\n")
+    assert hooks.portable_cache_key(copy, config, True) != key
+    assert hooks.portable_cache_key(copy, config, False) != hooks.portable_cache_key(
+        copy, config, True
+    )

@@ -3,7 +3,10 @@
 c.IPKernelApp.capture_fd_output = False  # noqa: F821
 # Without ipywidgets, tqdm.auto (imported by KerasCV's dependencies) warns on
 # import; the pages show plain-text progress instead.
+# Rich (Keras' model.summary) prints without colours: colours on the page's
+# background would fail the contrast the site is audited for.
 c.InteractiveShellApp.exec_lines = [  # noqa: F821
-    "import warnings",
+    "import os, warnings",
     "warnings.filterwarnings('ignore', message='IProgress not found')",
+    "os.environ.setdefault('NO_COLOR', '1')",
 ]

@@ -8,12 +8,38 @@ from matplotlib.figure import Figure
 
 
 class _Figure(Figure):
-    """A figure that notebooks show as a PNG without pyplot's inline backend."""
+    """A figure that notebooks show as a PNG without pyplot's inline backend; the PNG
+    carries `describe(figure)` as its `Description`, the text alternative of the image."""
 
     def _repr_png_(self) -> bytes:
         buffer = io.BytesIO()
-        self.savefig(buffer, format="png", dpi=100)
+        self.savefig(buffer, format="png", dpi=100, metadata={"Description": describe(self)})
         return buffer.getvalue()
+
+
+def describe(figure: Figure, most: int = 6) -> str:
+    """What `figure` shows, in words: its title, else its panels' titles, and its axes.
+
+    Examples:
+        >>> fig = new_figure()
+        >>> ax = fig.add_subplot(xlabel="epocha", ylabel="ztráta", title="Trénink")
+        >>> describe(fig)
+        'Trénink (osy: epocha, ztráta)'
+    """
+
+    def clean(text: str) -> str:
+        return " ".join(text.split())
+
+    titles = [clean(ax.get_title()) for ax in figure.axes if ax.get_title()]
+    title = clean(figure.get_suptitle()) or "; ".join(list(dict.fromkeys(titles))[:most])
+    axes = dict.fromkeys(
+        clean(label)
+        for ax in figure.axes
+        for label in (ax.get_xlabel(), ax.get_ylabel())
+        if label.strip()
+    )
+    text = title or "Obrázek"
+    return text + (f" (osy: {', '.join(list(axes)[:most])})" if axes else "")
 
 
 def new_figure(**kwargs) -> Figure:
