@@ -175,6 +175,18 @@ def load_site_hooks():
     return module
 
 
+def mkdocs_build(env: dict, site: Path, root: Path = ROOT, timeout: int = 600):
+    """`mkdocs build --strict` of the project in `root` into `site`, as a finished process."""
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 def site_environment() -> dict:
     """The environment of the test site's build and of the commands that reuse its runs."""
     return {
@@ -206,13 +218,6 @@ def executed_site(tmp_path_factory) -> Path:
     # Under pytest-xdist the site's tests share one process (see above); should
     # another process need the site too, it waits here and renders from the cache.
     with FileLock(TEST_CACHE / "site-build.lock"):
-        result = subprocess.run(
-            [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)],
-            cwd=ROOT,
-            env=site_environment(),
-            capture_output=True,
-            text=True,
-            timeout=SITE_BUILD_TIMEOUT,
-        )
+        result = mkdocs_build(site_environment(), site, timeout=SITE_BUILD_TIMEOUT)
     assert result.returncode == 0, f"mkdocs build failed:\n{result.stderr[-6000:]}"
     return site

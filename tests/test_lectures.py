@@ -8,7 +8,7 @@ build); the tests read the pages it wrote.
 from pathlib import Path
 
 import pytest
-from conftest import SITE_BUILD_TIMEOUT, SITE_GROUP
+from conftest import SITE_BUILD_TIMEOUT, SITE_GROUP, mkdocs_build
 
 ROOT = Path(__file__).parents[1]
 LECTURES = sorted((ROOT / "lectures").glob("*.py"))
@@ -69,20 +69,6 @@ def test_exercise_solutions_pass_their_checks(path, executed_site):
     assert "TODO: doplňte" in page
 
 
-def _build(env: dict, site: Path, root: Path = ROOT):
-    import subprocess
-    import sys
-
-    return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-
-
 def _checkout(folder: Path) -> Path:
     """The project's tracked files copied into `folder`, as another machine checks it out."""
     import shutil
@@ -127,7 +113,7 @@ def test_a_site_built_from_a_copied_execution_cache_executes_nothing(executed_si
         "NES2_HOME": str(home),
         "IPYTHONDIR": str(checkout / ".ipython"),
     }
-    result = _build(env, tmp_path / "site", checkout)
+    result = mkdocs_build(env, tmp_path / "site", checkout)
     assert result.returncode == 0, result.stderr[-3000:]
     assert not home.exists(), "the build executed a notebook"
     for source in (LECTURES[0], EXERCISES[0]):
@@ -137,11 +123,11 @@ def test_a_site_built_from_a_copied_execution_cache_executes_nothing(executed_si
 
     cached = sorted(p for p in (artifact / folder).iterdir() if p.is_file())
     cached[0].unlink()
-    incomplete = _build(env, tmp_path / "incomplete", checkout)
+    incomplete = mkdocs_build(env, tmp_path / "incomplete", checkout)
     assert incomplete.returncode != 0 and "lacks 1 notebook(s) of this commit" in incomplete.stderr
 
     (artifact / folder).rename(artifact / "0123456789abcdef-executed")
-    refused = _build(env, tmp_path / "stale", checkout)
+    refused = mkdocs_build(env, tmp_path / "stale", checkout)
     assert refused.returncode != 0
     assert "0123456789abcdef-executed, not for this commit's key" in refused.stderr
     assert folder in refused.stderr

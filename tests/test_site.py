@@ -7,13 +7,11 @@ navigation, the links between pages and that every lecture becomes a page.
 import json
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import load_site_hooks
+from conftest import load_site_hooks, mkdocs_build
 
 ROOT = Path(__file__).parents[1]
 
@@ -38,14 +36,7 @@ def static_site(tmp_path_factory) -> Path:
     site = tmp_path_factory.mktemp("static") / "site"
     env = {**os.environ, "NES2_EXECUTE": "false", "NO_MKDOCS_2_WARNING": "1"}
     env["NES2_PROFILE"] = "quick"
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = mkdocs_build(env, site, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     return site
 
