@@ -98,6 +98,22 @@ def load(name: str, split: str, data_dir: str | None = None):
     return builder.as_dataset(split=split)
 
 
+def examples(name: str, split: str, convert, limit: int | None = None, data_dir: str | None = None):
+    """A TFDS split as `convert(example)` pairs, the first `limit` examples (all if `None`).
+
+    Examples:
+        ```python
+        test = examples("voc/2007", "test", lambda e: detection_example(e, 320, 42), limit=250)
+        ```
+    """
+    import tensorflow as tf
+
+    found = load(name, split, data_dir)
+    if limit is not None:
+        found = found.take(limit)
+    return found.map(convert, num_parallel_calls=tf.data.AUTOTUNE)
+
+
 def voc(split: str = "train", data_dir: str | None = None, year: int = 2007):
     """Pascal VOC (20 classes) for detection. See `load` and `detection_example`."""
     return load(f"voc/{year}", split, data_dir)

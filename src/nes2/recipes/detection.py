@@ -21,6 +21,7 @@ Examples:
 
 from __future__ import annotations
 
+import functools
 from typing import ClassVar
 
 from nes2.recipes.base import Data, Option, Recipe, cosine, history_dict
@@ -139,6 +140,7 @@ def _digits(profile, seed):
         digits.x_test, digits.y_test, TEST_CANVASES, size=CANVAS, seed=seed + 1
     )
     x_test = np.repeat(test.images, 3, axis=-1).astype("float32")
+    truth = test.padded(MAX_BOXES)
     return Data(
         digits.source,
         {"train": len(train.images), "test": len(test.images)},
@@ -149,37 +151,27 @@ def _digits(profile, seed):
         labels=train.padded(MAX_BOXES),
         x_test=x_test,
         test=test,
-        truth=test.padded(MAX_BOXES),
+        truth=truth,
         batches=None,
         shown={
             "images": test.images[:SHOWN],
             "inputs": x_test[:SHOWN],
             "boxes": test.boxes[:SHOWN],
             "classes": test.classes[:SHOWN],
-            "labels": {k: v[:SHOWN] for k, v in test.padded(MAX_BOXES).items()},
+            "labels": {k: v[:SHOWN] for k, v in truth.items()},
         },
     )
 
 
 def _voc(profile, seed):
-    import tensorflow as tf
-
     from nes2.data import tfds
     from nes2.tasks.detection import PHOTO_ANCHORS
 
     size = VOC_SIZE[profile]
-    limits = dict(zip(("train+validation", "test"), VOC_IMAGES[profile], strict=True))
-
-    def split(name):
-        examples = tfds.voc(name)
-        if limits[name] is not None:
-            examples = examples.take(limits[name])
-        return examples.map(
-            lambda e: tfds.detection_example(e, size, VOC_MAX_BOXES),
-            num_parallel_calls=tf.data.AUTOTUNE,
-        )
-
-    train, test = split("train+validation"), split("test")
+    train_limit, test_limit = VOC_IMAGES[profile]
+    convert = functools.partial(tfds.detection_example, size=size, max_boxes=VOC_MAX_BOXES)
+    train = tfds.examples(VOC, "train+validation", convert, train_limit)
+    test = tfds.examples(VOC, "test", convert, test_limit)
     counts = {"train": _count(train), "test": _count(test)}
     images, labels = next(iter(test.batch(SHOWN)))
     boxes, classes = labels["boxes"].numpy(), labels["classes"].numpy()

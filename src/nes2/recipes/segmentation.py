@@ -22,6 +22,7 @@ Examples:
 
 from __future__ import annotations
 
+import functools
 from typing import ClassVar
 
 from nes2.recipes.base import Data, Option, Recipe, cosine, history_dict
@@ -154,19 +155,15 @@ def _digits(profile, model, seed):
 
 def _pets(profile, model):
     import numpy as np
-    import tensorflow as tf
 
     from nes2.data import tfds
 
     size = PETS_SIZE[profile]
 
+    convert = functools.partial(tfds.pet_segmentation_example, size=size)
+
     def split(name, limit):
-        examples = tfds.oxford_pets(name)
-        if limit is not None:
-            examples = examples.take(limit)
-        examples = examples.map(
-            lambda e: tfds.pet_segmentation_example(e, size), num_parallel_calls=tf.data.AUTOTUNE
-        )
+        examples = tfds.examples(PETS, name, convert, limit)
         images, masks = zip(
             *((x.astype("uint8"), m.astype("uint8")) for x, m in examples.as_numpy_iterator()),
             strict=True,
