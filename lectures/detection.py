@@ -19,6 +19,7 @@ from IPython.display import Markdown
 
 import nes2
 from nes2 import boxes, config, recipes, viz
+from nes2.recipes.detection import VOC_MAX_BOXES, VOC_SIZE
 from nes2.tasks import detection
 from nes2.teaching import expected
 
@@ -213,11 +214,13 @@ Markdown(
 # ## Skutečné fotografie: Pascal VOC 2007
 #
 # Profil `full` učí stejné modely na fotografiích Pascal VOC 2007: trénink na `train` +
-# `validation` (5 011 fotografií), měření na `test` (4 952), 20 tříd, obrázky 320 × 320
-# a polovina z nich zrcadlená i s obdélníky. Data stahuje a připraví tensorflow-datasets
-# (0,9 GB, jednou); [`nes2.data.tfds`][nes2.data.tfds] bez sítě do několika sekund řekne,
-# co chybí (`tfds build voc/2007`), a převede příklady TFDS (`[y_min, x_min, y_max,
-# x_max]` relativně) na formát KerasCV (`xyxy` v pixelech). Na počítači s GPU:
+# `validation` (5 011 fotografií), měření na `test` (4 952), 20 tříd (počty a velikost
+# podle katalogu tensorflow-datasets, `voc/2007`); obrázky zmenšené na čtverec (velikost
+# vypíše buňka níže) a polovina z nich zrcadlená i s obdélníky. Data stahuje a připraví
+# tensorflow-datasets (0,9 GB, jednou); [`nes2.data.tfds`][nes2.data.tfds] bez sítě do
+# několika sekund řekne, co chybí (`tfds build voc/2007`), a převede příklady TFDS
+# (`[y_min, x_min, y_max, x_max]` relativně) na formát KerasCV (`xyxy` v pixelech).
+# Na počítači s GPU:
 #
 # ```bash
 # nes2 train detection --profile full                    # YOLOv8 na VOC 2007
@@ -227,4 +230,5 @@ Markdown(
 # Očekávané hodnoty profilu `full`:
 
 # %%
+print(f"obrázky {VOC_SIZE['full']} × {VOC_SIZE['full']} px, nejvýše {VOC_MAX_BOXES} objektů")
 print(expected.entry("detection/yolov8", "full").goal({"map50": "mAP@0,5", "map": "COCO mAP"}))

@@ -21,7 +21,7 @@ from IPython.display import Markdown
 import nes2
 from nes2 import config, recipes, viz
 from nes2.data import arrays, digit_canvas
-from nes2.recipes.segmentation import CANVAS, NUM_CLASSES, SCALE
+from nes2.recipes.segmentation import CANVAS, NUM_CLASSES, PETS_SIZE, PETS_WIDTH, SCALE
 from nes2.tasks import segmentation
 from nes2.teaching import expected
 
@@ -46,7 +46,7 @@ print(expected.entry("segmentation/unet", PROFILE).goal({"mean_iou": "průměrn�
 # každému pixelu inkoustu třídu jeho číslice (1–10), ostatním pozadí (0). Pixely číslic
 # tvoří jen asi desetinu obrázku: síť, která všude řekne „pozadí“, má přesnost 90 %,
 # a proto se segmentace měří **IoU po třídách**, ne přesností. V profilu `full` jsou to
-# fotografie Oxford-IIIT Pet, zmenšené na 160 × 160, a jejich trimapy. Podíl pozadí
+# fotografie Oxford-IIIT Pet, zmenšené na čtverec, a jejich trimapy. Podíl pozadí
 # a první testovací obrázky dat, na kterých se níže trénuje:
 
 # %%
@@ -201,11 +201,12 @@ fig
 # ## Skutečné fotografie: Oxford-IIIT Pet
 #
 # Profil `full` segmentuje fotografie psů a koček z Oxford-IIIT Pet (3 680 trénovacích,
-# 3 669 testovacích, 0,8 GB, tensorflow-datasets) jako příklad na keras.io: trimapa má
-# tři třídy a [`nes2.data.tfds.pet_segmentation_example`][nes2.data.tfds.pet_segmentation_example]
-# ji převede na pozadí (0), zvíře (1) a okraj (2), obrázek i masku zmenší na 160 × 160.
-# U-Net a SegNet mají na fotografiích širší první blok (32 filtrů místo 8). Na počítači
-# s GPU:
+# 3 669 testovacích, 0,8 GB; podle katalogu tensorflow-datasets, `oxford_iiit_pet`) jako
+# příklad na keras.io: trimapa má tři třídy a
+# [`nes2.data.tfds.pet_segmentation_example`][nes2.data.tfds.pet_segmentation_example]
+# ji převede na pozadí (0), zvíře (1) a okraj (2) a obrázek i masku zmenší na čtverec.
+# U-Net a SegNet mají na fotografiích širší první blok. Velikost a šířku vypíše buňka
+# níže. Na počítači s GPU:
 #
 # ```bash
 # nes2 train segmentation --profile full                   # U-Net na Oxford-IIIT Pet
@@ -215,4 +216,5 @@ fig
 # Očekávané hodnoty profilu `full`:
 
 # %%
+print(f"obrázky {PETS_SIZE['full']} × {PETS_SIZE['full']} px, první blok {PETS_WIDTH} filtrů")
 print(expected.entry("segmentation/unet", "full").goal({"mean_iou": "průměrné IoU (3 třídy)"}))
