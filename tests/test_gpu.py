@@ -41,6 +41,23 @@ def test_nes2_info_reports_the_gpu():
     assert line.split(maxsplit=1)[1] != "none" and "GPU:0" in out.stdout
 
 
+def test_mirrored_training_uses_every_gpu(tmp_path):
+    _needs_tensorflow_backend()
+    import json
+
+    import tensorflow as tf
+
+    out = subprocess.run(
+        [sys.executable, "-m", "nes2.cli", "train", "digit-tilt", "--epochs", "1",
+         "--distribute", "mirrored", "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr[-3000:]
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    gpus = len(tf.config.list_physical_devices("GPU"))
+    assert metrics["distribution"] == {"kind": "mirrored", "workers": 1, "replicas": gpus}
+
+
 def _lecture_models():
     from nes2 import models
     from nes2.models import architectures

@@ -21,7 +21,7 @@ import json
 import sys
 from pathlib import Path
 
-from nes2 import __version__, config, recipes
+from nes2 import __version__, config, distribute, recipes
 from nes2.errors import Nes2Error
 
 DATASETS = ("cats-vs-dogs",)
@@ -89,8 +89,12 @@ def _train(args: argparse.Namespace) -> int:
         out=out,
         fresh=args.fresh,
         verbose=1 if sys.stdout.isatty() else 2,
+        distribute=args.distribute,
         **options,
     )
+    if not run.metrics:
+        print(f"{run.name}: this worker's training finished; the chief writes the results.")
+        return 0
     print(json.dumps(run.metrics, indent=2, ensure_ascii=False))
     written = ", ".join(sorted(path.name for path in Path(out).iterdir() if path.is_file()))
     print(f"Wrote {written} into {out}.")
@@ -259,6 +263,13 @@ def build_parser() -> argparse.ArgumentParser:
         )
         sub.add_argument("--out", type=Path, help="output folder (default: runs/RUN-PROFILE)")
         sub.add_argument("--fresh", action="store_true", help="train even if a stored run matches")
+        sub.add_argument(
+            "--distribute",
+            choices=distribute.KINDS,
+            default="none",
+            help="train on every local GPU (mirrored) or on the machines of TF_CONFIG "
+            "(multi-worker); default: none",
+        )
         sub.set_defaults(func=_train)
 
     verify = commands.add_parser(

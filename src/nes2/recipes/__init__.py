@@ -85,6 +85,7 @@ def train(
     fresh: bool = False,
     store: bool = True,
     verbose: int | str = 0,
+    distribute: str = "none",
     **options,
 ) -> Run:
     """Run recipe `name`, or reuse its stored run with the same key.
@@ -98,6 +99,10 @@ def train(
         fresh: train even if a stored run matches (and replace it).
         store: keep the trained run in the run store.
         verbose: Keras' verbosity while training (1: a progress bar per epoch).
+        distribute: `"none"`, `"mirrored"` (every local GPU) or `"multi-worker"`
+            (the machines of `TF_CONFIG`; see `nes2.distribute`). In a
+            multi-worker run every worker trains, and only the chief evaluates,
+            stores the run and writes `out`; the others return a run without metrics.
         **options: the recipe's options (`nes2 train NAME --help` lists them).
 
     Returns:
@@ -106,6 +111,7 @@ def train(
     Raises:
         InvalidOptionError: an unknown recipe or option, or a value outside its choices.
     """
+    from nes2 import distribute as distribution_kinds
     from nes2.recipes import store as run_store
 
     recipe = get(name)
@@ -114,14 +120,17 @@ def train(
     epochs = epochs or recipe.default_epochs(profile, options)
     if epochs < 1:
         raise InvalidOptionError(f"epochs must be at least 1, not {epochs}.")
-    inputs = run_store.key_inputs(recipe.name, options, profile, epochs, seed)
+    distribution = distribution_kinds.make(distribute)
+    recorded = distribution.record() if distribution.strategy is not None else None
+    inputs = run_store.key_inputs(recipe.name, options, profile, epochs, seed, recorded)
     key = run_store.digest(inputs)
     stored = None if fresh else run_store.load(recipe.name, key)
 
     def prepared():
-        data = recipe.data(profile, options, seed)
-        config.seed_everything(seed, recipe.deterministic)
-        return data, recipe.build(data, options, profile, epochs)
+        with distribution.scope():
+            data = recipe.data(profile, options, seed)
+            config.seed_everything(seed, recipe.deterministic and distribution.strategy is None)
+            return data, recipe.build(data, options, profile, epochs)
 
     if stored is not None:
         record, folder = stored
@@ -143,8 +152,13 @@ def train(
     else:
         data, model = prepared()
         start = time.perf_counter()
-        history = recipe.fit(model, data, options, epochs, verbose)
+        with distribution.scope():
+            history = recipe.fit(model, data, options, epochs, verbose)
         seconds = time.perf_counter() - start
+        if distribution.strategy is not None:
+            model = _local_copy(recipe, model, data, options, profile, epochs)
+        if not distribution.is_chief:
+            return Run(recipe, profile, options, epochs, seed, {}, history, _now(), _model=model)
         metrics = {
             "recipe": recipe.name,
             "run": recipe.run_name(options),
@@ -157,9 +171,10 @@ def train(
             "counts": data.counts,
             "epochs": epochs,
             "seconds": round(seconds, 1),
+            **({"distribution": recorded} if recorded else {}),
             **recipe.evaluate(model, data, options, history),
         }
-        created = datetime.datetime.now().replace(microsecond=0)
+        created = _now()
         folder = None
         if store:
             folder = run_store.save(recipe, key, inputs, metrics, history, model, created)
@@ -170,6 +185,18 @@ def train(
     if out is not None:
         write_outputs(run, out)
     return run
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now().replace(microsecond=0)
+
+
+def _local_copy(recipe: Recipe, model, data, options: dict, profile: str, epochs: int):
+    """The trained weights in a model outside the strategy, to evaluate and draw on one device
+    (Keras 3's `predict` under a multi-worker strategy does not keep the order of the examples)."""
+    local = recipe.build(data, options, profile, epochs)
+    local.set_weights(model.get_weights())
+    return local
 
 
 def write_outputs(run: Run, out: str | os.PathLike, figures: bool = True) -> list[Path]:

@@ -304,6 +304,17 @@ class Recipe:
         return f"{run.data.source}, profil {run.profile}"
 
 
+def global_batch(per_replica: int) -> int:
+    """The batch of one training step: `per_replica` examples on each replica in sync.
+
+    One outside a distribution strategy; under `nes2 train --distribute` the
+    strategy's replicas (`nes2.distribute`), so each replica keeps its batch.
+    """
+    import tensorflow as tf
+
+    return per_replica * tf.distribute.get_strategy().num_replicas_in_sync
+
+
 def cosine(learning_rate: float, epochs: int, steps_per_epoch: int):
     """A cosine learning-rate schedule that reaches zero at the end of training."""
     import keras

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from nes2.errors import InvalidOptionError
-from nes2.recipes.base import Data, Option, Recipe, history_dict
+from nes2.recipes.base import Data, Option, Recipe, global_batch, history_dict
 
 EPOCHS = {
     "quick": {"scratch": 20, "regularized": 15, "augmented": 20, "transfer": 10, "finetune": 10},
@@ -37,6 +37,8 @@ DEFAULT_BACKBONE = "VGG16"
 FINE_TUNE_LAYERS = 3
 """Layers with weights unfrozen by `finetune` (VGG16's last block has three convolutions)."""
 LEARNING_RATE = 1e-3
+FEATURE_BATCH_SIZE = 32
+"""Batch of the classifier trained on extracted features (images: `catsdogs.BATCH_SIZE`)."""
 
 
 def weights_option(text: str):
@@ -90,7 +92,13 @@ class CatsVsDogs(Recipe):
     def data(self, profile, options, seed):
         from nes2.data import catsdogs
 
-        data = catsdogs.load(profile, source=options["source"], download=False, seed=seed)
+        data = catsdogs.load(
+            profile,
+            source=options["source"],
+            batch_size=global_batch(catsdogs.BATCH_SIZE[profile]),
+            download=False,
+            seed=seed,
+        )
         return Data(data.label, data.counts, splits=data, image_size=data.image_size)
 
     def build(self, data, options, profile, epochs):
@@ -189,7 +197,12 @@ def _fit_features(model, data, epochs, verbose):
     x_train, y_train = applications.extract_features(extractor, data.splits.train, progress)
     validation = applications.extract_features(extractor, data.splits.validation, progress)
     history = classifier.fit(
-        x_train, y_train, validation_data=validation, epochs=epochs, batch_size=32, verbose=verbose
+        x_train,
+        y_train,
+        validation_data=validation,
+        epochs=epochs,
+        batch_size=global_batch(FEATURE_BATCH_SIZE),
+        verbose=verbose,
     )
     return history_dict(history)
 

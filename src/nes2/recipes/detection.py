@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 from typing import ClassVar
 
-from nes2.recipes.base import Data, Option, Recipe, cosine, history_dict
+from nes2.recipes.base import Data, Option, Recipe, cosine, global_batch, history_dict
 
 CANVAS = 96
 MAX_BOXES = 4
@@ -67,7 +67,7 @@ class Detection(Recipe):
         from nes2.tasks import detection
 
         model = options["model"]
-        steps = -(-data.counts["train"] // BATCH_SIZE)
+        steps = -(-data.counts["train"] // global_batch(BATCH_SIZE))
         schedule = cosine(detection.LEARNING_RATES[model], epochs, steps)
         return detection.detector(
             model,
@@ -84,7 +84,11 @@ class Detection(Recipe):
         if data.batches is None:
             labels = detection.labels_for(model, data.labels["boxes"], data.labels["classes"])
             history = model.fit(
-                data.x_train, labels, epochs=epochs, batch_size=BATCH_SIZE, verbose=verbose
+                data.x_train,
+                labels,
+                epochs=epochs,
+                batch_size=global_batch(BATCH_SIZE),
+                verbose=verbose,
             )
         else:
             key = detection.label_key(model)
@@ -173,6 +177,7 @@ def _voc(profile, seed):
     train = tfds.examples(VOC, "train+validation", convert, train_limit)
     test = tfds.examples(VOC, "test", convert, test_limit)
     counts = {"train": _count(train), "test": _count(test)}
+    batch = global_batch(BATCH_SIZE)
     images, labels = next(iter(test.batch(SHOWN)))
     boxes, classes = labels["boxes"].numpy(), labels["classes"].numpy()
     shown = {
@@ -189,8 +194,8 @@ def _voc(profile, seed):
         input_shape=(size, size, 3),
         anchor_sizes=PHOTO_ANCHORS,
         batches={
-            "train": train.shuffle(1000, seed=seed).map(_flip).batch(BATCH_SIZE).prefetch(2),
-            "test": test.batch(BATCH_SIZE),
+            "train": train.shuffle(1000, seed=seed).map(_flip).batch(batch).prefetch(2),
+            "test": test.batch(batch),
         },
         shown=shown,
     )

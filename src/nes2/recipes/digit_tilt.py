@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from nes2.recipes.base import Data, Option, Recipe, cosine, history_dict
+from nes2.recipes.base import Data, Option, Recipe, cosine, global_batch, history_dict
 
 ROTATIONS = {"quick": 10, "full": 5}
 TEST_ROTATIONS = 3
@@ -69,7 +69,7 @@ class DigitTilt(Recipe):
         from nes2.tasks import regression
 
         model = regression.tilt_model(target=options["target"])
-        steps = -(-len(data.x_train) * data.rotations // BATCH_SIZE)
+        steps = -(-len(data.x_train) * data.rotations // global_batch(BATCH_SIZE))
         schedule = cosine(LEARNING_RATE, epochs, steps)
         model.compile(keras.optimizers.Adam(schedule), keras.losses.Huber(HUBER_DELTA))
         return model
@@ -79,7 +79,7 @@ class DigitTilt(Recipe):
 
         target = options["target"]
         train = digit_canvas.random_rotations(
-            data.x_train, data.rotations, BATCH_SIZE, seed=data.seed
+            data.x_train, data.rotations, global_batch(BATCH_SIZE), seed=data.seed
         ).map(lambda x, angles: (x, _targets(angles, target)))
         # random_rotations shuffles and rotates anew every epoch; Keras cannot shuffle a Dataset.
         return history_dict(model.fit(train, epochs=epochs, shuffle=False, verbose=verbose))

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from nes2.recipes.base import Data, Recipe, history_dict
+from nes2.recipes.base import Data, Recipe, global_batch, history_dict
 
 SIZE = 32
 BATCH_SIZE = 32
@@ -62,7 +62,7 @@ class Keypoints(Recipe):
             data.x_train,
             pose.heatmaps(data.points_train, SIZE),
             epochs=epochs,
-            batch_size=BATCH_SIZE,
+            batch_size=global_batch(BATCH_SIZE),
             verbose=verbose,
         )
         return history_dict(history)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from nes2.recipes.base import Data, Option, Recipe, cosine, history_dict
+from nes2.recipes.base import Data, Option, Recipe, cosine, global_batch, history_dict
 
 CANVAS = 64
 SCALE = (1.2, 2.0)
@@ -68,7 +68,7 @@ class Localization(Recipe):
     def build(self, data, options, profile, epochs):
         from nes2.tasks import localization
 
-        schedule = cosine(LEARNING_RATE, epochs, -(-len(data.x_train) // BATCH_SIZE))
+        schedule = cosine(LEARNING_RATE, epochs, -(-len(data.x_train) // global_batch(BATCH_SIZE)))
         return localization.localization_model(
             (CANVAS, CANVAS, 1), 10, box_weight=options["box_weight"], learning_rate=schedule
         )
@@ -78,7 +78,7 @@ class Localization(Recipe):
             data.x_train,
             {"class": data.y_train, "box": data.boxes_train},
             epochs=epochs,
-            batch_size=BATCH_SIZE,
+            batch_size=global_batch(BATCH_SIZE),
             verbose=verbose,
         )
         return history_dict(history)

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from nes2.recipes.base import Data, Recipe
+from nes2.recipes.base import Data, Recipe, global_batch
 
 MEMBERS = {
     "cnn_a": {"filters": (16, 32), "dense_units": 64, "dropout": 0.0},
@@ -30,6 +30,7 @@ MEMBERS = {
 """The members' `nes2.models.small_convnet` settings."""
 METHODS = ("average", "vote", "stack")  # nes2.models.ensemble.METHODS, without importing Keras
 STACK_EPOCHS = 20
+BATCH_SIZE = 64
 HOLDOUT = 0.2
 """The share of the training data kept out of the members' training, for the stacking layer."""
 
@@ -77,7 +78,11 @@ class MnistEnsemble(Recipe):
         history = {}
         for member in model.members:
             fitted = member.fit(
-                data.x_train, data.y_train, epochs=epochs, batch_size=64, verbose=verbose
+                data.x_train,
+                data.y_train,
+                epochs=epochs,
+                batch_size=global_batch(BATCH_SIZE),
+                verbose=verbose,
             )
             history.update({f"{member.name}_{k}": v for k, v in fitted.history.items()})
         _assemble(model)  # the ensembles freeze their members: build them after training

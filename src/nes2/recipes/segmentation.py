@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 from typing import ClassVar
 
-from nes2.recipes.base import Data, Option, Recipe, cosine, history_dict
+from nes2.recipes.base import Data, Option, Recipe, cosine, global_batch, history_dict
 
 CANVAS = 64
 NUM_CLASSES = 11
@@ -73,7 +73,7 @@ class Segmentation(Recipe):
         classes = len(data.class_names)
         extra = data.model_args if model in GREY_MODELS else {}
         net = segmentation.build(model, data.x_train.shape[1:], classes, **extra)
-        schedule = cosine(LEARNING_RATE, epochs, -(-len(data.x_train) // BATCH_SIZE))
+        schedule = cosine(LEARNING_RATE, epochs, -(-len(data.x_train) // global_batch(BATCH_SIZE)))
         net.compile(
             optimizer=keras.optimizers.Adam(schedule),
             loss=segmentation.DiceCrossEntropy(classes, from_logits=model == "deeplabv3-hub"),
@@ -83,7 +83,11 @@ class Segmentation(Recipe):
 
     def fit(self, model, data, options, epochs, verbose):
         history = model.fit(
-            data.x_train, data.masks_train, epochs=epochs, batch_size=BATCH_SIZE, verbose=verbose
+            data.x_train,
+            data.masks_train,
+            epochs=epochs,
+            batch_size=global_batch(BATCH_SIZE),
+            verbose=verbose,
         )
         return history_dict(history)
 

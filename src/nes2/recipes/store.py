@@ -86,9 +86,18 @@ def _option_value(value):
     return value
 
 
-def key_inputs(recipe: str, options: dict, profile: str, epochs: int, seed: int) -> dict:
-    """Everything a run's result depends on, as stored in `run.json`."""
+def key_inputs(
+    recipe: str,
+    options: dict,
+    profile: str,
+    epochs: int,
+    seed: int,
+    distribution: dict | None = None,
+) -> dict:
+    """Everything a run's result depends on, as stored in `run.json` (with `distribution`,
+    the workers and replicas of a distributed run: its global batch depends on them)."""
     backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    distributed = {"distribution": distribution} if distribution else {}
     return {
         "format": FORMAT,
         "recipe": recipe,
@@ -99,6 +108,7 @@ def key_inputs(recipe: str, options: dict, profile: str, epochs: int, seed: int)
         "backend": backend,
         "source": source_digest(),
         "environment": environment_digest(),
+        **distributed,
     }
 
 
