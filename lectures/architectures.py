@@ -13,7 +13,7 @@ import numpy as np
 from IPython.display import Markdown
 
 import nes2
-from nes2 import applications, config, viz
+from nes2 import applications, config, explain, models, viz
 from nes2.applications import ilsvrc
 from nes2.data import arrays
 from nes2.models import architectures as arch
@@ -30,6 +30,7 @@ def millions(n: int) -> str:
 # %% [markdown]
 # Použité API (dokumentace funkcí a tříd):
 # [`nes2.models.architectures`][nes2.models.architectures] ·
+# [`nes2.explain`][nes2.explain] ·
 # [`nes2.applications`][nes2.applications] ·
 # [`nes2.viz`][nes2.viz] ·
 # [`nes2.data.arrays`][nes2.data.arrays]
@@ -147,6 +148,86 @@ print(f"nes2 VGG16: {vgg.count_params():,} parametrů")
 print(f"keras.applications.VGG16: {keras_vgg.count_params():,} parametrů")
 print(f"VGG19: {arch.vgg19().count_params():,} (článek: 144 M)")
 del keras_vgg
+
+# %% [markdown]
+# ### Receptivní pole, spočtené z vrstev
+#
+# Jeden neuron za vrstvou s jádrem $k$ a krokem $s$ vidí na vstupu
+# $r_\text{po} = r_\text{před} + (k - 1)\,j$ pixelů napříč, kde $j$ je vzdálenost
+# sousedních neuronů v pixelech vstupu ($j$ se krokem $s$ násobí). Funkce
+# [`explain.receptive_fields`][nes2.explain.receptive_fields] to projde vrstvu po vrstvě;
+# [`explain.receptive_field_map`][nes2.explain.receptive_field_map] totéž ukáže
+# obrázkem: jak silně každý pixel vstupu pohne prostředním neuronem poslední vrstvy
+# (gradient neuronu podle vstupu; mimo receptivní pole je přesně nula). Porovnáme
+# dvě a tři konvoluce 3 × 3 s jednou 5 × 5 a 7 × 7 (64 kanálů na vstupu i výstupu,
+# jak je počítají Simonyan a Zisserman):
+
+
+# %%
+def conv_stack(*kernels: int) -> keras.Model:
+    """Convolutions without nonlinearity, all weights 1: the field and the paths to each pixel."""
+    layers = [keras.layers.Conv2D(1, k, kernel_initializer="ones") for k in kernels]
+    return keras.Sequential([keras.Input((15, 15, 1)), *layers])
+
+
+stacks = {"2× 3×3": (3, 3), "1× 5×5": (5,), "3× 3×3": (3, 3, 3), "1× 7×7": (7,)}
+CHANNELS = 64
+field_maps = np.stack([explain.receptive_field_map(conv_stack(*k)) for k in stacks.values()])
+Markdown(
+    viz.markdown_table(
+        [
+            {
+                "stack": name,
+                "field": explain.receptive_fields(conv_stack(*kernels))[-1]["field"],
+                "params": sum(k * k * CHANNELS * CHANNELS for k in kernels),
+                "relus": len(kernels),
+                "centre": float(reach.max() / reach[reach > 0].min()),
+            }
+            for (name, kernels), reach in zip(stacks.items(), field_maps, strict=True)
+        ],
+        {
+            "stack": "konvoluce",
+            "field": "receptivní pole (px)",
+            "params": f"váhy ({CHANNELS} → {CHANNELS} kanálů)",
+            "relus": "nelinearit",
+            "centre": "vliv středu : rohu pole",
+        },
+        {"params": "{:,}", "centre": "{:.0f} : 1"},
+    )
+)
+
+# %%
+viz.image_grid(
+    field_maps,
+    list(stacks),
+    ncols=4,
+    title="Vliv pixelů vstupu na prostřední neuron (bílá: nejsilnější, černá: žádný)",
+)
+
+# %% [markdown]
+# Stejně široké pole, jiné váhy: u dvou a tří konvolucí 3 × 3 vede k prostředním pixelům
+# víc cest než k okrajům, takže neuron se dívá hlavně doprostřed svého pole; jedna velká
+# konvoluce váží celé pole stejně. Pooling a krok pole zvětšují rychleji. Malá síť ze
+# stránky Cats vs Dogs (čtyři bloky konvoluce 3 × 3 a max-poolingu, 150 × 150 px):
+
+# %%
+small = models.small_convnet((150, 150, 3))
+fields = [r for r in explain.receptive_fields(small) if r["kernel"] > 1]
+side = fields[-1]["field"]
+print(f"Neuron za posledním poolingem vidí {side} × {side} px obrázku 150 × 150;")
+print("celý obrázek spojí až plně propojená vrstva za Flatten.")
+Markdown(
+    viz.markdown_table(
+        fields,
+        {
+            "layer": "vrstva",
+            "kernel": "jádro",
+            "stride": "krok",
+            "field": "receptivní pole (px)",
+            "jump": "vzdálenost neuronů (px)",
+        },
+    )
+)
 
 # %% [markdown]
 # ## GoogLeNet / Inception v1 (2014)

@@ -218,6 +218,64 @@ viz.image_grid(
 )
 
 # %% [markdown]
+# ## Na co se síť dívá
+#
+# Zatím vidíme jen výstup sítě. Dva pohledy dovnitř (F. Chollet, *Deep Learning with
+# Python*, kap. 5.4; keras.io, příklad „Grad-CAM class activation visualization“):
+#
+# 1. **Aktivace**: co vrátí vnitřní vrstvy pro jeden obrázek
+#    ([`explain.activations`][nes2.explain.activations]). Každý panel je jedna mapa
+#    příznaků (jeden filtr); světlé je tam, kde filtr na obrázku našel svůj vzor.
+
+# %%
+from IPython.display import display
+
+from nes2 import explain
+
+layers = ["relu1", "relu2", "relu4"]
+image = test_images[:1]
+maps = explain.activations(model, image, layers)
+display(viz.image_grid(image, test_labels[:1], class_names=data.class_names, ncols=1))
+for name in layers:
+    shape = "×".join(map(str, maps[name].shape[1:3]))
+    display(viz.feature_maps(maps[name][0], most=16, title=f"{name}: {shape} px"))
+
+# %% [markdown]
+# První vrstva odpovídá na hrany a barvy a mapy mají skoro rozlišení obrázku; hlubší
+# vrstvy jsou menší (po každém poolingu poloviční) a jejich vzory abstraktnější, takže
+# v nich obrázek už nepoznáme.
+#
+# 2. **[Grad-CAM](glossary.md#grad-cam)** (Selvaraju et al., 2017): mapy poslední
+#    konvoluce se zváží tím, jak rychle s nimi roste skóre třídy (průměrný gradient skóre
+#    přes mapu), sečtou a záporné části se zahodí
+#    ([`explain.grad_cam`][nes2.explain.grad_cam]). Tepelná mapa nad obrázkem ukazuje,
+#    kde leží důkaz pro předpovězenou třídu. Správně i chybně klasifikované testovací
+#    obrázky:
+
+# %%
+predicted = (probabilities > 0.5).astype(int)
+right = np.flatnonzero(predicted == test_labels)[:4]
+wrong = np.flatnonzero(predicted != test_labels)[:4]
+shown = np.concatenate([right, wrong])
+heat = explain.grad_cam(model, test_images[shown])
+print(f"vrstva {explain.last_conv_layer(model)}: {len(right)} správně, {len(wrong)} chybně")
+viz.image_grid(
+    test_images[shown],
+    test_labels[shown],
+    predictions=probabilities[shown],
+    class_names=data.class_names,
+    heatmaps=heat,
+    ncols=4,
+    title=f"Grad-CAM předpovězené třídy ({data.label}, profil {PROFILE})",
+)
+
+# %% [markdown]
+# Na dobré síti leží teplá místa na zvířeti (u syntetické náhrady na hlavě a uších,
+# kterými se třídy liší); kde leží na pozadí, síť se naučila něco, co s třídou souvisí
+# jen v trénovacích datech. U chybných předpovědí mapa ukazuje, co síť přesvědčilo
+# o špatné třídě. Vyzkoušejte na vlastním obrázku: `explain.grad_cam(model, obrázky)`.
+
+# %% [markdown]
 # ## Totéž z příkazové řádky
 #
 # ```bash

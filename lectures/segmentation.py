@@ -100,6 +100,58 @@ Markdown(
 run.figure("masks")
 
 # %% [markdown]
+# ## Zpět na plné rozlišení: tři způsoby převzorkování
+#
+# Dekodér musí z malé mapy udělat velkou. Porovnáme tři způsoby na mapě 4 × 4, kterou
+# max-pooling 2 × 2 zmenšil na 2 × 2:
+#
+# - **[transponovaná konvoluce](glossary.md#transponovana-konvoluce)**
+#   (`Conv2DTranspose`, U-Net): každá hodnota vstupu „rozmaže“ jádro do výstupu
+#   s krokem 2; jádro se učí. Zde jádro 3 × 3 samých jedniček, aby bylo vidět, kolik
+#   příspěvků každý pixel výstupu dostane;
+# - **max-unpooling** ([`MaxUnpooling2D`][nes2.layers.MaxUnpooling2D], SegNet): hodnotu
+#   vrátí tam, kde v okně bylo maximum, jinde nula; nic se neučí;
+# - **bilineární převzorkování** (`UpSampling2D(interpolation="bilinear")`): vážený
+#   průměr sousedů; nic se neučí.
+
+# %%
+from nes2.layers import MaxUnpooling2D
+
+grid = np.array([[1, 2, 0, 1], [4, 3, 2, 0], [0, 1, 5, 2], [2, 0, 3, 6]], "float32")
+x = grid.reshape(1, 4, 4, 1)
+pooled = keras.layers.MaxPooling2D(2)(x)
+transpose = keras.layers.Conv2DTranspose(
+    1, 3, strides=2, padding="same", kernel_initializer="ones", use_bias=False
+)
+upsampled = {
+    "vstup 4 × 4": x,
+    "transponovaná konvoluce": transpose(pooled),
+    "max-unpooling": MaxUnpooling2D(2)([pooled, x]),
+    "bilineární": keras.layers.UpSampling2D(2, interpolation="bilinear")(pooled),
+}
+contributions = transpose(keras.ops.ones_like(pooled))
+print("po max-poolingu 2 × 2:\n", keras.ops.convert_to_numpy(pooled)[0, ..., 0])
+for name, y in {**upsampled, "příspěvků na pixel (transponovaná)": contributions}.items():
+    print(f"\n{name}:\n", np.round(keras.ops.convert_to_numpy(y)[0, ..., 0], 2))
+
+# %%
+viz.image_grid(
+    np.stack([keras.ops.convert_to_numpy(y)[0] for y in upsampled.values()]),
+    list(upsampled),
+    ncols=4,
+    title="Převzorkování mapy 2 × 2 na 4 × 4 (světlejší = větší hodnota)",
+)
+
+# %% [markdown]
+# Poslední matice ukazuje, že transponovaná konvoluce s krokem 2 a jádrem 3 × 3 dá
+# pixelům výstupu různý počet příspěvků (jádra se překrývají jen někde): odtud
+# šachovnicové artefakty, které se síť musí naučit potlačit (Odena et al.,
+# *Deconvolution and Checkerboard Artifacts*, Distill 2016). U-Net v `nes2` používá jako
+# původní článek jádro 2 × 2 s krokem 2, které se nepřekrývá. Max-unpooling zachová
+# přesnou polohu maxim a jinde nechá nuly; bilineární převzorkování je hladké, ale polohy
+# maxim zapomene.
+
+# %% [markdown]
 # ## SegNet: dekodér bez zkratek
 #
 # SegNet (Badrinarayanan et al., 2015) má stejný kodér, ale jeho dekodér nedostává

@@ -303,9 +303,9 @@ def _keras_multi_worker_fixes() -> None:
     def maybe_symbolic_build(self, iterator=None, data_batch=None):
         if self._distribute_strategy is None:
             return
+        local = self.distribute_strategy.experimental_local_results
         if iterator is not None:
             for _, _, batches in iterator:
-                local = self.distribute_strategy.experimental_local_results
                 data_batch = tf.nest.map_structure(lambda v: local(v)[0], next(batches))
                 break
         with self.distribute_strategy.scope():

@@ -14,13 +14,14 @@ Examples:
 
 from nes2.viz.charts import bar_chart, confusion_matrix, model_diagram, params_vs_accuracy
 from nes2.viz.curves import plot_history, predicted_vs_true, residuals_by_group
-from nes2.viz.images import box_grid, filter_grid, image_grid, mask_grid
+from nes2.viz.images import box_grid, feature_maps, filter_grid, image_grid, mask_grid
 from nes2.viz.tables import markdown_table
 
 __all__ = [
     "bar_chart",
     "box_grid",
     "confusion_matrix",
+    "feature_maps",
     "filter_grid",
     "image_grid",
     "markdown_table",

@@ -17,10 +17,11 @@ def image_grid(
     *,
     predictions=None,
     class_names: Sequence[str] | None = None,
+    heatmaps=None,
     ncols: int = 8,
     title: str | None = None,
 ) -> Figure:
-    """A grid of images captioned with their labels (and predictions).
+    """A grid of images captioned with their labels (and predictions), optionally under heat maps.
 
     Args:
         images: an array `(n, height, width[, channels])`, values 0-255 or 0-1.
@@ -28,6 +29,8 @@ def image_grid(
         predictions: predicted class indices or probabilities; a wrong one is
             captioned in red.
         class_names: names of the classes for the captions.
+        heatmaps: one map per image, `(n, height, width)` in 0-1 (e.g.
+            `nes2.explain.grad_cam`), drawn over the images in the `jet` colours.
         ncols: images per row.
         title: the figure's title.
 
@@ -59,6 +62,8 @@ def image_grid(
         if image.dtype.kind == "f" and image.max() > 1.0:
             image = image / 255.0
         ax.imshow(image.squeeze(), cmap="gray" if image.ndim == 2 or image.shape[-1] == 1 else None)
+        if heatmaps is not None:
+            ax.imshow(heatmaps[i], cmap="jet", alpha=0.45, vmin=0.0, vmax=1.0)
         caption, colour = "", "black"
         if labels is not None:
             caption = name(labels[i])
@@ -70,7 +75,30 @@ def image_grid(
     return fig
 
 
-def filter_grid(kernel, *, ncols: int = 12, title: str | None = None) -> Figure:
+def feature_maps(activation, *, most: int = 32, ncols: int = 8, title: str | None = None) -> Figure:
+    """The feature maps of one image at one layer, one grey panel per channel.
+
+    Args:
+        activation: a layer's output for one image, `(height, width, channels)`
+            (e.g. `nes2.explain.activations(model, images, [name])[name][0]`).
+        most: show at most this many channels, the first ones.
+        ncols: panels per row.
+        title: the figure's title.
+
+    Examples:
+        >>> fig = feature_maps(np.random.default_rng(0).uniform(size=(6, 6, 10)), most=4)
+        >>> len(fig.axes)
+        4
+    """
+    activation = np.asarray(activation)
+    if activation.ndim != 3:
+        raise ValueError(
+            f"Feature maps of one image are (height, width, channels), not {activation.shape}."
+        )
+    return filter_grid(activation[:, :, None, :most], ncols=ncols, title=title, cell=1.1)
+
+
+def filter_grid(kernel, *, ncols: int = 12, title: str | None = None, cell: float = 0.8) -> Figure:
     """The filters of a convolution layer as small images (as the lecture shows AlexNet's 96).
 
     Each filter is scaled to 0-1 on its own; RGB filters are shown in colour,
@@ -81,6 +109,7 @@ def filter_grid(kernel, *, ncols: int = 12, title: str | None = None) -> Figure:
             e.g. `model.get_layer("conv1").kernel`.
         ncols: filters per row.
         title: the figure's title.
+        cell: the size of one panel in inches.
 
     Examples:
         >>> fig = filter_grid(np.random.default_rng(0).normal(size=(5, 5, 1, 6)), ncols=3)
@@ -98,7 +127,7 @@ def filter_grid(kernel, *, ncols: int = 12, title: str | None = None) -> Figure:
     low = filters.min(axis=tuple(range(1, filters.ndim)), keepdims=True)
     high = filters.max(axis=tuple(range(1, filters.ndim)), keepdims=True)
     filters = (filters - low) / np.maximum(high - low, 1e-12)
-    fig, axes = grid(len(filters), ncols, (0.8, 0.8), title)
+    fig, axes = grid(len(filters), ncols, (cell, cell), title)
     for ax, image in zip(axes, filters, strict=True):
         ax.imshow(image, cmap="gray" if image.ndim == 2 else None, interpolation="nearest")
         ax.set_xticks([])
