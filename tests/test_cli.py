@@ -244,7 +244,8 @@ def test_recipe_options_match_the_task_modules():
     from nes2 import recipes
     from nes2.models import ensemble
     from nes2.recipes import mnist_ensemble
-    from nes2.tasks import detection, localization, regression, segmentation
+    from nes2.recipes import restoration as restoration_recipe
+    from nes2.tasks import detection, localization, regression, restoration, segmentation
 
     assert recipes.get("digit-tilt").option("target").choices == regression.TARGETS
     assert recipes.get("detection").option("model").choices == detection.MODELS
@@ -252,6 +253,7 @@ def test_recipe_options_match_the_task_modules():
     assert recipes.get("segmentation").option("model").choices == segmentation.MODELS
     assert recipes.get("localization").option("box_weight").default == localization.BOX_WEIGHT
     assert mnist_ensemble.METHODS == ensemble.METHODS
+    assert restoration_recipe.CORRUPTIONS == restoration.CORRUPTIONS
 
 
 @pytest.mark.parametrize(

@@ -40,6 +40,7 @@ ORDER = (
     "localization",
     "detection",
     "segmentation",
+    "restoration",
     "mnist_ensemble",
     "keypoints",
 )
