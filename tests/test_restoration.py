@@ -1,4 +1,4 @@
-"""`nes2.tasks.restoration` and the `restoration` recipe: damage, PSNR, and a network that repairs."""
+"""`nes2.tasks.restoration` and the `restoration` recipe: damage, PSNR, a network that repairs."""
 
 import numpy as np
 import pytest

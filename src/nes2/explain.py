@@ -29,7 +29,7 @@ import keras
 import numpy as np
 from keras import ops
 
-_NOT_FEATURES = (keras.layers.MaxPooling2D, keras.layers.AveragePooling2D, keras.layers.Dropout)
+_NOT_FEATURES = keras.layers.MaxPooling2D | keras.layers.AveragePooling2D | keras.layers.Dropout
 
 
 def last_conv_layer(model: keras.Model) -> str:
@@ -45,9 +45,9 @@ def last_conv_layer(model: keras.Model) -> str:
     """
     for layer in reversed(model.layers):
         output = getattr(layer, "output", None)
-        if output is not None and len(output.shape) == 4 and not isinstance(layer, _NOT_FEATURES):
-            if not isinstance(layer, keras.layers.InputLayer):
-                return layer.name
+        skipped = isinstance(layer, _NOT_FEATURES | keras.layers.InputLayer)
+        if output is not None and len(output.shape) == 4 and not skipped:
+            return layer.name
     raise ValueError(
         f"{model.name} has no layer with 2D feature maps (batch, height, width, channels): "
         "Grad-CAM needs a convnet."

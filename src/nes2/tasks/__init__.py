@@ -5,6 +5,7 @@
 * `detection`: YOLOv8 and RetinaNet through KerasCV / KerasHub, mAP.
 * `segmentation`: U-Net, SegNet, DeepLabV3+, SegFormer; Dice loss, mean IoU.
 * `pose`: keypoints as heat maps.
+* `restoration`: an encoder-decoder that repairs damaged images; PSNR.
 
 Box geometry (IoU, NMS) shared with the data layer is in `nes2.boxes`.
 """
