@@ -88,6 +88,31 @@ def test_residual_block_adds_its_input():
     np.testing.assert_allclose(model.predict(x, verbose=0), np.maximum(x, 0), atol=1e-5)
 
 
+def test_a_block_without_its_shortcut_is_its_residual_branch_alone():
+    inputs = keras.Input((4, 4, 8))
+    model = keras.Model(inputs, arch.residual_block(inputs, 8, shortcut=False))
+    for layer in model.layers:  # zero the residual branch: without a shortcut nothing is left
+        if layer.name.endswith("_2_bn"):
+            layer.gamma.assign(np.zeros(8))
+    x = np.random.default_rng(0).normal(size=(2, 4, 4, 8)).astype("float32")
+    np.testing.assert_allclose(model.predict(x, verbose=0), 0.0, atol=1e-6)
+
+
+def test_deep_stacks_differ_only_in_their_shortcuts():
+    plain, residual = arch.deep_stack(10, False), arch.deep_stack(10, True)
+    assert (plain.name, residual.name) == ("plain_22", "residual_22")
+
+    def kernels(model):
+        return [tuple(x.kernel.shape) for x in model.layers if isinstance(x, keras.layers.Conv2D)]
+
+    adds = [sum(isinstance(x, keras.layers.Add) for x in m.layers) for m in (plain, residual)]
+    assert adds == [0, 10]
+    # The residual stack adds only the 1x1 projection where the width doubles.
+    assert [k for k in kernels(residual) if k[:2] != (1, 1)] == kernels(plain)
+    assert [k for k in kernels(residual) if k[:2] == (1, 1)] == [(1, 1, 16, 32)]
+    assert plain.output_shape == residual.output_shape == (None, 10)
+
+
 def test_separable_block_saves_what_conv_cost_says():
     inputs = keras.Input((32, 32, 64))
     standard = keras.Model(

@@ -262,6 +262,7 @@ def residual_block(
     kind: str = "basic",
     name: str = "block",
     use_bias: bool = False,
+    shortcut: bool = True,
 ):
     """A residual block (He et al., 2015): `relu(F(x) + shortcut(x))`.
 
@@ -279,6 +280,8 @@ def residual_block(
         kind: `"basic"` or `"bottleneck"`.
         name: the prefix of the layer names.
         use_bias: biases in the convolutions (`keras.applications` has them).
+        shortcut: `False` leaves the shortcut out, `relu(F(x))`: the same
+            layers as a plain network, to compare with.
 
     Examples:
         >>> y = residual_block(keras.Input((56, 56, 64)), 128, strides=2)
@@ -296,10 +299,12 @@ def residual_block(
         y = layers.BatchNormalization(epsilon=BN_EPSILON, name=f"{name}_{suffix}_bn")(y)
         return layers.Activation("relu", name=f"{name}_{suffix}_relu")(y) if relu else y
 
-    if strides != 1 or x.shape[-1] != out_filters:
-        shortcut = conv_bn(x, out_filters, 1, strides, "0", relu=False)
+    if not shortcut:
+        identity = None
+    elif strides != 1 or x.shape[-1] != out_filters:
+        identity = conv_bn(x, out_filters, 1, strides, "0", relu=False)
     else:
-        shortcut = x
+        identity = x
     if kind == "basic":
         y = conv_bn(x, filters, 3, strides, "1")
         y = conv_bn(y, filters, 3, 1, "2", relu=False)
@@ -307,8 +312,50 @@ def residual_block(
         y = conv_bn(x, filters, 1, strides, "1")
         y = conv_bn(y, filters, 3, 1, "2")
         y = conv_bn(y, out_filters, 1, 1, "3", relu=False)
-    y = layers.Add(name=f"{name}_add")([shortcut, y])
+    if identity is not None:
+        y = layers.Add(name=f"{name}_add")([identity, y])
     return layers.Activation("relu", name=f"{name}_out")(y)
+
+
+def deep_stack(
+    blocks: int,
+    shortcuts: bool,
+    input_shape=(28, 28, 1),
+    num_classes: int = 10,
+    width: int = 16,
+) -> keras.Model:
+    """A deep stack of 3x3 convolutions, with or without residual shortcuts.
+
+    A stem convolution, `blocks` basic blocks (`residual_block`, two
+    convolutions each; the second half at half the resolution and twice the
+    width), global average pooling and a softmax: `2 * blocks + 2` layers with
+    weights. With `shortcuts=False` the same layers form a plain network: the
+    experiment of He et al. (2015), fig. 1 and 6, in miniature.
+
+    Examples:
+        >>> plain, residual = deep_stack(10, False), deep_stack(10, True)
+        >>> plain.count_params() < residual.count_params()   # only the 1x1 projection differs
+        True
+        >>> sum(isinstance(layer, layers.Conv2D) for layer in plain.layers)
+        21
+    """
+    inputs = keras.Input(input_shape, name="image")
+    x = layers.Rescaling(1 / 255, name="rescale")(inputs)
+    x = layers.Conv2D(width, 3, padding="same", use_bias=False, name="stem_conv")(x)
+    x = layers.BatchNormalization(epsilon=BN_EPSILON, name="stem_bn")(x)
+    x = layers.Activation("relu", name="stem_relu")(x)
+    for i in range(blocks):
+        second_half = i >= blocks // 2
+        x = residual_block(
+            x,
+            width * (2 if second_half else 1),
+            strides=2 if i == blocks // 2 else 1,
+            name=f"block{i + 1}",
+            shortcut=shortcuts,
+        )
+    x = layers.GlobalAveragePooling2D(name="pool")(x)
+    kind = "residual" if shortcuts else "plain"
+    return keras.Model(inputs, _classifier(x, num_classes), name=f"{kind}_{2 * blocks + 2}")
 
 
 RESNET_CONFIGS = {
