@@ -7,7 +7,8 @@
 # místo třídy nebo obdélníku síť předpovídá [tepelnou mapu](glossary.md#tepelna-mapa)
 # (heatmap) každého klíčového bodu.
 #
-# Časové řady a zvuky na této stránce jsou **generované** (umělé signály, ne nahrávky);
+# Signály a zvuky na této stránce jsou **generované** (umělé signály, ne nahrávky),
+# teplota v profilu `quick` také (v profilu `full` je to skutečný záznam meteostanice);
 # videa a klíčové body jsou ze skutečných číslic MNIST.
 
 # %%
@@ -18,6 +19,7 @@ from IPython.display import Markdown
 import nes2
 from nes2 import config, models, recipes, viz
 from nes2.data import arrays, sequences
+from nes2.teaching import expected
 
 PROFILE = config.get_profile()
 QUICK = PROFILE == "quick"
@@ -28,6 +30,8 @@ results = {}
 # %% [markdown]
 # Použité API (dokumentace funkcí a tříd):
 # [`nes2.data.sequences`][nes2.data.sequences] ·
+# [`nes2.data.weather`][nes2.data.weather] ·
+# [`nes2.recipes.forecasting`][nes2.recipes.forecasting] ·
 # [`nes2.models`][nes2.models] ·
 # [`nes2.tasks.pose`][nes2.tasks.pose] · [`nes2.recipes.keypoints`][nes2.recipes.keypoints] ·
 # [`nes2.viz`][nes2.viz]
@@ -45,6 +49,68 @@ model = models.conv1d_classifier(x.shape[1:], len(sequences.WAVEFORMS))
 model.fit(x, y, epochs=5 if QUICK else 15, batch_size=64, verbose=0)
 results["1D: tvar signálu"] = model.evaluate(x_test, y_test, verbose=0)[1]
 print(f"1D konvoluce ({sequences.GENERATED}): přesnost {results['1D: tvar signálu']:.3f}")
+
+# %% [markdown]
+# ## Časová řada: předpověď z historie
+#
+# Druhé použití 1D konvoluce: ne *co* je signál zač, ale *jak bude pokračovat*. Recept
+# `forecasting` čte 120 hodin teploty a předpoví celých příštích 24 hodin naráz. Řada se
+# dělí v čase (prvních 70 % trénink, posledních 20 % test), aby síť nikdy neviděla
+# budoucnost svých testovacích oken. Každá předpověď musí porazit jednoduchá pravidla:
+# **poslední hodnota** zopakovaná na všech 24 hodin a **včerejšek** (posledních 24 hodin
+# znovu). V profilu `quick` je řada generovaná (roční a denní cyklus, počasí, které trvá
+# dny), v profilu `full` skutečný záznam meteostanice v Jeně 2009–2016 (F. Chollet,
+# *Deep Learning with Python*, kap. 6.3; keras.io, „Timeseries forecasting for weather
+# prediction“).
+
+# %%
+recipes.get("forecasting").code("data")
+
+# %%
+forecast = recipes.train("forecasting", PROFILE)
+m = forecast.metrics
+Markdown(
+    f"Data: {m['data_source']}, {m['counts']['train']:,} trénovacích a "
+    f"{m['counts']['test']:,} testovacích oken.\n\n"
+    + viz.markdown_table(
+        [
+            {"method": "1D konvoluce", "mae": m["mae"]},
+            {"method": "poslední hodnota", "mae": m["mae_naive"]},
+            {"method": "včerejšek", "mae": m["mae_yesterday"]},
+        ],
+        {"method": "předpověď", "mae": "průměrná absolutní chyba (°C)"},
+        {"mae": "{:.2f}"},
+    )
+    + "\n\n"
+    + expected.run_report(forecast, {"mae": "MAE (°C)", "skill": "zlepšení proti poslední hodnotě"})
+)
+
+# %%
+forecast.figure("forecast")
+
+# %%
+by_hour = m["mae_by_hour"]
+ranking = sorted(
+    {
+        "1D konvoluce": m["mae"],
+        "poslední hodnota": m["mae_naive"],
+        "včerejšek": m["mae_yesterday"],
+    }.items(),
+    key=lambda item: item[1],
+)
+print("Od nejlepší:", ", ".join(f"{name} {mae:.2f} °C" for name, mae in ranking))
+print(f"Chyba sítě v 1. hodině {by_hour[0]:.2f} °C, ve 24. hodině {by_hour[-1]:.2f} °C.")
+viz.bar_chart(
+    {str(hour): error for hour, error in enumerate(by_hour, start=1)},
+    ylabel="MAE (°C)",
+    reference=("poslední hodnota", m["mae_naive"]),
+    title=f"Chyba 1D konvoluce podle hodiny předpovědi ({m['data_source']})",
+)
+
+# %% [markdown]
+# Poslední hodnota nezná denní cyklus; včerejšek cyklus zná, ale ne počasí, které se
+# mezitím změnilo; síť vidí obojí. Jak daleko do budoucnosti předpovídá, ukazuje graf:
+# čím vzdálenější hodina, tím méně o ní historie napoví.
 
 # %% [markdown]
 # ## Zvuk: spektrogram a 2D konvoluce

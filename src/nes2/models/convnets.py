@@ -165,6 +165,27 @@ def conv1d_classifier(input_shape=(256, 1), num_classes: int = 4, filters=(16, 3
     return model
 
 
+def conv1d_forecaster(input_shape=(120, 1), horizon: int = 24, filters=(32, 32, 64)):
+    """A 1D convnet that reads a window of a series and predicts its next `horizon` values at once.
+
+    Conv1D + max pooling extract the window's local shapes; a dense layer over
+    all positions (`Flatten`, not global pooling: here it matters *when*
+    something happened) gives the `horizon` values.
+
+    Examples:
+        >>> conv1d_forecaster((120, 1), 24).output_shape
+        (None, 24)
+    """
+    inputs = keras.Input(input_shape, name="history")
+    x = inputs
+    for i, n in enumerate(filters, start=1):
+        x = layers.Conv1D(n, 5, padding="same", activation="relu", name=f"conv{i}")(x)
+        x = layers.MaxPooling1D(2, name=f"pool{i}")(x)
+    x = layers.Flatten(name="flatten")(x)
+    outputs = layers.Dense(horizon, name="forecast")(x)
+    return keras.Model(inputs, outputs, name="conv1d_forecaster")
+
+
 def conv3d_classifier(input_shape=(8, 48, 48, 1), num_classes: int = 4, filters=(8, 16)):
     """A 3D convnet for short videos `(frames, height, width, channels)`.
 

@@ -43,6 +43,7 @@ ORDER = (
     "restoration",
     "mnist_ensemble",
     "keypoints",
+    "forecasting",
 )
 """Recipes in the order of the lecture; modules not named here follow alphabetically."""
 

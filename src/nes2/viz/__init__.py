@@ -13,7 +13,7 @@ Examples:
 """
 
 from nes2.viz.charts import bar_chart, confusion_matrix, model_diagram, params_vs_accuracy
-from nes2.viz.curves import plot_history, predicted_vs_true, residuals_by_group
+from nes2.viz.curves import forecast_grid, plot_history, predicted_vs_true, residuals_by_group
 from nes2.viz.images import box_grid, feature_maps, filter_grid, image_grid, mask_grid
 from nes2.viz.tables import markdown_table
 
@@ -23,6 +23,7 @@ __all__ = [
     "confusion_matrix",
     "feature_maps",
     "filter_grid",
+    "forecast_grid",
     "image_grid",
     "markdown_table",
     "mask_grid",

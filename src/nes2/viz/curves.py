@@ -114,3 +114,48 @@ def residuals_by_group(
     if title:
         ax.set_title(title, fontsize="medium")
     return fig
+
+
+def forecast_grid(
+    history,
+    truth,
+    forecasts: Mapping[str, object],
+    *,
+    ylabel: str = "",
+    title: str | None = None,
+) -> Figure:
+    """Windows of a series with what came next and the forecasts of it, one panel each.
+
+    Args:
+        history: the values seen, `(n, past)`.
+        truth: what came next, `(n, horizon)`.
+        forecasts: name -> forecasts `(n, horizon)`, drawn dashed.
+        ylabel: the values' label (with units).
+        title: the figure's title.
+
+    Examples:
+        >>> fig = forecast_grid(np.zeros((2, 5)), np.ones((2, 3)), {"naive": np.zeros((2, 3))})
+        >>> len(fig.axes), len(fig.axes[0].lines)   # history, truth, forecast, "now"
+        (2, 4)
+    """
+    history, truth = np.asarray(history), np.asarray(truth)
+    past, horizon = history.shape[1], truth.shape[1]
+    fig = _figure(figsize=(4.2 * min(len(history), 2), 2.8 * -(-len(history) // 2)))
+    axes = fig.subplots(-(-len(history) // 2), min(len(history), 2), squeeze=False).ravel()
+    before, after = np.arange(-past + 1, 1), np.arange(1, horizon + 1)
+    for i, ax in enumerate(axes):
+        if i >= len(history):
+            ax.remove()
+            continue
+        ax.plot(before, history[i], color="C0", linewidth=1, label="historie")
+        ax.plot(after, truth[i], color="black", linewidth=1.5, label="skutečnost")
+        for k, (name, values) in enumerate(forecasts.items(), start=1):
+            ax.plot(after, np.asarray(values)[i], "--", color=f"C{k}", linewidth=1.5, label=name)
+        ax.axvline(0.5, color="grey", linewidth=0.8)
+        ax.set_xlabel("hodina (0 = poslední známá)")
+        ax.set_ylabel(ylabel)
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize="small")
+    if title:
+        fig.suptitle(title)
+    return fig
