@@ -2,14 +2,15 @@
 # # Další typy dat a úloh: 1D a 3D konvoluce, zvuk, odhad pózy
 #
 # **Co se naučíte:** že konvoluce není jen pro fotografie. Stejná myšlenka (malé sdílené
-# filtry posouvané po datech) funguje na **časových řadách** (1D), na **zvuku** převedeném
+# filtry posouvané po datech) funguje na **časových řadách** (1D: tvar signálu i předpověď
+# z historie), na **textu** (1D nad embeddingy slov), na **zvuku** převedeném
 # na spektrogram (2D), na **videu** (3D: výška, šířka, čas). Nakonec **odhad pózy**:
 # místo třídy nebo obdélníku síť předpovídá [tepelnou mapu](glossary.md#tepelna-mapa)
 # (heatmap) každého klíčového bodu.
 #
 # Signály a zvuky na této stránce jsou **generované** (umělé signály, ne nahrávky),
-# teplota v profilu `quick` také (v profilu `full` je to skutečný záznam meteostanice);
-# videa a klíčové body jsou ze skutečných číslic MNIST.
+# teplota a recenze v profilu `quick` také (v profilu `full` skutečný záznam meteostanice
+# a recenze IMDB); videa a klíčové body jsou ze skutečných číslic MNIST.
 
 # %%
 import keras
@@ -32,6 +33,7 @@ results = {}
 # [`nes2.data.sequences`][nes2.data.sequences] ·
 # [`nes2.data.weather`][nes2.data.weather] ·
 # [`nes2.recipes.forecasting`][nes2.recipes.forecasting] ·
+# [`nes2.data.text`][nes2.data.text] · [`nes2.recipes.text`][nes2.recipes.text] ·
 # [`nes2.models`][nes2.models] ·
 # [`nes2.tasks.pose`][nes2.tasks.pose] · [`nes2.recipes.keypoints`][nes2.recipes.keypoints] ·
 # [`nes2.viz`][nes2.viz]
@@ -111,6 +113,35 @@ viz.bar_chart(
 # Poslední hodnota nezná denní cyklus; včerejšek cyklus zná, ale ne počasí, které se
 # mezitím změnilo; síť vidí obojí. Jak daleko do budoucnosti předpovídá, ukazuje graf:
 # čím vzdálenější hodina, tím méně o ní historie napoví.
+
+# %% [markdown]
+# ## Text: 1D konvoluce nad embeddingy slov
+#
+# Recenze je posloupnost slov. Vrstva `Embedding` nahradí každé slovo naučeným vektorem,
+# takže z recenze je **matice**: řádek na slovo, sloupec na rozměr embeddingu. Po ní
+# `Conv1D` posouvá filtry široké tři slova, jako 2D konvoluce posouvá filtr po obrázku,
+# a globální max-pooling si z každého filtru nechá nejsilnější odezvu v celé recenzi.
+# Pro srovnání **pytel slov** (*bag of words*): průměr řádků, který pořadí slov zapomene.
+# V profilu `full` jsou to recenze IMDB (`keras.datasets`), v profilu `quick` generované
+# recenze, ve kterých „not“ otočí názor („not good“): to pytel slov neumí přečíst.
+
+# %%
+texts = {m: recipes.train("text", PROFILE, model=m) for m in ("conv1d", "bag")}
+reviews = texts["conv1d"].data.reviews
+print(" ".join(reviews.decode(reviews.x_test[0])))
+Markdown(
+    "\n\n".join(
+        expected.run_report(run, {"test_accuracy": f"přesnost na testu ({name})"})
+        for name, run in texts.items()
+    )
+)
+
+# %%
+texts["conv1d"].figure("embedding")
+
+# %% [markdown]
+# Filtr široký tři slova vidí „not“ a slovo za ním najednou; průměr řádků ne. Kolik to
+# na těchto datech stojí přesnosti, ukazují tabulky výše.
 
 # %% [markdown]
 # ## Zvuk: spektrogram a 2D konvoluce

@@ -242,7 +242,7 @@ def test_train_transfer_with_local_weights(shared_home, capsys, vgg16_weights_fi
 def test_recipe_options_match_the_task_modules():
     """The recipes repeat a few constants so that `nes2 --help` needs no Keras; they must agree."""
     from nes2 import recipes
-    from nes2.models import ensemble
+    from nes2.models import convnets, ensemble
     from nes2.recipes import mnist_ensemble
     from nes2.recipes import restoration as restoration_recipe
     from nes2.tasks import detection, localization, regression, restoration, segmentation
@@ -254,6 +254,7 @@ def test_recipe_options_match_the_task_modules():
     assert recipes.get("localization").option("box_weight").default == localization.BOX_WEIGHT
     assert mnist_ensemble.METHODS == ensemble.METHODS
     assert restoration_recipe.CORRUPTIONS == restoration.CORRUPTIONS
+    assert recipes.get("text").option("model").choices == convnets.TEXT_KINDS
 
 
 @pytest.mark.parametrize(

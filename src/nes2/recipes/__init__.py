@@ -44,6 +44,7 @@ ORDER = (
     "mnist_ensemble",
     "keypoints",
     "forecasting",
+    "text",
 )
 """Recipes in the order of the lecture; modules not named here follow alphabetically."""
 

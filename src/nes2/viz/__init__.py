@@ -14,13 +14,21 @@ Examples:
 
 from nes2.viz.charts import bar_chart, confusion_matrix, model_diagram, params_vs_accuracy
 from nes2.viz.curves import forecast_grid, plot_history, predicted_vs_true, residuals_by_group
-from nes2.viz.images import box_grid, feature_maps, filter_grid, image_grid, mask_grid
+from nes2.viz.images import (
+    box_grid,
+    embedding_matrix,
+    feature_maps,
+    filter_grid,
+    image_grid,
+    mask_grid,
+)
 from nes2.viz.tables import markdown_table
 
 __all__ = [
     "bar_chart",
     "box_grid",
     "confusion_matrix",
+    "embedding_matrix",
     "feature_maps",
     "filter_grid",
     "forecast_grid",

@@ -285,3 +285,30 @@ def mask_grid(
     if title:
         fig.suptitle(title)
     return fig
+
+
+def embedding_matrix(matrix, words: Sequence[str], *, title: str | None = None) -> Figure:
+    """A text as the matrix a `Conv1D` slides over: one row per word, one column per
+    embedding dimension, coloured by value (blue negative, red positive).
+
+    Examples:
+        >>> fig = embedding_matrix(np.zeros((3, 8)), ["not", "a", "bad"])
+        >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
+        ['not', 'a', 'bad']
+    """
+    matrix = np.asarray(matrix)
+    if matrix.ndim != 2 or len(matrix) != len(words):
+        raise ValueError(
+            f"One row per word: a matrix (words, dimensions) with {len(words)} rows, "
+            f"not {matrix.shape}."
+        )
+    fig = _figure(figsize=(0.3 * matrix.shape[1] + 1.6, 0.2 * len(words) + 1.0))
+    ax = fig.subplots()
+    limit = float(np.abs(matrix).max()) or 1.0
+    image = ax.imshow(matrix, cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto")
+    ax.set_yticks(range(len(words)), words, fontsize=7)
+    ax.set_xlabel("rozměr embeddingu")
+    fig.colorbar(image, ax=ax, shrink=0.6)
+    if title:
+        ax.set_title(title, fontsize="medium")
+    return fig
