@@ -30,12 +30,36 @@ from nes2 import config
 LENGTH = 40
 """Words per generated review (IMDB reviews are cut or padded to `IMDB_LENGTH`)."""
 IMDB_LENGTH = 400
-FILLER = (
-    "the movie film plot story actors cast scene music ending script was is and but "
-    "with a of it this that director camera dialogue characters acting"
-).split()
-POSITIVE = "good great wonderful excellent enjoyable brilliant".split()
-NEGATIVE = "bad boring awful terrible dull weak".split()
+FILLER = [
+    "the",
+    "movie",
+    "film",
+    "plot",
+    "story",
+    "actors",
+    "cast",
+    "scene",
+    "music",
+    "ending",
+    "script",
+    "was",
+    "is",
+    "and",
+    "but",
+    "with",
+    "a",
+    "of",
+    "it",
+    "this",
+    "that",
+    "director",
+    "camera",
+    "dialogue",
+    "characters",
+    "acting",
+]
+POSITIVE = ["good", "great", "wonderful", "excellent", "enjoyable", "brilliant"]
+NEGATIVE = ["bad", "boring", "awful", "terrible", "dull", "weak"]
 GENERATED = "generated reviews (fillers, opinion words, 'not')"
 
 

@@ -42,6 +42,7 @@ ORDER = (
     "segmentation",
     "restoration",
     "mnist_ensemble",
+    "cifar10",
     "keypoints",
     "forecasting",
     "text",

@@ -1,0 +1,101 @@
+"""Recipe `cifar10`: the small-image benchmark, with a residual network and its plain twin.
+
+CIFAR-10 (`keras.datasets`, 50,000 training and 10,000 test colour images of
+32 x 32 px in 10 classes) trained with `nes2.models.architectures.deep_stack`:
+20 layers with weights, with shortcuts (`--model resnet`, close to He et
+al.'s ResNet-20) or without (`--model plain`), the comparison of He et al.
+(2015), fig. 6, at full scale. Training images are flipped and shifted by up
+to 4 px at random. The quick profile keeps 5,000 training and 1,000 test
+images. The data set is a 170 MB download, so the lecture pages train it only
+in the full profile. Metric: accuracy on the test images.
+
+Examples:
+    ```python
+    from nes2 import recipes
+
+    run = recipes.train("cifar10", "full", model="resnet")
+    run.metrics["test_accuracy"]
+    ```
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from nes2.recipes.base import Data, Option, Recipe, cosine, global_batch, history_dict
+
+BLOCKS = 9
+"""Basic blocks: 2 * 9 + 2 = 20 layers with weights."""
+BATCH_SIZE = 128
+LEARNING_RATE = 2e-3
+SHIFT = 4 / 32
+"""The largest random shift of a training image, as a fraction of its size (4 px)."""
+
+
+class Cifar10(Recipe):
+    name = "cifar10"
+    summary = "CIFAR-10: a 20-layer residual network, or the same layers without shortcuts"
+    options = (Option("model", "resnet", ("resnet", "plain"), help="with or without shortcuts"),)
+    epochs: ClassVar[dict] = {"quick": 3, "full": 30}
+    run_option = "model"
+    deterministic = False
+
+    def data(self, profile, options, seed):
+        from nes2.data import arrays
+
+        images = arrays.cifar10(profile)
+        return Data(
+            images.source,
+            {"train": len(images.x_train), "test": len(images.x_test)},
+            images=images,
+            seed=seed,
+        )
+
+    def build(self, data, options, profile, epochs):
+        import keras
+
+        from nes2.models import architectures
+
+        model = architectures.deep_stack(
+            BLOCKS, options["model"] == "resnet", data.images.x_train.shape[1:], 10
+        )
+        steps = -(-len(data.images.x_train) // global_batch(BATCH_SIZE))
+        model.compile(
+            keras.optimizers.Adam(cosine(LEARNING_RATE, epochs, steps)),
+            "sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+        )
+        return model
+
+    def fit(self, model, data, options, epochs, verbose):
+        import keras
+        import tensorflow as tf
+
+        augment = keras.Sequential(
+            [keras.layers.RandomFlip("horizontal"), keras.layers.RandomTranslation(SHIFT, SHIFT)]
+        )
+        images = data.images
+        train = (
+            tf.data.Dataset.from_tensor_slices((images.x_train, images.y_train))
+            .shuffle(len(images.x_train), seed=data.seed)
+            .batch(global_batch(BATCH_SIZE))
+            .map(lambda x, y: (augment(tf.cast(x, "float32"), training=True), y))
+            .prefetch(2)
+        )
+        validation = (images.x_test, images.y_test)
+        return history_dict(
+            model.fit(train, validation_data=validation, epochs=epochs, verbose=verbose)
+        )
+
+    def evaluate(self, model, data, options, history):
+        loss, accuracy = model.evaluate(data.images.x_test, data.images.y_test, verbose=0)
+        return {"test_loss": float(loss), "test_accuracy": float(accuracy)}
+
+    def figures(self, run):
+        from nes2 import viz
+
+        return {
+            "curves": viz.plot_history(
+                run.history, title=f"CIFAR-10, {run.options['model']} ({self.label(run)})"
+            )
+        }
