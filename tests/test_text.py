@@ -1,4 +1,4 @@
-"""`nes2.data.text` and the `text` recipe: reviews as word indices, Conv1D against a bag of words."""
+"""`nes2.data.text` and the `text` recipe: word indices, Conv1D against a bag of words."""
 
 import numpy as np
 import pytest
