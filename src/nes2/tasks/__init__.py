@@ -3,6 +3,7 @@
 * `regression`: a linear head and regression losses (the tilt of a digit).
 * `localization`: a class and one box per image, trained with a multitask loss.
 * `detection`: YOLOv8 and RetinaNet through KerasCV / KerasHub, mAP.
+* `sliding_window`: detection by a classifier slid over the image, the method before R-CNN.
 * `segmentation`: U-Net, SegNet, DeepLabV3+, SegFormer; Dice loss, mean IoU.
 * `pose`: keypoints as heat maps.
 * `restoration`: an encoder-decoder that repairs damaged images; PSNR.

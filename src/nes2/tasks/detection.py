@@ -319,14 +319,28 @@ def mean_average_precision(model, images, boxes=None, classes=None, batch_size: 
         mean_average_precision(model, test_dataset)
         ```
     """
-    import keras_cv
-
     found, truth = [], []
     for batch_images, batch_boxes, batch_classes in _batches(images, boxes, classes, batch_size):
         found += predict(model, batch_images, batch_size)
         truth += [
             {"boxes": b, "classes": c} for b, c in zip(batch_boxes, batch_classes, strict=True)
         ]
+    return average_precision(found, truth)
+
+
+def average_precision(found: list[dict], truth: list[dict]) -> dict:
+    """COCO mAP and mAP@0.5 of detections made any way (a detector, a sliding window).
+
+    Args:
+        found: per image `{"boxes" (k, 4) xyxy, "scores" (k,), "classes" (k,)}`,
+            as `predict` returns.
+        truth: per image `{"boxes", "classes"}` (padding with -1 is ignored).
+
+    Returns:
+        `{"map": ..., "map50": ...}` from KerasCV's `BoxCOCOMetrics` (pycocotools).
+    """
+    import keras_cv
+
     metric = keras_cv.metrics.BoxCOCOMetrics(bounding_box_format=BOX_FORMAT, evaluate_freq=1)
     predicted = _padded(found, {"boxes": "boxes", "classes": "classes", "confidence": "scores"})
     metric.update_state(_padded(truth, {"boxes": "boxes", "classes": "classes"}), predicted)

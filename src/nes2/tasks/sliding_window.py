@@ -1,0 +1,145 @@
+"""Detection by a sliding window: a classifier run on every window, at several sizes.
+
+The method before region proposals: cut the image into overlapping windows
+of a few sizes, resize each to the classifier's input, classify all of them,
+keep the windows whose best class is not "background" with a high score and
+remove duplicates by non-max suppression. It needs one pass of the network
+per window (hundreds to thousands per image); R-CNN cut that to about 2,000
+proposed regions, and one-pass detectors (YOLO, SSD, RetinaNet) to one pass
+per image.
+
+The classifier learns the digits and an 11th class, background: windows
+that miss every digit or catch only part of one (`patches`).
+
+Examples:
+    >>> boxes, _ = windows(np.zeros((96, 96, 1), "float32"), sizes=(32,), stride=16)
+    >>> len(boxes), boxes[1].tolist()
+    (25, [16.0, 0.0, 48.0, 32.0])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from nes2.boxes import box_iou, non_max_suppression
+
+SIZES = (20, 28, 36, 44)
+"""Window sides in pixels (the digits on the canvases are 16-42 px tall)."""
+STRIDE = 4
+INPUT = 28
+BACKGROUND = 10
+"""The class of windows without a whole digit."""
+
+
+def _resize(crops, size: int = INPUT) -> np.ndarray:
+    import tensorflow as tf
+
+    return tf.image.resize(np.asarray(crops, "float32"), (size, size)).numpy()
+
+
+def windows(image, sizes: Sequence[int] = SIZES, stride: int = STRIDE):
+    """Every window of the given sides, `stride` pixels apart.
+
+    Returns:
+        `(boxes (n, 4) xyxy, crops (n, INPUT, INPUT, channels))`.
+    """
+    image = np.asarray(image, "float32")
+    height, width = image.shape[:2]
+    boxes, crops = [], []
+    for side in sizes:
+        grid = [
+            (left, top)
+            for top in range(0, height - side + 1, stride)
+            for left in range(0, width - side + 1, stride)
+        ]
+        views = [image[top : top + side, left : left + side] for left, top in grid]
+        crops.append(_resize(views))
+        boxes += [(left, top, left + side, top + side) for left, top in grid]
+    return np.asarray(boxes, "float32"), np.concatenate(crops)
+
+
+def _square(box, margin: float, size: int):
+    left, top, right, bottom = box
+    side = max(right - left, bottom - top) * (1 + margin)
+    cx, cy = (left + right) / 2, (top + bottom) / 2
+    half = side / 2
+    return [int(max(0, round(c - half))) for c in (cx, cy)] + [
+        int(min(size, round(c + half))) for c in (cx, cy)
+    ]
+
+
+def patches(canvases, per_canvas: int = 4, seed: int = 0):
+    """Training patches from digit canvases: each digit in a square window (class = digit)
+    and `per_canvas` random windows overlapping no digit by more than IoU 0.3 (background).
+
+    Returns:
+        `(x (n, INPUT, INPUT, channels) float32, y (n,) int)`.
+    """
+    rng = np.random.default_rng(seed)
+    size = canvases.images.shape[1]
+    x, y = [], []
+    for image, boxes, classes in zip(
+        canvases.images, canvases.boxes, canvases.classes, strict=True
+    ):
+        for box, digit in zip(boxes, classes, strict=True):
+            left, top, right, bottom = _square(box, rng.uniform(0.05, 0.25), size)
+            x.append(_resize([image[top:bottom, left:right]])[0])
+            y.append(int(digit))
+        for _ in range(per_canvas):
+            side = int(rng.choice(SIZES))
+            left, top = rng.integers(0, size - side + 1, 2)
+            window = np.array([[left, top, left + side, top + side]], "float32")
+            if len(boxes) and box_iou(window, boxes).max() > 0.3:
+                continue
+            x.append(_resize([image[top : top + side, left : left + side]])[0])
+            y.append(BACKGROUND)
+    return np.stack(x), np.asarray(y)
+
+
+def detect(
+    classifier,
+    image,
+    *,
+    sizes: Sequence[int] = SIZES,
+    stride: int = STRIDE,
+    threshold: float = 0.9,
+    iou: float = 0.3,
+) -> dict:
+    """Slide `classifier` over `image`; detections as `nes2.tasks.detection.predict` gives them.
+
+    Returns:
+        `{"boxes", "scores", "classes", "windows", "score_maps"}`: the kept detections,
+        how many windows were classified, and for each window size (`sizes`
+        order) an image-sized map of the best digit score of the window
+        centred there.
+    """
+    boxes, crops = windows(image, sizes, stride)
+    probabilities = classifier.predict(crops, batch_size=512, verbose=0)
+    digits = np.delete(probabilities, BACKGROUND, axis=1)
+    scores, classes = digits.max(axis=1), digits.argmax(axis=1)
+    confident = np.flatnonzero((probabilities.argmax(axis=1) != BACKGROUND) & (scores >= threshold))
+    keep = confident[non_max_suppression(boxes[confident], scores[confident], iou)]
+    return {
+        "boxes": boxes[keep],
+        "scores": scores[keep],
+        "classes": classes[keep],
+        "windows": len(boxes),
+        "score_maps": _score_maps(scores, np.asarray(image).shape[0], sizes, stride),
+    }
+
+
+def _score_maps(scores, size: int, sizes: Sequence[int], stride: int) -> list[np.ndarray]:
+    """Per window size, each window's score drawn around its centre on the image's grid."""
+    maps, start = [], 0
+    for side in sizes:
+        n = (size - side) // stride + 1
+        blocks = np.kron(scores[start : start + n * n].reshape(n, n), np.ones((stride, stride)))
+        offset = (side - stride) // 2
+        grid = np.zeros((size, size), "float32")
+        end = min(size, offset + len(blocks))
+        grid[offset:end, offset:end] = blocks[: end - offset, : end - offset]
+        maps.append(grid)
+        start += n * n
+    return maps

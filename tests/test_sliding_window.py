@@ -1,0 +1,53 @@
+"""`nes2.tasks.sliding_window`: windows, training patches, and detection with a known classifier."""
+
+import numpy as np
+
+from nes2.boxes import box_iou
+from nes2.data import arrays, digit_canvas
+from nes2.tasks import sliding_window as sw
+
+
+def test_windows_cover_the_image_at_every_size():
+    image = np.arange(64 * 64, dtype="float32").reshape(64, 64, 1)
+    boxes, crops = sw.windows(image, sizes=(16, 32), stride=8)
+    assert len(boxes) == 7 * 7 + 5 * 5 and crops.shape == (74, sw.INPUT, sw.INPUT, 1)
+    assert (
+        boxes[:, 2:].max() == 64 and (boxes[:, 2] - boxes[:, 0] == boxes[:, 3] - boxes[:, 1]).all()
+    )
+    assert crops[0].mean() < crops[-1].mean()  # the last window is the bottom-right corner
+
+
+def test_patches_are_digits_or_background_that_misses_them():
+    digits = arrays.mnist("quick")
+    canvases = digit_canvas.digit_canvases(digits.x_train, digits.y_train, 40, size=96)
+    x, y = sw.patches(canvases, per_canvas=6, seed=1)
+    assert x.shape[1:] == (sw.INPUT, sw.INPUT, 1) and len(x) == len(y)
+    assert (y == sw.BACKGROUND).sum() > 100
+    assert sorted(y[y != sw.BACKGROUND].tolist()) == sorted(np.concatenate(canvases.classes))
+    assert x[y != sw.BACKGROUND].mean() > 2 * x[y == sw.BACKGROUND].mean()
+
+
+class _BrightIsSeven:
+    """A classifier that calls a window '7' as surely as it is bright, else background."""
+
+    def predict(self, crops, batch_size=None, verbose=0):
+        bright = crops.reshape(len(crops), -1).mean(axis=1) / 255
+        probabilities = np.zeros((len(crops), 11), "float32")
+        probabilities[:, 7] = bright
+        probabilities[:, sw.BACKGROUND] = 1 - bright
+        return probabilities
+
+
+def test_detect_keeps_one_box_on_the_object_after_non_max_suppression():
+    image = np.zeros((96, 96, 1), "float32")
+    image[32:60, 40:68] = 255.0  # a 28 x 28 bright square, on the windows grid
+    sizes = (20, 28, 36)
+    found = sw.detect(_BrightIsSeven(), image, sizes=sizes, threshold=0.9)
+    # Two 20 px windows fit inside the square side by side: a sliding window's duplicates.
+    assert found["classes"].tolist() == [7] * len(found["boxes"])
+    assert box_iou(found["boxes"], np.array([[40, 32, 68, 60]])).min() > 0.4
+    exact = sw.detect(_BrightIsSeven(), image, sizes=(28, 36), threshold=0.9)
+    assert exact["boxes"].tolist() == [[40, 32, 68, 60]]
+    assert found["windows"] == sum(((96 - s) // sw.STRIDE + 1) ** 2 for s in sizes)
+    assert [m.shape for m in found["score_maps"]] == [(96, 96)] * len(sizes)
+    assert found["score_maps"][1][46, 54] == 1.0 and found["score_maps"][1][5, 5] == 0.0
