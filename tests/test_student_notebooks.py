@@ -98,6 +98,7 @@ WRONG = {
         "separable": "keras.Model(inputs, separable_conv_block(inputs, 128))",
         "separable_params": "3 * 3 * 128 + 128 * 128  # batch normalization forgotten",
         "full_params": "3 * 3 * 128 * 128 + 128  # a bias the task leaves out",
+        "fields": "[3, 4, 6, 7, 9, 10, 12, 13]  # the growing jump forgotten",
     },
     "cats_vs_dogs": {
         "stronger": 'models.augmentation(flip="horizontal", rotation=0.25, zoom=0.3, seed=1)',
@@ -120,6 +121,9 @@ WRONG = {
         "expected_shape": "(122, 64, 1)",
         "history": '{"loss": [1.0, 1.2]}',
         "accuracy": "0.9",
+        "video": 'keras.Model(inputs, keras.layers.Conv3D(8, 3, padding="same")(inputs))',
+        "video_shape": "(None, 6, 46, 46, 1)",
+        "video_params": "3 * 3 * 8 + 8  # the depth of the kernel forgotten",
     },
     "recap": {
         "mlp": 'keras.Sequential([keras.Input((64,)), keras.layers.Dense(10, "softmax")])',

@@ -4,6 +4,7 @@
 # %%
 import keras
 
+from nes2 import explain, models
 from nes2.models import architectures
 from nes2.models.separable import conv_cost, separable_conv_block
 from nes2.teaching import checks
@@ -69,4 +70,34 @@ checks.check_close(
     "parametry obyčejné konvoluce 3 × 3",
     full_params,
     conv_cost(28, 28, 128, 128)["standard"]["params"],
+)
+
+# %% [markdown]
+# ## Cvičení 3: receptivní pole ručně
+#
+# Malá síť ze stránky Cats vs Dogs
+# ([`models.small_convnet`][nes2.models.small_convnet]) má čtyři bloky: konvoluce 3 × 3
+# (krok 1) a max-pooling 2 × 2 (krok 2). Spočtěte **ručně**
+# [receptivní pole](../glossary.md#receptivni-pole) (kolik pixelů vstupu napříč vidí jeden
+# neuron) po každé z osmi vrstev do seznamu `fields` v pořadí conv1, pool1, conv2, …, pool4.
+
+# %% [markdown] tags=["hint"]
+# Začněte s polem 1 a vzdáleností sousedních neuronů $j = 1$ pixel. Vrstva s jádrem $k$
+# přidá $(k - 1)\,j$; vrstva s krokem $s$ pak vzdálenost $j$ vynásobí $s$. Po conv1 je
+# pole 3, po pool1 4 a $j = 2$.
+
+# %% tags=["solution"]
+# >>> doplňte: fields
+fields, field, jump = [], 1, 1
+for kernel, stride in [(3, 1), (2, 2)] * 4:
+    field += (kernel - 1) * jump
+    jump *= stride
+    fields.append(field)
+print(fields)
+# <<<
+
+# %%
+computed = explain.receptive_fields(models.small_convnet((150, 150, 3)))
+checks.check_close(
+    "receptivní pole po vrstvách", fields, [r["field"] for r in computed if r["kernel"] > 1]
 )

@@ -67,3 +67,31 @@ print(f"přesnost na nových průbězích: {accuracy:.3f}")
 # %%
 checks.check_training_improves(history, "loss")
 checks.check_at_least("přesnost (generované průběhy)", accuracy, 0.8)
+
+# %% [markdown]
+# ## Cvičení 3: 3D konvoluce ručně
+#
+# Video je tenzor (snímky, výška, šířka, kanály). Postavte model `video` se vstupem
+# 8 × 48 × 48 × 1 a jednou vrstvou `keras.layers.Conv3D` s 8 filtry 3 × 3 × 3 bez
+# paddingu. Spočtěte **ručně** tvar jeho výstupu do `video_shape` (s `None` za dávku)
+# a počet parametrů do `video_params`. Kolik parametrů by měla `Conv2D` se stejnými
+# filtry 3 × 3 na jednom snímku?
+
+# %% [markdown] tags=["hint"]
+# Jádro 3 × 3 × 3 bez paddingu zkrátí každý z prvních tří rozměrů o 2. Každý filtr má
+# 3·3·3·(vstupní kanály) vah a jeden bias.
+
+# %% tags=["solution"]
+import keras
+
+inputs = keras.Input((8, 48, 48, 1))
+# >>> doplňte: video, video_shape, video_params
+video = keras.Model(inputs, keras.layers.Conv3D(8, 3)(inputs))
+video_shape = (None, 6, 46, 46, 8)
+video_params = 3 * 3 * 3 * 1 * 8 + 8
+print(video_shape, video_params, "proti Conv2D:", 3 * 3 * 1 * 8 + 8)
+# <<<
+
+# %%
+checks.check_output_shape(video, video_shape)
+checks.check_param_count(video, video_params)
