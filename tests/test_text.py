@@ -33,7 +33,7 @@ def test_imdb_reviews_are_padded_and_their_words_shifted_by_three(monkeypatch):
     from nes2.data import arrays
 
     fake = (np.array([[1, 14, 22], [1, 4]], dtype=object), np.array([1, 0]))
-    monkeypatch.setattr(arrays, "_keras", lambda name, **kwargs: (fake, fake))
+    monkeypatch.setattr(arrays, "_keras", lambda name, **kwargs: (fake, fake))  # no download
     monkeypatch.setattr(keras.datasets.imdb, "get_word_index", lambda: {"the": 1, "film": 11})
     reviews = text.imdb("full", num_words=30)
     assert reviews.x_train.shape == (2, text.IMDB_LENGTH) and reviews.x_train[1, 2] == 0

@@ -135,6 +135,20 @@ def cifar100(profile: str | None = None, label_mode: str = "fine") -> ArrayData:
     return data.subset(5000, 1000) if config.get_profile(profile) == "quick" else data
 
 
+def imdb_sequences(profile: str | None = None, num_words: int = 10_000):
+    """IMDB reviews from `keras.datasets` as lists of word indices, with their labels.
+
+    The quick profile keeps 5,000 training and 5,000 test reviews.
+
+    Returns:
+        `(x_train, y_train, x_test, y_test)`.
+    """
+    (x_train, y_train), (x_test, y_test) = _keras("IMDB", num_words=num_words)
+    if config.get_profile(profile) == "quick":
+        return x_train[:5000], y_train[:5000], x_test[:5000], y_test[:5000]
+    return x_train, y_train, x_test, y_test
+
+
 def imdb(profile: str | None = None, num_words: int = 10_000) -> ArrayData:
     """IMDB reviews from `keras.datasets` as multi-hot vectors of the `num_words` most common words.
 
@@ -147,14 +161,7 @@ def imdb(profile: str | None = None, num_words: int = 10_000) -> ArrayData:
         data.x_train.shape   # (5000, 10000)
         ```
     """
-    (x_train, y_train), (x_test, y_test) = _keras("IMDB", num_words=num_words)
-    if config.get_profile(profile) == "quick":
-        x_train, y_train, x_test, y_test = (
-            x_train[:5000],
-            y_train[:5000],
-            x_test[:5000],
-            y_test[:5000],
-        )
+    x_train, y_train, x_test, y_test = imdb_sequences(profile, num_words)
 
     def multi_hot(sequences):
         out = np.zeros((len(sequences), num_words), dtype="float32")

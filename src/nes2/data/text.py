@@ -122,17 +122,10 @@ def imdb(profile: str | None = None, num_words: int = 10_000) -> Reviews:
     """
     import keras
 
-    from nes2.data.arrays import _keras
+    from nes2.data.arrays import imdb_sequences
     from nes2.data.download import keras_download
 
-    (x_train, y_train), (x_test, y_test) = _keras("IMDB", num_words=num_words)
-    if config.get_profile(profile) == "quick":
-        x_train, y_train, x_test, y_test = (
-            x_train[:5000],
-            y_train[:5000],
-            x_test[:5000],
-            y_test[:5000],
-        )
+    x_train, y_train, x_test, y_test = imdb_sequences(profile, num_words)
     with keras_download("IMDB word index", "datasets"):
         index = keras.datasets.imdb.get_word_index()
     words = ["", "<start>", "<unknown>", "<unused>", *[""] * num_words][:num_words]
