@@ -84,7 +84,9 @@ class Cifar10(Recipe):
         )
         validation = (images.x_test, images.y_test)
         return history_dict(
-            model.fit(train, validation_data=validation, epochs=epochs, verbose=verbose)
+            model.fit(
+                train, validation_data=validation, epochs=epochs, shuffle=False, verbose=verbose
+            )
         )
 
     def evaluate(self, model, data, options, history):
