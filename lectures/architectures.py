@@ -319,7 +319,7 @@ for name, h in histories.items():
     print(f"{name}: {params:,} parametrů, na konci ztráta {loss:.3f}, přesnost {accuracy:.3f}")
 viz.plot_history(
     histories,
-    title=f"22 vrstev, {PASSES} průchody daty ({digits.source}, profil {PROFILE})",
+    title=f"{2 * BLOCKS + 2} vrstev, {PASSES} průchody daty ({digits.source}, profil {PROFILE})",
 )
 
 # %% [markdown]
@@ -333,7 +333,7 @@ viz.plot_history(
 # CIFAR-10 (Krizhevsky, 2009) je malý benchmark, na kterém He a kol. pokus se zkratkami
 # provedli: 60 000 barevných obrázků 32 × 32 v 10 třídách. Recept `cifar10` na něm
 # trénuje stejnou dvojici sítí (20 vrstev s vahami, se zkratkami a bez nich, obrázky
-# náhodně zrcadlené a posunuté o 4 px). Data se stahují (170 MB), proto běží jen
+# náhodně zrcadlené a posunuté o 4 px). Data se stahují, proto běží jen
 # v profilu `full`.
 
 # %%

@@ -11,10 +11,10 @@
 
 # %%
 import numpy as np
-from IPython.display import Markdown
+from IPython.display import Markdown, display
 
 import nes2
-from nes2 import config, models, recipes, viz
+from nes2 import config, explain, models, recipes, viz
 from nes2.data import catsdogs
 from nes2.teaching import expected
 
@@ -228,10 +228,6 @@ viz.image_grid(
 #    příznaků (jeden filtr); světlé je tam, kde filtr na obrázku našel svůj vzor.
 
 # %%
-from IPython.display import display
-
-from nes2 import explain
-
 layers = ["relu1", "relu2", "relu4"]
 image = test_images[:1]
 maps = explain.activations(model, image, layers)

@@ -12,15 +12,18 @@
 # z `expected.toml` vypíše první buňka kódu.
 
 # %%
+import time
+
 import keras
 import keras_cv
 import numpy as np
 from IPython.display import Markdown
 
 import nes2
-from nes2 import boxes, config, recipes, viz
-from nes2.recipes.detection import VOC_MAX_BOXES, VOC_SIZE
-from nes2.tasks import detection
+from nes2 import boxes, config, models, recipes, viz
+from nes2.data import arrays, digit_canvas
+from nes2.recipes.detection import CANVAS, VOC_MAX_BOXES, VOC_SIZE
+from nes2.tasks import detection, sliding_window
 from nes2.teaching import expected
 
 PROFILE = config.get_profile()
@@ -168,13 +171,6 @@ run.figure("detections")
 # natrénuje zvlášť):
 
 # %%
-import time
-
-from nes2 import models
-from nes2.data import arrays, digit_canvas
-from nes2.recipes.detection import CANVAS
-from nes2.tasks import sliding_window
-
 digits = arrays.mnist(PROFILE)
 canvases = digit_canvas.digit_canvases(digits.x_train, digits.y_train, 1000, size=CANVAS)
 COMPARED = 100  # test canvases, the first of those YOLOv8 was measured on

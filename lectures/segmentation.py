@@ -21,6 +21,7 @@ from IPython.display import Markdown
 import nes2
 from nes2 import config, recipes, viz
 from nes2.data import arrays, digit_canvas
+from nes2.layers import MaxUnpooling2D
 from nes2.recipes.segmentation import CANVAS, NUM_CLASSES, PETS_SIZE, PETS_WIDTH, SCALE
 from nes2.tasks import segmentation
 from nes2.teaching import expected
@@ -115,8 +116,6 @@ run.figure("masks")
 #   průměr sousedů; nic se neučí.
 
 # %%
-from nes2.layers import MaxUnpooling2D
-
 grid = np.array([[1, 2, 0, 1], [4, 3, 2, 0], [0, 1, 5, 2], [2, 0, 3, 6]], "float32")
 x = grid.reshape(1, 4, 4, 1)
 pooled = keras.layers.MaxPooling2D(2)(x)

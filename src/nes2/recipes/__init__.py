@@ -159,10 +159,10 @@ def train(
         with distribution.scope():
             history = recipe.fit(model, data, options, epochs, verbose)
         seconds = time.perf_counter() - start
-        if distribution.strategy is not None:
-            model = _local_copy(recipe, model, data, options, profile, epochs)
         if not distribution.is_chief:
             return Run(recipe, profile, options, epochs, seed, {}, history, _now(), _model=model)
+        if distribution.strategy is not None:
+            model = _local_copy(recipe, model, data, options, profile, epochs)
         metrics = {
             "recipe": recipe.name,
             "run": recipe.run_name(options),

@@ -6,7 +6,7 @@ CIFAR-10 (`keras.datasets`, 50,000 training and 10,000 test colour images of
 al.'s ResNet-20) or without (`--model plain`), the comparison of He et al.
 (2015), fig. 6, at full scale. Training images are flipped and shifted by up
 to 4 px at random. The quick profile keeps 5,000 training and 1,000 test
-images. The data set is a 170 MB download, so the lecture pages train it only
+images. The data set is a download, so the lecture pages train it only
 in the full profile. Metric: accuracy on the test images.
 
 Examples:
