@@ -10,7 +10,9 @@ digit in two of them.
 * `place_digit`: one digit at a random position and scale on a larger canvas
   (classification + localization: predict class and box);
 * `digit_canvases`: several digits per canvas with boxes, classes, a semantic
-  mask and instance masks (detection, semantic and instance segmentation).
+  mask and instance masks (detection, semantic and instance segmentation);
+* `touching_digits`: two digits of one class whose ink touches, on every
+  canvas (instance segmentation: a semantic mask cannot tell them apart).
 
 Boxes are `[x_min, y_min, x_max, y_max]` in pixels ("xyxy", KerasCV's
 `bounding_box_format="xyxy"`); `place_digit` also returns them relative to the
@@ -33,6 +35,9 @@ from PIL import Image
 
 from nes2.boxes import box_iou
 from nes2.errors import InvalidOptionError
+
+INK = 60
+"""A canvas pixel brighter than this (0-255) belongs to its digit's masks."""
 
 
 def _rotate(image: np.ndarray, angle: float) -> np.ndarray:
@@ -155,6 +160,16 @@ class Canvases:
         return {"boxes": boxes, "classes": classes}
 
 
+def _draw(canvas, mask, instances, crop, top, left, mask_class, instance) -> None:
+    """Draw `crop` onto one canvas at (top, left); its ink takes over the masks' pixels."""
+    h, w = crop.shape
+    region = canvas[top : top + h, left : left + w]
+    np.maximum(region, crop, out=region)
+    ink = crop > INK
+    mask[top : top + h, left : left + w][ink] = mask_class
+    instances[top : top + h, left : left + w][ink] = instance
+
+
 def digit_canvases(
     images: np.ndarray,
     labels: np.ndarray,
@@ -203,15 +218,85 @@ def digit_canvases(
                     break
             else:
                 continue
-            region = canvas[i, top : top + h, left : left + w]
-            np.maximum(region, crop, out=region)
-            ink = crop > 60
-            masks[i, top : top + h, left : left + w][ink] = labels[j] + 1
-            instances[i, top : top + h, left : left + w][ink] = len(boxes) + 1
+            _draw(canvas[i], masks[i], instances[i], crop, top, left, labels[j] + 1, len(boxes) + 1)
             boxes.append(box)
             classes.append(int(labels[j]))
         all_boxes.append(np.array(boxes, dtype="float32").reshape(-1, 4))
         all_classes.append(np.array(classes, dtype="int64"))
+    images_out = np.clip(canvas, 0, 255).astype("uint8")[..., None]
+    return Canvases(images_out, all_boxes, all_classes, masks, instances)
+
+
+def touching_digits(
+    images: np.ndarray,
+    labels: np.ndarray,
+    n: int,
+    size: int = 48,
+    scale: tuple[float, float] = (0.7, 1.0),
+    seed: int = 0,
+) -> Canvases:
+    """`n` canvases, each with two digits of one class side by side, their ink touching.
+
+    The second digit's crop overlaps the first one's by 1 px or more, moved
+    closer until the ink of the two is one connected region (8-connected), so
+    that the semantic mask shows one blob where there are two objects. Pixels
+    where both have ink belong to the second digit.
+
+    Args:
+        images, labels: the source digits (e.g. a training split of MNIST).
+        n: the number of canvases.
+        size: canvas width and height in pixels.
+        scale: the range of the digits' scale (1 = 28 px tall at most).
+        seed: the random seed.
+
+    Returns:
+        A `Canvases` with two boxes, two (equal) classes and two instances per canvas.
+
+    Examples:
+        >>> digits = np.zeros((4, 28, 28), "uint8"); digits[:, 6:22, 10:16] = 255
+        >>> pairs = touching_digits(digits, np.array([3, 3, 5, 5]), 2, seed=0)
+        >>> pairs.classes[0].tolist(), np.unique(pairs.instances[0]).tolist()
+        ([5, 5], [0, 1, 2])
+    """
+    from scipy import ndimage
+
+    if size < 40:
+        raise InvalidOptionError(f"size={size}: two digits side by side need at least 40 px.")
+    labels = np.asarray(labels)
+    by_class = {c: np.flatnonzero(labels == c) for c in np.unique(labels)}
+    pairable = [c for c, index in by_class.items() if len(index) >= 2]
+    if not pairable:
+        raise InvalidOptionError("touching_digits needs at least two digits of one class.")
+    rng = np.random.default_rng(seed)
+    canvas = np.zeros((n, size, size), dtype="float32")
+    masks = np.zeros((n, size, size), dtype="uint8")
+    instances = np.zeros((n, size, size), dtype="uint8")
+    all_boxes, all_classes = [], []
+    for i in range(n):
+        digit = pairable[rng.integers(len(pairable))]
+        crops = [
+            _scaled_crop(images[j], rng.uniform(*scale))
+            for j in rng.choice(by_class[digit], 2, replace=False)
+        ]
+        (h1, w1), (h2, w2) = crops[0].shape, crops[1].shape
+        top1 = rng.integers(0, size - max(h1, h2) + 1)
+        top2 = int(np.clip(top1 + (h1 - h2) // 2 + rng.integers(-2, 3), 0, size - h2))
+        for overlap in range(1, min(w1, w2)):
+            if w1 + w2 - overlap <= size:
+                ink = np.zeros((size, size), bool)
+                left2 = w1 - overlap
+                ink[top1 : top1 + h1, :w1] |= crops[0] > INK
+                ink[top2 : top2 + h2, left2 : left2 + w2] |= crops[1] > INK
+                if ndimage.label(ink, structure=np.ones((3, 3)))[1] == 1:
+                    break
+        shift = rng.integers(0, size - (w1 + w2 - overlap) + 1)
+        lefts = (shift, shift + w1 - overlap)
+        boxes = []
+        for k, (crop, top, left) in enumerate(zip(crops, (top1, top2), lefts, strict=True)):
+            _draw(canvas[i], masks[i], instances[i], crop, top, left, digit + 1, k + 1)
+            boxes.append([left, top, left + crop.shape[1], top + crop.shape[0]])
+        all_boxes.append(np.array(boxes, dtype="float32"))
+        all_classes.append(np.array([digit, digit], dtype="int64"))
     images_out = np.clip(canvas, 0, 255).astype("uint8")[..., None]
     return Canvases(images_out, all_boxes, all_classes, masks, instances)
 

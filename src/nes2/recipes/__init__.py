@@ -40,6 +40,7 @@ ORDER = (
     "localization",
     "detection",
     "segmentation",
+    "instances",
     "restoration",
     "mnist_ensemble",
     "cifar10",

@@ -33,15 +33,21 @@ from nes2.layers import conv_bn_relu
 MODELS = ("unet", "segnet", "deeplabv3plus", "segformer", "deeplabv3-hub")
 
 
-def _conv_block(x, filters: int, name: str):
+def _conv_block(x, filters: int, name: str, momentum: float = 0.99):
     for i in (1, 2):
         x = conv_bn_relu(
-            x, filters, prefix=f"{name}_", suffix=str(i), padding="same", momentum=0.99
+            x, filters, prefix=f"{name}_", suffix=str(i), padding="same", momentum=momentum
         )
     return x
 
 
-def unet(input_shape=(64, 64, 1), num_classes: int = 11, width: int = 8, depth: int = 3):
+def unet(
+    input_shape=(64, 64, 1),
+    num_classes: int = 11,
+    width: int = 8,
+    depth: int = 3,
+    momentum: float = 0.99,
+):
     """U-Net: `depth` downsamplings from `width` filters, doubling each time.
 
     Args:
@@ -49,6 +55,8 @@ def unet(input_shape=(64, 64, 1), num_classes: int = 11, width: int = 8, depth: 
         num_classes: classes per pixel (background included).
         width: filters of the first block.
         depth: the number of downsamplings (and of upsamplings).
+        momentum: the batch normalization's momentum (lower it for a training
+            of a few hundred steps, so that the moving statistics catch up).
 
     Examples:
         >>> unet((64, 64, 1), 11).count_params() < 150_000
@@ -58,14 +66,14 @@ def unet(input_shape=(64, 64, 1), num_classes: int = 11, width: int = 8, depth: 
     x = layers.Rescaling(1 / 255, name="rescale")(inputs)
     skips = []
     for level in range(depth):
-        x = _conv_block(x, width * 2**level, f"down{level + 1}")
+        x = _conv_block(x, width * 2**level, f"down{level + 1}", momentum)
         skips.append(x)
         x = layers.MaxPooling2D(2, name=f"pool{level + 1}")(x)
-    x = _conv_block(x, width * 2**depth, "bottom")
+    x = _conv_block(x, width * 2**depth, "bottom", momentum)
     for level in reversed(range(depth)):
         x = layers.Conv2DTranspose(width * 2**level, 2, strides=2, name=f"up{level + 1}")(x)
         x = layers.Concatenate(name=f"skip{level + 1}")([x, skips[level]])
-        x = _conv_block(x, width * 2**level, f"dec{level + 1}")
+        x = _conv_block(x, width * 2**level, f"dec{level + 1}", momentum)
     outputs = layers.Conv2D(num_classes, 1, activation="softmax", name="mask")(x)
     return keras.Model(inputs, outputs, name="unet")
 

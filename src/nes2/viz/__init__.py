@@ -20,6 +20,7 @@ from nes2.viz.images import (
     feature_maps,
     filter_grid,
     image_grid,
+    instance_heads,
     mask_grid,
 )
 from nes2.viz.tables import markdown_table
@@ -33,6 +34,7 @@ __all__ = [
     "filter_grid",
     "forecast_grid",
     "image_grid",
+    "instance_heads",
     "markdown_table",
     "mask_grid",
     "model_diagram",

@@ -1,4 +1,4 @@
-"""Grids of images: captions and predictions, conv filters, boxes, class masks."""
+"""Grids of images: captions and predictions, conv filters, boxes, class masks, instances."""
 
 from __future__ import annotations
 
@@ -311,4 +311,57 @@ def embedding_matrix(matrix, words: Sequence[str], *, title: str | None = None) 
     fig.colorbar(image, ax=ax, shrink=0.6)
     if title:
         ax.set_title(title, fontsize="medium")
+    return fig
+
+
+def instance_heads(
+    images, foreground, centers, offsets, *, step: int = 3, title: str | None = None
+) -> Figure:
+    """What an instance-segmentation network's heads say, one row per image.
+
+    Columns: the image; the pixels it calls ink; the heat map of the objects'
+    centres; and, on the ink, arrows of the predicted offsets to the centres
+    (every `step`-th pixel), which point to two places where two objects touch.
+
+    Args:
+        images: `(n, h, w, c)` images.
+        foreground: `(n, h, w)`, non-zero on object pixels.
+        centers: `(n, h, w)` centre heat maps.
+        offsets: `(n, h, w, 2)` offsets in pixels as (rows, columns).
+
+    Examples:
+        >>> ink = np.zeros((2, 8, 8)); ink[:, 2:6, 2:6] = 1
+        >>> fig = instance_heads(np.zeros((2, 8, 8, 1)), ink, ink, np.ones((2, 8, 8, 2)))
+        >>> len(fig.axes)
+        8
+    """
+    columns = ("obrázek", "inkoust", "středy", "posuny ke středu")
+    images, foreground = np.asarray(images), np.asarray(foreground)
+    offsets = np.asarray(offsets)
+    fig = _figure(figsize=(2.2 * len(columns), 2.2 * len(images) + (0.5 if title else 0)))
+    axes = fig.subplots(len(images), len(columns), squeeze=False)
+    rows, cols = np.mgrid[0 : images.shape[1] : step, 0 : images.shape[2] : step]
+    for i, image in enumerate(images):
+        panels = (image.squeeze(), foreground[i] > 0, np.asarray(centers[i]), image.squeeze())
+        for ax, panel, cmap in zip(axes[i], panels, ("gray", "gray", "magma", "gray"), strict=True):
+            ax.imshow(panel, cmap=cmap, interpolation="nearest")
+            ax.axis("off")
+        ink = foreground[i][rows, cols] > 0
+        arrows = offsets[i][rows, cols][ink]
+        axes[i, 3].quiver(
+            cols[ink],
+            rows[ink],
+            arrows[:, 1],
+            arrows[:, 0],
+            color="tab:orange",
+            angles="xy",
+            scale_units="xy",
+            scale=1,
+            width=0.012,
+        )
+        if i == 0:
+            for ax, name in zip(axes[0], columns, strict=True):
+                ax.set_title(name, fontsize="medium")
+    if title:
+        fig.suptitle(title)
     return fig
