@@ -107,6 +107,10 @@ WRONG = {
         "history_stronger": '{"loss": [0.7, 0.6]}',
         "with_dropout": "models.small_convnet(input_shape, **options)",
         "without_dropout": "models.small_convnet(input_shape, **options)",
+        "grad_cam_by_hand": "return np.maximum((features * gradients).sum(axis=-1), 0)"
+        "  # no mean, no scaling",
+        "chosen": "0",
+        "heat": "np.ones((5, 5))",
     },
     "detection": {
         "nms": "return [int(i) for i in np.argsort(scores)[::-1]]  # nothing suppressed",
@@ -124,6 +128,8 @@ WRONG = {
         "video": 'keras.Model(inputs, keras.layers.Conv3D(8, 3, padding="same")(inputs))',
         "video_shape": "(None, 6, 46, 46, 1)",
         "video_params": "3 * 3 * 8 + 8  # the depth of the kernel forgotten",
+        "peaks": "return np.array([np.unravel_index(maps[..., k].argmax(), maps.shape[:2])[::-1] "
+        "for k in range(maps.shape[-1])])  # (column, row)",
     },
     "recap": {
         "mlp": 'keras.Sequential([keras.Input((64,)), keras.layers.Dense(10, "softmax")])',
@@ -146,6 +152,11 @@ WRONG = {
         "per_class_iou": "return [float(np.mean(truth == predicted))] * num_classes",
         "shallow": "segmentation.unet((64, 64, 1), 11, depth=3)",
         "deep": "segmentation.unet((64, 64, 1), 11, depth=3)",
+        "train_and_measure": "return {'loss': [1.0, 1.1]}, 0.5",
+        "unet_history": '{"loss": [1.0, 1.1]}',
+        "unet_iou": "0.9",
+        "segnet_history": '{"loss": [1.0, 1.1]}',
+        "segnet_iou": "0.9",
     },
     "transfer_learning": {
         "model": 'applications.transfer_model("MobileNetV2", 2, input_shape=(96, 96, 3), '

@@ -6,7 +6,9 @@
 # (`nes2 data fetch cats-vs-dogs`) stačí změnit `SOURCE` na `"real"`.
 
 # %%
-from nes2 import config, models, training, viz
+import numpy as np
+
+from nes2 import config, explain, models, training, viz
 from nes2.data import catsdogs
 from nes2.teaching import checks
 
@@ -85,3 +87,67 @@ without_dropout = models.small_convnet(input_shape, **options)
 # %%
 checks.check_layers(with_dropout, {"Dropout": {"rate": 0.5}})
 checks.check_param_count(with_dropout, without_dropout)
+
+# %% [markdown]
+# ## Cvičení 3: Grad-CAM na vybraném obrázku
+#
+# [Grad-CAM](../glossary.md#grad-cam) ([`explain.grad_cam`][nes2.explain.grad_cam]) má dva
+# kroky. Nejdřív [`explain.feature_gradients`][nes2.explain.feature_gradients] vrátí mapy
+# příznaků $A$ poslední konvoluce (výška × šířka × kanály) a gradient skóre třídy podle
+# nich $G$. Pak se každý kanál $k$ zváží průměrem svého gradientu přes mapu,
+# $\alpha_k = \operatorname{mean}_{ij} G_{ijk}$, vážené mapy se sečtou, záporná místa se
+# vynulují a výsledek se vydělí svým maximem:
+# $\mathrm{ReLU}\big(\sum_k \alpha_k A_{::k}\big) / \max$.
+#
+# Napište druhý krok pro jeden obrázek jako `grad_cam_by_hand(features, gradients)`.
+# Pak vyberte testovací obrázek, o kterém je váš model `plain_model` z cvičení 1 nejvíc
+# přesvědčen (pravděpodobnost nejdál od 0,5), jeho index dejte do `chosen` a jeho mapu
+# spočtenou vaší funkcí do `heat`; ukažte ji nad obrázkem. Kam se síť dívá? Zkuste
+# i obrázek, kde se mýlí, a ten, o kterém váhá (pravděpodobnost kolem 0,5): proč tam
+# může být mapa skoro celá nulová?
+
+# %% [markdown] tags=["hint"]
+# Průměr přes mapu je `gradients.mean(axis=(0, 1))` (vektor, jedno číslo na kanál);
+# vážený součet `(features * weights).sum(axis=-1)`; ReLU je `np.maximum(..., 0)`. Když
+# je celá mapa nulová, nedělte nulou. `viz.image_grid(..., heatmaps=...)` chce mapy ve
+# velikosti obrázku: `explain.grad_cam` je zvětší za vás, nebo použijte
+# `keras.ops.image.resize`.
+
+
+# %% tags=["solution"]
+def grad_cam_by_hand(features, gradients):
+    """The Grad-CAM map of one image: (height, width) in 0-1 from (height, width, channels)."""
+    # >>> doplňte
+    weights = gradients.mean(axis=(0, 1))
+    cam = np.maximum((features * weights).sum(axis=-1), 0)
+    return cam / max(cam.max(), 1e-12)
+    # <<<
+
+
+# >>> doplňte: chosen, heat
+test_images, test_labels = map(np.concatenate, zip(*data.test, strict=True))
+probabilities = plain_model.predict(test_images, verbose=0)[:, 0]
+chosen = int(np.argmax(np.abs(probabilities - 0.5)))
+features, gradients = explain.feature_gradients(plain_model, test_images[[chosen]])
+heat = grad_cam_by_hand(features[0], gradients[0])
+viz.image_grid(
+    test_images[[chosen]],
+    test_labels[[chosen]],
+    predictions=probabilities[[chosen]],
+    class_names=data.class_names,
+    heatmaps=explain.grad_cam(plain_model, test_images[[chosen]]),
+    title=f"obrázek {chosen}: mapa {heat.shape[0]} × {heat.shape[1]}",
+)
+# <<<
+
+# %%
+rng = np.random.default_rng(4)
+cases = [(rng.normal(size=(5, 5, 8)), rng.normal(size=(5, 5, 8))) for _ in range(3)]
+checks.check_function(
+    "Grad-CAM z map a gradientů",
+    grad_cam_by_hand,
+    lambda f, g: explain.weigh_feature_maps(f[None], g[None])[0],
+    cases,
+)
+reference = models.small_convnet(input_shape, filters=(16, 32, 64), dense_units=64)
+checks.check_heat_map(heat, reference.get_layer(explain.last_conv_layer(reference)).output.shape)

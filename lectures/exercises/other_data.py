@@ -1,11 +1,15 @@
 # %% [markdown]
 # # Cvičení: další typy dat
 #
-# Signály v těchto cvičeních jsou generované (*generated signals*), ne nahrávky.
+# Signály v těchto cvičeních jsou generované (*generated signals*), ne nahrávky; klíčové
+# body v cvičení 4 jsou na skutečných číslicích MNIST.
 
 # %%
+import numpy as np
+
 from nes2 import config, models
-from nes2.data import sequences
+from nes2.data import arrays, sequences
+from nes2.tasks import pose
 from nes2.teaching import checks
 
 config.seed_everything(0)
@@ -95,3 +99,41 @@ print(video_shape, video_params, "proti Conv2D:", 3 * 3 * 1 * 8 + 8)
 # %%
 checks.check_output_shape(video, video_shape)
 checks.check_param_count(video, video_params)
+
+# %% [markdown]
+# ## Cvičení 4: klíčové body z tepelných map
+#
+# Síť pro klíčové body ([`tasks.pose`][nes2.tasks.pose]) nevrací souřadnice, ale pro každý
+# bod tepelnou mapu (výška × šířka × body). Napište `peaks(maps)`, která z map jednoho
+# obrázku vrátí pole (body × 2) s řádkem a sloupcem maxima každé mapy. Vyzkoušejte ji na
+# mapách skutečných klíčových bodů číslic (`pose.keypoints`, `pose.heatmaps`): vrátí
+# přesně ty body? Proč je přesnost takového dekódování omezená na celé pixely a jak by šla
+# zlepšit?
+
+# %% [markdown] tags=["hint"]
+# `np.argmax` vrací index v „rozbaleném“ poli; `np.unravel_index(index, (výška, šířka))`
+# z něj udělá řádek a sloupec. Mapu bodu `k` dostanete jako `maps[..., k]`.
+
+
+# %% tags=["solution"]
+def peaks(maps):
+    """The (row, column) of the maximum of each map, `(keypoints, 2)` from `(h, w, keypoints)`."""
+    # >>> doplňte
+    return np.array(
+        [np.unravel_index(maps[..., k].argmax(), maps.shape[:2]) for k in range(maps.shape[-1])]
+    )
+    # <<<
+
+
+# %%
+digits = np.pad(arrays.mnist("quick").x_test[:3], ((0, 0), (2, 2), (2, 2)))
+points = pose.keypoints(digits)
+maps = pose.heatmaps(points, 32)
+noisy = maps + np.random.default_rng(0).uniform(0, 0.3, maps.shape)
+print("skutečné body první číslice (řádek, sloupec):", points[0].tolist())
+checks.check_function(
+    "vrcholy tepelných map",
+    peaks,
+    lambda m: pose.decode(m[None])[0],
+    [maps[0], maps[1], noisy[2]],
+)

@@ -74,3 +74,68 @@ checks.check_output_shape(shallow, (None, 64, 64, 11))
 checks.check_output_shape(deep, (None, 64, 64, 11))
 checks.check_param_count(shallow, segmentation.unet((64, 64, 1), 11, depth=2))
 checks.check_param_count(deep, segmentation.unet((64, 64, 1), 11, depth=3))
+
+# %% [markdown]
+# ## Cvičení 3: natrénujte U-Net a SegNet
+#
+# Na 300 plátnech 48 × 48 se skutečnými číslicemi natrénujte U-Net a SegNet
+# ([`segmentation.unet`][nes2.tasks.segmentation.unet],
+# [`segmentation.segnet`][nes2.tasks.segmentation.segnet], oba z buňky níže) po 3 epochy
+# (Adam s learning rate 0,003, ztráta `segmentation.DiceCrossEntropy(2)`, dávka 16).
+# Aby stačil krátký trénink, mají masky jen dvě třídy: pozadí (0) a číslice (1). Změřte
+# průměrné IoU na 100 testovacích plátnech. Napište funkci
+# `train_and_measure(model)`, která model zkompiluje, natrénuje a vrátí dvojici (historie,
+# průměrné IoU), a uložte výsledky do `unet_history`, `unet_iou`, `segnet_history`
+# a `segnet_iou`. Která síť je po stejném tréninku lepší a čím to je? Kolik má která
+# parametrů?
+
+# %%
+import keras
+
+from nes2.data import arrays, digit_canvas
+
+digits = arrays.mnist("quick")
+train = digit_canvas.digit_canvases(digits.x_train, digits.y_train, 300, size=48, seed=1)
+test = digit_canvas.digit_canvases(digits.x_test, digits.y_test, 100, size=48, seed=2)
+x_train, masks_train = train.images.astype("float32"), (train.masks > 0).astype("uint8")
+x_test, masks_test = test.images.astype("float32"), (test.masks > 0).astype("uint8")
+keras.utils.set_random_seed(0)
+# Krátký trénink: klouzavé průměry normalizace dávek (momentum 0,9) stihnou dohnat váhy.
+unet_model = segmentation.unet((48, 48, 1), 2, momentum=0.9)
+segnet_model = segmentation.segnet((48, 48, 1), 2, momentum=0.9)
+print(f"U-Net {unet_model.count_params():,} parametrů, SegNet {segnet_model.count_params():,}")
+
+# %% [markdown] tags=["hint"]
+# `model.fit(x_train, masks_train, epochs=3, batch_size=16, verbose=0)` vrací historii;
+# předpověď `model.predict(x_test)` má pro každý pixel pravděpodobnosti 2 tříd
+# a `argmax(axis=-1)` z nich udělá masku tříd pro `segmentation.mean_iou`.
+
+
+# %% tags=["solution"]
+def train_and_measure(model):
+    """Compile and train `model` for 3 epochs; return (history, mean IoU on the test canvases)."""
+    # >>> doplňte
+    model.compile(keras.optimizers.Adam(3e-3), segmentation.DiceCrossEntropy(2))
+    history = model.fit(x_train, masks_train, epochs=3, batch_size=16, verbose=0)
+    predicted = model.predict(x_test, verbose=0).argmax(axis=-1)
+    return history, segmentation.mean_iou(masks_test, predicted, 2)["mean_iou"]
+    # <<<
+
+
+# >>> doplňte: unet_history, unet_iou, segnet_history, segnet_iou
+unet_history, unet_iou = train_and_measure(unet_model)
+segnet_history, segnet_iou = train_and_measure(segnet_model)
+print(f"průměrné IoU: U-Net {unet_iou:.3f}, SegNet {segnet_iou:.3f}")
+# <<<
+
+
+# %%
+def measured(model):
+    predicted = model.predict(x_test, verbose=0).argmax(axis=-1)
+    return segmentation.mean_iou(masks_test, predicted, 2)["mean_iou"]
+
+
+checks.check_training_improves(unet_history, "loss")
+checks.check_training_improves(segnet_history, "loss")
+checks.check_close("průměrné IoU U-Netu", unet_iou, measured(unet_model), rtol=1e-3)
+checks.check_close("průměrné IoU SegNetu", segnet_iou, measured(segnet_model), rtol=1e-3)

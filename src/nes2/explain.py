@@ -8,7 +8,8 @@
 * `grad_cam(model, images)` weighs the feature maps of the last convolution
   by how much the class score grows with each of them (the mean of the
   score's gradient over the map) and keeps the positive part: where in the
-  image the evidence for the class lies (Selvaraju et al., 2017,
+  image the evidence for the class lies; its two steps are
+  `feature_gradients` and `weigh_feature_maps` (Selvaraju et al., 2017,
   arXiv:1610.02391). The gradient is the backend's (TensorFlow here); the rest
   is `keras.ops`.
 
@@ -83,6 +84,64 @@ def class_scores(outputs, classes):
     return ops.take_along_axis(outputs, classes[:, None], axis=1)[:, 0]
 
 
+def feature_gradients(model: keras.Model, images, classes=None, layer: str | None = None):
+    """The feature maps of `layer` for `images` and the gradient of the class score by them.
+
+    The first step of Grad-CAM (`grad_cam`): `weigh_feature_maps` is the second.
+
+    Args:
+        model, images, classes, layer: as in `grad_cam`.
+
+    Returns:
+        `(features, gradients)`, two arrays `(n, height, width, channels)` of the layer's size.
+
+    Examples:
+        >>> from nes2 import models
+        >>> model = models.small_convnet((32, 32, 3), filters=(8, 16))
+        >>> features, gradients = feature_gradients(model, np.zeros((1, 32, 32, 3)))
+        >>> features.shape == gradients.shape == (1, 13, 13, 16)
+        True
+    """
+    import tensorflow as tf
+
+    images = np.asarray(images, dtype="float32")
+    layer = layer or last_conv_layer(model)
+    probe = keras.Model(model.inputs, [model.get_layer(layer).output, model.output])
+    inputs = tf.convert_to_tensor(images)
+    with tf.GradientTape() as tape:
+        features, outputs = probe(inputs, training=False)
+        if classes is None:
+            predicted = outputs[:, 0] > 0.5 if outputs.shape[-1] == 1 else ops.argmax(outputs, -1)
+            classes = ops.convert_to_numpy(predicted).astype("int32")
+        scores = class_scores(outputs, classes)
+    gradients = tape.gradient(scores, features)
+    return ops.convert_to_numpy(features), ops.convert_to_numpy(gradients)
+
+
+def weigh_feature_maps(features, gradients) -> np.ndarray:
+    """Grad-CAM's second step: each map weighed by its mean gradient, summed, positive part.
+
+    Each image's map is divided by its maximum (all zeros stay zeros).
+
+    Args:
+        features, gradients: `(n, height, width, channels)`, from `feature_gradients`.
+
+    Returns:
+        `(n, height, width)` maps in 0-1, at the feature maps' size.
+
+    Examples:
+        >>> features = np.zeros((1, 2, 2, 2))
+        >>> features[0, 0, 0], features[0, 1, 1] = [1, 0], [0, 1]
+        >>> gradients = np.stack([np.ones((1, 2, 2)), -np.ones((1, 2, 2))], axis=-1)
+        >>> weigh_feature_maps(features, gradients)[0].tolist()   # channel 1 counts against
+        [[1.0, 0.0], [0.0, 0.0]]
+    """
+    weights = ops.mean(ops.convert_to_tensor(gradients, "float32"), axis=(1, 2))
+    maps = ops.relu(ops.einsum("nhwc,nc->nhw", ops.convert_to_tensor(features, "float32"), weights))
+    maps = maps / ops.maximum(ops.max(maps, axis=(1, 2), keepdims=True), 1e-12)
+    return ops.convert_to_numpy(maps)
+
+
 def grad_cam(model: keras.Model, images, classes=None, layer: str | None = None) -> np.ndarray:
     """Grad-CAM heat maps of `images`, scaled to 0-1 per image, at the images' size.
 
@@ -103,23 +162,9 @@ def grad_cam(model: keras.Model, images, classes=None, layer: str | None = None)
         >>> grad_cam(model, np.random.default_rng(0).uniform(0, 255, (2, 32, 32, 3))).shape
         (2, 32, 32)
     """
-    import tensorflow as tf
-
     images = np.asarray(images, dtype="float32")
-    layer = layer or last_conv_layer(model)
-    probe = keras.Model(model.inputs, [model.get_layer(layer).output, model.output])
-    inputs = tf.convert_to_tensor(images)
-    with tf.GradientTape() as tape:
-        features, outputs = probe(inputs, training=False)
-        if classes is None:
-            predicted = outputs[:, 0] > 0.5 if outputs.shape[-1] == 1 else ops.argmax(outputs, -1)
-            classes = ops.convert_to_numpy(predicted).astype("int32")
-        scores = class_scores(outputs, classes)
-    gradients = tape.gradient(scores, features)
-    weights = ops.mean(gradients, axis=(1, 2))
-    cams = ops.relu(ops.einsum("nhwc,nc->nhw", features, weights))
-    cams = cams / ops.maximum(ops.max(cams, axis=(1, 2), keepdims=True), 1e-12)
-    resized = ops.image.resize(cams[..., None], images.shape[1:3], interpolation="bilinear")
+    maps = weigh_feature_maps(*feature_gradients(model, images, classes, layer))
+    resized = ops.image.resize(maps[..., None], images.shape[1:3], interpolation="bilinear")
     return np.clip(ops.convert_to_numpy(resized)[..., 0], 0.0, 1.0)
 
 

@@ -5,6 +5,7 @@
 * `detection`: YOLOv8 and RetinaNet through KerasCV / KerasHub, mAP.
 * `sliding_window`: detection by a classifier slid over the image, the method before R-CNN.
 * `segmentation`: U-Net, SegNet, DeepLabV3+, SegFormer; Dice loss, mean IoU.
+* `instances`: instance segmentation by centre and offset heads; mask AP.
 * `pose`: keypoints as heat maps.
 * `restoration`: an encoder-decoder that repairs damaged images; PSNR.
 

@@ -78,14 +78,20 @@ def unet(
     return keras.Model(inputs, outputs, name="unet")
 
 
-def segnet(input_shape=(64, 64, 1), num_classes: int = 11, width: int = 8, depth: int = 3):
+def segnet(
+    input_shape=(64, 64, 1),
+    num_classes: int = 11,
+    width: int = 8,
+    depth: int = 3,
+    momentum: float = 0.99,
+):
     """SegNet (Badrinarayanan et al., 2015): the encoder of `unet`, a decoder without skips.
 
     The decoder upsamples by max-unpooling (`nes2.layers.MaxUnpooling2D`): each
     value goes back to the position of its pooling window's maximum in the
     encoder, the others are zero, and convolutions fill them in. It learns
     from where the maxima were, not from the encoder's features, which U-Net's
-    skip connections pass on.
+    skip connections pass on. The arguments are those of `unet`.
 
     Examples:
         >>> model = segnet((64, 64, 1), 11)
@@ -98,12 +104,12 @@ def segnet(input_shape=(64, 64, 1), num_classes: int = 11, width: int = 8, depth
     x = layers.Rescaling(1 / 255, name="rescale")(inputs)
     features = []
     for level in range(depth):
-        x = _conv_block(x, width * 2**level, f"down{level + 1}")
+        x = _conv_block(x, width * 2**level, f"down{level + 1}", momentum)
         features.append(x)
         x = layers.MaxPooling2D(2, name=f"pool{level + 1}")(x)
     for level in reversed(range(depth)):
         x = MaxUnpooling2D(2, name=f"unpool{level + 1}")([x, features[level]])
-        x = _conv_block(x, width * 2 ** max(level - 1, 0), f"dec{level + 1}")
+        x = _conv_block(x, width * 2 ** max(level - 1, 0), f"dec{level + 1}", momentum)
     outputs = layers.Conv2D(num_classes, 1, activation="softmax", name="mask")(x)
     return keras.Model(inputs, outputs, name="segnet")
 

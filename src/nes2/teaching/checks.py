@@ -374,3 +374,37 @@ def check_items(name: str, values, expected) -> None:
             present = ", ".join(map(repr, values.keys())) or "žádné"
             raise CheckFailed(f"{name}: chybí klíč {key!r} (klíče: {present}).")
     _passed(f"{name}: klíče {', '.join(map(repr, expected))}.")
+
+
+@requires_answers(heat="mapa Grad-CAM jednoho obrázku (pole výška × šířka)")
+def check_heat_map(heat, feature_shape) -> None:
+    """`heat` is one image's Grad-CAM map at the feature maps' size, scaled to 0-1.
+
+    Args:
+        heat: the student's map.
+        feature_shape: the shape of the feature maps it was computed from,
+            `(batch, height, width, channels)` (the batch and channels are ignored).
+
+    Examples:
+        >>> check_heat_map(np.array([[0.0, 0.5], [1.0, 0.2]]), (None, 2, 2, 8))
+        ✓ mapa 2 × 2, hodnoty 0-1, maximum 1.
+        >>> check_heat_map(np.array([[0.0, 3.0], [1.0, 0.2]]), (None, 2, 2, 8))
+        Traceback (most recent call last):
+        ...
+        nes2.teaching.checks.CheckFailed: Mapa má hodnoty od 0 do 3, ne 0-1. ...
+    """
+    wanted = tuple(int(v) for v in feature_shape[1:3])
+    values = _numbers(heat)
+    if values is None or values.shape != wanted:
+        shape = "bez tvaru" if values is None else " × ".join(map(str, values.shape))
+        raise CheckFailed(
+            f"Mapa má tvar {shape}, čekáno {wanted[0]} × {wanted[1]} (výška a šířka map "
+            "příznaků poslední konvoluce): sečetli jste kanály (poslední osu)?"
+        )
+    low, high = float(values.min()), float(values.max())
+    if low < 0 or high > 1 + 1e-6 or 0 < high < 1 - 1e-6:
+        raise CheckFailed(
+            f"Mapa má hodnoty od {_number(low)} do {_number(high)}, ne 0-1. Vynulujte záporná "
+            "místa (ReLU) a vydělte mapu jejím maximem."
+        )
+    _passed(f"mapa {wanted[0]} × {wanted[1]}, hodnoty 0-1, maximum {_number(high)}.")
