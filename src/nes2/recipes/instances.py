@@ -28,7 +28,7 @@ from nes2.recipes.base import Data, Recipe, global_batch, history_dict
 
 CANVAS = 48
 CANVASES = {"quick": 2000, "full": 20000}
-TEST_CANVASES = 300
+TEST_CANVASES = {"quick": 300, "full": 2000}
 BATCH_SIZE = 32
 WIDTH = 8
 SHOWN = 4
@@ -49,7 +49,7 @@ class Instances(Recipe):
             digits.x_train, digits.y_train, CANVASES[profile], size=CANVAS, seed=seed
         )
         test = digit_canvas.touching_digits(
-            digits.x_test, digits.y_test, TEST_CANVASES, size=CANVAS, seed=seed + 1
+            digits.x_test, digits.y_test, TEST_CANVASES[profile], size=CANVAS, seed=seed + 1
         )
         return Data(
             digits.source,
