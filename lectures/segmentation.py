@@ -275,7 +275,7 @@ viz.mask_grid(
 # ukazuje jeho posun. Kde Mask R-CNN dělí obraz obdélníky, tady dělí pixely podle toho,
 # kam ukazují: dvě dotýkající se dvojky jsou jedna oblast inkoustu, ale dva středy.
 # Třídu číslice tato síť nezná (všechny objekty jsou „číslice“); tu dodá sémantická
-# segmentace, viz níže. Síť se učí na 2 000 (v profilu `full` 20 000) plátnech:
+# segmentace, viz níže. Krok `evaluate` receptu `instances` ukazuje dekódování a měření:
 
 # %%
 recipes.get("instances").code("evaluate")
@@ -303,8 +303,8 @@ Markdown(
         {"ap50": "{:.3f}", "ap": "{:.3f}"},
     )
     + f"\n\nNalezených objektů na plátno v průměru {m['objects_per_canvas']:.2f} (skutečně 2); "
-    f"{m['counts']['test']} testovacích pláten, {m['params']:,} parametrů, "
-    f"trénink {m['seconds']:.0f} s.\n\n"
+    f"{m['counts']['train']:,} trénovacích a {m['counts']['test']:,} testovacích pláten, "
+    f"{m['params']:,} parametrů, trénink {m['seconds']:.0f} s.\n\n"
     + expected.run_report(
         paired,
         {"mask_ap50": "mask AP@0,5", "ap50_over_components": "náskok před souvislými oblastmi"},
