@@ -160,14 +160,27 @@ class Canvases:
         return {"boxes": boxes, "classes": classes}
 
 
-def _draw(canvas, mask, instances, crop, top, left, mask_class, instance) -> None:
-    """Draw `crop` onto one canvas at (top, left); its ink takes over the masks' pixels."""
+def _blank(n: int, size: int) -> Canvases:
+    """`n` empty canvases to draw on; the images stay float32 until `_finished`."""
+    shape = (n, size, size)
+    return Canvases(
+        np.zeros(shape, "float32"), [], [], np.zeros(shape, "uint8"), np.zeros(shape, "uint8")
+    )
+
+
+def _draw(out: Canvases, i: int, crop, top: int, left: int, mask_class: int, instance: int):
+    """Draw `crop` onto canvas `i` at (top, left); its ink takes over the masks' pixels."""
     h, w = crop.shape
-    region = canvas[top : top + h, left : left + w]
+    region = out.images[i, top : top + h, left : left + w]
     np.maximum(region, crop, out=region)
     ink = crop > INK
-    mask[top : top + h, left : left + w][ink] = mask_class
-    instances[top : top + h, left : left + w][ink] = instance
+    out.masks[i, top : top + h, left : left + w][ink] = mask_class
+    out.instances[i, top : top + h, left : left + w][ink] = instance
+
+
+def _finished(out: Canvases) -> Canvases:
+    out.images = np.clip(out.images, 0, 255).astype("uint8")[..., None]
+    return out
 
 
 def digit_canvases(
@@ -201,10 +214,7 @@ def digit_canvases(
     if size < 40:
         raise InvalidOptionError(f"size={size}: canvases need at least 40 px for 2 digits.")
     rng = np.random.default_rng(seed)
-    canvas = np.zeros((n, size, size), dtype="float32")
-    masks = np.zeros((n, size, size), dtype="uint8")
-    instances = np.zeros((n, size, size), dtype="uint8")
-    all_boxes, all_classes = [], []
+    out = _blank(n, size)
     for i in range(n):
         boxes, classes = [], []
         for _ in range(rng.integers(digits[0], digits[1] + 1)):
@@ -218,13 +228,12 @@ def digit_canvases(
                     break
             else:
                 continue
-            _draw(canvas[i], masks[i], instances[i], crop, top, left, labels[j] + 1, len(boxes) + 1)
+            _draw(out, i, crop, top, left, labels[j] + 1, len(boxes) + 1)
             boxes.append(box)
             classes.append(int(labels[j]))
-        all_boxes.append(np.array(boxes, dtype="float32").reshape(-1, 4))
-        all_classes.append(np.array(classes, dtype="int64"))
-    images_out = np.clip(canvas, 0, 255).astype("uint8")[..., None]
-    return Canvases(images_out, all_boxes, all_classes, masks, instances)
+        out.boxes.append(np.array(boxes, dtype="float32").reshape(-1, 4))
+        out.classes.append(np.array(classes, dtype="int64"))
+    return _finished(out)
 
 
 def touching_digits(
@@ -268,10 +277,7 @@ def touching_digits(
     if not pairable:
         raise InvalidOptionError("touching_digits needs at least two digits of one class.")
     rng = np.random.default_rng(seed)
-    canvas = np.zeros((n, size, size), dtype="float32")
-    masks = np.zeros((n, size, size), dtype="uint8")
-    instances = np.zeros((n, size, size), dtype="uint8")
-    all_boxes, all_classes = [], []
+    out = _blank(n, size)
     for i in range(n):
         digit = pairable[rng.integers(len(pairable))]
         crops = [
@@ -293,12 +299,11 @@ def touching_digits(
         lefts = (shift, shift + w1 - overlap)
         boxes = []
         for k, (crop, top, left) in enumerate(zip(crops, (top1, top2), lefts, strict=True)):
-            _draw(canvas[i], masks[i], instances[i], crop, top, left, digit + 1, k + 1)
+            _draw(out, i, crop, top, left, digit + 1, k + 1)
             boxes.append([left, top, left + crop.shape[1], top + crop.shape[0]])
-        all_boxes.append(np.array(boxes, dtype="float32"))
-        all_classes.append(np.array([digit, digit], dtype="int64"))
-    images_out = np.clip(canvas, 0, 255).astype("uint8")[..., None]
-    return Canvases(images_out, all_boxes, all_classes, masks, instances)
+        out.boxes.append(np.array(boxes, dtype="float32"))
+        out.classes.append(np.array([digit, digit], dtype="int64"))
+    return _finished(out)
 
 
 def rotate_tensor(images, angles):
