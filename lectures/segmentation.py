@@ -240,17 +240,16 @@ for name in ("deeplabv3plus", "segformer", "deeplabv3-hub"):
 # vyčíst) pak najdou jeden objekt tam, kde jsou dva:
 
 # %%
-from scipy import ndimage
-
 from nes2.recipes.instances import CANVAS as PAIR_CANVAS
 from nes2.tasks import instances
 
 digits = arrays.mnist("quick")
 pairs = digit_canvas.touching_digits(digits.x_test, digits.y_test, 200, size=PAIR_CANVAS, seed=5)
-regions = [ndimage.label(m > 0, structure=np.ones((3, 3)))[1] for m in pairs.masks]
+regions = instances.connected_components(pairs.masks)
 print(
     f"{len(pairs.masks)} pláten po 2 číslicích; sémantická maska je jedna souvislá oblast "
-    f"na {np.mean(np.array(regions) == 1):.0%} z nich"
+    f"na {np.mean([len(r['masks']) == 1 for r in regions]):.0%} z nich "
+    "(úlomky pod 10 px se nepočítají, jako u srovnávací metody níže)"
 )
 viz.mask_grid(
     pairs.images[:3],

@@ -297,7 +297,7 @@ def mask_average_precision(found: list[dict], truth: list[dict]) -> dict:
 
     images, annotations, results = [], [], []
     for i, (f, t) in enumerate(zip(found, truth, strict=True)):
-        h, w = t["masks"].shape[1:] if len(t["masks"]) else f["masks"].shape[1:]
+        h, w = t["masks"].shape[1:]  # (0, h, w) for an image without objects
         images.append({"id": i, "height": int(h), "width": int(w)})
         for mask, cls in zip(t["masks"], t["classes"], strict=True):
             rle = encode(mask)
