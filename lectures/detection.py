@@ -32,7 +32,8 @@ print(
     f"profil {PROFILE!r}"
 )
 recipe = recipes.get("detection")
-options = recipe.resolve({"model": "yolov8"}, PROFILE)
+spec = recipe.spec(PROFILE, model="yolov8")
+options = spec.options
 print(f"data: {options['data']} (profil {PROFILE})")
 print(expected.entry("detection/yolov8", PROFILE).goal({"map50": "YOLOv8 mAP@0,5"}))
 
@@ -120,7 +121,7 @@ print(
 # testovacích obrázků dat, na kterých se níže trénuje:
 
 # %%
-data = recipe.data(PROFILE, options, config.DEFAULT_SEED)
+data = recipe.data(spec)
 print(f"{data.source}: {data.counts['train']} trénovacích, {data.counts['test']} testovacích")
 viz.box_grid(
     data.shown["images"][:6],

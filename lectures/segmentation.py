@@ -29,7 +29,8 @@ from nes2.teaching import expected
 PROFILE = config.get_profile()
 print(f"nes2 {nes2.__version__}, Keras {keras.__version__}, profil {PROFILE!r}")
 recipe = recipes.get("segmentation")
-options = recipe.resolve({"model": "unet"}, PROFILE)
+spec = recipe.spec(PROFILE, model="unet")
+options = spec.options
 print(f"data: {options['data']} (profil {PROFILE})")
 print(expected.entry("segmentation/unet", PROFILE).goal({"mean_iou": "průměrné IoU (U-Net)"}))
 
@@ -53,12 +54,13 @@ print(expected.entry("segmentation/unet", PROFILE).goal({"mean_iou": "průměrn�
 # a první testovací obrázky dat, na kterých se níže trénuje:
 
 # %%
-data = recipe.data(PROFILE, options, config.DEFAULT_SEED)
+data = recipe.data(spec)
+masks = data.test[1]
 print(f"{data.source}: {data.counts['train']} trénovacích, {data.counts['test']} testovacích")
-print(f"podíl pixelů pozadí: {np.mean(data.masks_test == 0):.1%}")
+print(f"podíl pixelů pozadí: {np.mean(masks == 0):.1%}")
 viz.mask_grid(
     data.shown[:4],
-    data.masks_test[:4],
+    masks[:4],
     num_classes=len(data.class_names),
     class_names=data.class_names[1:],
     title=f"Obrázky a masky ({data.source})",
@@ -221,7 +223,7 @@ for name in ("deeplabv3plus", "segformer", "deeplabv3-hub"):
         segmentation.DiceCrossEntropy(classes, from_logits=name == "deeplabv3-hub"),
         metrics=[],
     )
-    loss = float(model.train_on_batch(x, run.data.masks_test[:4]))
+    loss = float(model.train_on_batch(x, run.data.test[1][:4]))
     print(f"{name:14s} {model.count_params():>10,} parametrů, ztráta po 1 kroku {loss:.3f}")
 
 # %% [markdown]
@@ -328,12 +330,12 @@ digit_unet = (
     if options["data"] == "digits"
     else recipes.train("segmentation", PROFILE, model="unet", data="digits")
 )
-test = paired.data.test
+test = paired.data.canvases_test
 pad = (CANVAS - PAIR_CANVAS) // 2
 padded = np.pad(test.images, ((0, 0), (pad, pad), (pad, pad), (0, 0))).astype("float32")
 semantic = digit_unet.model.predict(padded, verbose=0).argmax(-1)[:, pad:-pad, pad:-pad]
 found = instances.with_classes(
-    instances.decode(paired.model.predict(paired.data.x_test, verbose=0)), semantic
+    instances.decode(paired.model.predict(paired.data.test[0], verbose=0)), semantic
 )
 truth = instances.true_objects(test.instances, test.masks)
 with_classes = instances.mask_average_precision(found, truth)

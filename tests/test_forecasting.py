@@ -79,9 +79,9 @@ def test_the_forecaster_beats_repeating_the_last_value(tmp_path):
     assert len(metrics["mae_by_hour"]) == forecasting.HORIZON
     # The baselines, computed by hand for the first test window.
     data = run.data
-    last = data.x_test[0, -1, 0] * data.std + data.mean
+    last = data.test[0][0, -1, 0] * data.std + data.mean
     np.testing.assert_allclose(forecasting.naive(data)[0], np.full(forecasting.HORIZON, last))
-    day = data.x_test[0, -24:, 0] * data.std + data.mean
+    day = data.test[0][0, -24:, 0] * data.std + data.mean
     np.testing.assert_allclose(forecasting.yesterday(data)[0], day, rtol=1e-6)
     assert (tmp_path / "forecast.png").is_file()
 

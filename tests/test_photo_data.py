@@ -67,11 +67,12 @@ def test_full_profile_trains_the_photo_data_set_through_the_command_line(
 def test_segmentation_on_pets_has_three_classes_background_first(nes2_home, offline_tfds):
     recipe = recipes.get("segmentation")
     with tfds_lib.testing.mock_data(num_examples=3):
-        data = recipe.data("quick", recipe.resolve({"data": "pets"}, "quick"), 0)
+        data = recipe.data(recipe.spec("quick", data="pets", seed=0))
     assert data.class_names == ["pozadí", "zvíře", "okraj"]
-    assert data.x_train.shape == (3, 96, 96, 3) and data.x_train.dtype == np.uint8
-    assert data.masks_test.shape == (3, 96, 96)
-    assert set(np.unique(data.masks_test)) <= {0, 1, 2}
+    images, masks = data.test
+    assert data.train[0].shape == (3, 96, 96, 3) and data.train[0].dtype == np.uint8
+    assert masks.shape == (3, 96, 96)
+    assert set(np.unique(masks)) <= {0, 1, 2}
 
 
 def test_voc_labels_are_padded_xyxy_pixel_boxes_inside_the_image(nes2_home, offline_tfds):
@@ -79,8 +80,8 @@ def test_voc_labels_are_padded_xyxy_pixel_boxes_inside_the_image(nes2_home, offl
 
     recipe = recipes.get("detection")
     with tfds_lib.testing.mock_data(num_examples=4):
-        data = recipe.data("quick", recipe.resolve({"data": "voc"}, "quick"), 0)
-        images, labels = next(iter(data.batches["test"]))
+        data = recipe.data(recipe.spec("quick", data="voc", seed=0))
+        images, labels = next(iter(data.test))
     size = detection.VOC_SIZE["quick"]
     assert images.shape[1:] == (size, size, 3)
     assert labels["boxes"].shape[1:] == (detection.VOC_MAX_BOXES, 4)
@@ -178,7 +179,7 @@ def test_full_profile_uses_all_of_mnist(name, monkeypatch):
 
     monkeypatch.setattr(arrays, "_keras", keras_mnist)
     recipe = recipes.get(name)
-    data = recipe.data("full", recipe.resolve({}, "full"), 0)
+    data = recipe.data(recipe.spec("full", seed=0))
     assert data.source == "MNIST (keras.datasets)"
     train = data.counts.get("train_digits", data.counts.get("train"))
     test = data.counts.get("test_digits", data.counts.get("test"))

@@ -9,6 +9,7 @@ import pytest
 from nes2 import cli, recipes
 from nes2.errors import InvalidOptionError
 from nes2.recipes import mnist_ensemble, store
+from nes2.recipes.base import RunSpec
 from nes2.recipes.keypoints import Keypoints
 
 
@@ -27,7 +28,7 @@ def test_mnist_ensemble_is_trained_once_then_reused(nes2_home, tmp_path, capsys)
     assert "mnist-ensemble: reused run from " in capsys.readouterr().out
     # The stored weights are loaded: the rebuilt stacking ensemble scores what was measured.
     stack = again.model.ensembles["stack"]
-    measured = stack.evaluate(again.data.x_test, again.data.y_test, verbose=0)[1]
+    measured = stack.evaluate(*again.data.test, verbose=0)[1]
     assert measured == pytest.approx(accuracy["stack"], abs=1e-4)
     members = [m.name for m in again.model.members]
     assert [layer.name for layer in stack.layers[1:4]] == members
@@ -54,17 +55,21 @@ def keypoints_run(trained_keypoints, nes2_home):
 
 
 def test_a_change_of_options_epochs_seed_or_code_gives_another_key(keypoints_run, monkeypatch):
-    key = store.run_key("keypoints", keypoints_run.options, "quick", 1, 42)
+    key = store.run_key("keypoints", keypoints_run.spec)
     assert keypoints_run.folder.name == key
     others = {
-        store.run_key("keypoints", {}, "quick", 2, 42),
-        store.run_key("keypoints", {}, "quick", 1, 7),
-        store.run_key("keypoints", {}, "full", 1, 42),
-        store.run_key("digit-tilt", {"target": "sincos"}, "quick", 1, 42),
+        store.run_key("keypoints", RunSpec("quick", {}, 2)),
+        store.run_key("keypoints", RunSpec("quick", {}, 1, seed=7)),
+        store.run_key("keypoints", RunSpec("full", {}, 1)),
+        store.run_key("keypoints", RunSpec("quick", {}, 1, limit=64)),
+        store.run_key("keypoints", RunSpec("quick", {}, 1, distribution={"workers": 2})),
+        store.run_key("digit-tilt", RunSpec("quick", {"target": "sincos"}, 1)),
     }
-    assert key not in others and len(others) == 4
-    monkeypatch.setattr(store, "source_digest", lambda: "edited package")
-    assert store.run_key("keypoints", {}, "quick", 1, 42) != key
+    assert key not in others and len(others) == 6
+    # Verbosity does not change what is trained.
+    assert store.run_key("keypoints", RunSpec("quick", {}, 1, verbose=1)) == key
+    monkeypatch.setattr(store, "training_digest", lambda: "edited package")
+    assert store.run_key("keypoints", RunSpec("quick", {}, 1)) != key
     retrained = recipes.train("keypoints", "quick", epochs=1)
     assert not retrained.reused and retrained.folder != keypoints_run.folder
 
@@ -101,7 +106,7 @@ def test_an_interrupted_training_leaves_nothing_in_the_store(nes2_home, monkeypa
 def test_reused_model_predicts_what_the_trained_one_did(trained_keypoints, keypoints_run):
     trained, _ = trained_keypoints
     again = keypoints_run
-    x = trained.data.x_test[:16]
+    x = trained.data.test[0][:16]
     np.testing.assert_allclose(
         again.model.predict(x, verbose=0), trained.model.predict(x, verbose=0), atol=1e-5
     )
@@ -123,7 +128,8 @@ def test_a_reused_run_loads_its_data_and_model_only_when_asked(
     again = recipes.train("keypoints", "quick", epochs=1)
     assert again.reused and again.metrics == keypoints_run.metrics and steps == []
     trained, _ = trained_keypoints
-    assert again.model is again.model and again.data.x_test.shape == trained.data.x_test.shape
+    assert again.model is again.model
+    assert again.data.test[0].shape == trained.data.test[0].shape
     assert steps == ["data", "build"]
 
 

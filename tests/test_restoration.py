@@ -40,6 +40,6 @@ def test_one_epoch_of_the_recipe_already_repairs_noisy_digits(tmp_path):
     assert metrics["run"] == "restoration/noise" and metrics["counts"]["test"] == 1000
     assert metrics["psnr_restored"] > metrics["psnr_damaged"] + 0.5
     assert metrics["gain_db"] == pytest.approx(metrics["psnr_restored"] - metrics["psnr_damaged"])
-    restored = run.model.predict(run.data.damaged_test[:4], verbose=0)
+    restored = run.model.predict(run.data.test[0][:4], verbose=0)
     assert restored.shape == (4, 28, 28, 1) and 0 <= restored.min() <= restored.max() <= 1
     assert (tmp_path / "restored.png").is_file()

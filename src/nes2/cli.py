@@ -163,6 +163,7 @@ def _models_list(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     import time
 
+    from nes2.recipes import verify
     from nes2.teaching import expected
 
     profile = config.get_profile(args.profile)
@@ -176,7 +177,7 @@ def _verify(args: argparse.Namespace) -> int:
     for number, entry in enumerate(runs, 1):
         print(f"[{number}/{len(runs)}] {entry.name} ({profile}) ...", flush=True)
         folder = out / entry.name.replace("/", "-")
-        metrics = expected.run(entry, out=folder, fresh=args.fresh, figures=args.figures)
+        metrics = verify.run(entry, out=folder, fresh=args.fresh, figures=args.figures)
         results[entry.name] = metrics
         for row in expected.compare(entry, metrics):
             recorded = "-" if row.recorded is None else f"{row.recorded:g}"

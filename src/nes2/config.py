@@ -1,7 +1,7 @@
 """Run profile, cache directory and seeding.
 
-This module imports only `nes2.errors` from the package, and TensorFlow only
-inside `seed_everything`.
+This module imports only `nes2.errors` from the package (and `nes2._compat`
+inside `op_determinism`), and TensorFlow only inside its functions.
 
 * The **profile** is `"quick"` (small data, few epochs: what CI and the docs
   build use on a CPU) or `"full"` (the lecture's real settings). It comes from
@@ -13,6 +13,7 @@ inside `seed_everything`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -73,7 +74,9 @@ def seed_everything(seed: int = DEFAULT_SEED, deterministic: bool = True) -> Non
     """Seed Python, NumPy and TensorFlow, and make TensorFlow ops deterministic.
 
     With `deterministic=True` two runs with the same seed on the same machine
-    give the same weights and metrics (at some cost in speed on a GPU).
+    give the same weights and metrics (at some cost in speed on a GPU). This
+    lasts for the rest of the process, as a notebook wants it; to make one
+    block deterministic and leave the process as it was, use `op_determinism`.
 
     Args:
         seed: the seed for `random`, NumPy and the backend.
@@ -91,3 +94,30 @@ def seed_everything(seed: int = DEFAULT_SEED, deterministic: bool = True) -> Non
     keras.utils.set_random_seed(seed)
     if deterministic:
         tf.config.experimental.enable_op_determinism()
+
+
+@contextlib.contextmanager
+def op_determinism(enabled: bool = True):
+    """TensorFlow's op determinism on (or off) inside the block, and as it was after it.
+
+    A recipe that asks for determinism gets it for its run only: a later run
+    that does not (detection, CIFAR-10) is not slowed down, or refused by ops
+    that have no deterministic kernel on a GPU.
+
+    Examples:
+        ```python
+        with config.op_determinism(True):
+            model.fit(...)   # deterministic
+        model.fit(...)       # as the process was before
+        ```
+    """
+    from nes2 import _compat
+
+    before = _compat.op_determinism_enabled()
+    if enabled != before:
+        _compat.set_op_determinism(enabled)
+    try:
+        yield
+    finally:
+        if _compat.op_determinism_enabled() != before:
+            _compat.set_op_determinism(before)

@@ -42,6 +42,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
+from nes2 import _compat
 from nes2.errors import InvalidOptionError, Nes2Error
 
 KINDS = ("none", "mirrored", "multi-worker")
@@ -252,8 +253,8 @@ def make(kind: str = "none") -> Distribution:
     seconds = cluster_timeout()
     import tensorflow as tf
 
-    _keras_multi_worker_fixes()
-    _coordinate(spec, seconds)
+    _compat.mend_keras_multi_worker()
+    _compat.coordinate_workers(len(spec.workers), seconds)
     with _deadline(seconds, spec):
         try:
             strategy = tf.distribute.MultiWorkerMirroredStrategy()
@@ -267,57 +268,3 @@ def make(kind: str = "none") -> Distribution:
                 "NES2_CLUSTER_TIMEOUT."
             ) from None
     return Distribution(kind, strategy, len(spec.workers), spec.is_chief)
-
-
-def _coordinate(spec: Cluster, seconds: float) -> None:
-    """Let TensorFlow's coordination service wait `seconds` for the workers to register."""
-    from tensorflow.compiler.xla.tsl.protobuf import coordination_config_pb2
-    from tensorflow.python.eager import context
-
-    if context.context().coordination_service is None:
-        context.context().configure_coordination_service(
-            service_type="standalone",
-            service_leader="/job:worker/replica:0/task:0",
-            coordinated_jobs=[
-                coordination_config_pb2.CoordinatedJob(name="worker", num_tasks=len(spec.workers))
-            ],
-            cluster_register_timeout_in_ms=int(seconds * 1000),
-        )
-
-
-def _keras_multi_worker_fixes() -> None:
-    """Mend two places where Keras 3's `fit` breaks under `MultiWorkerMirroredStrategy`.
-
-    Keras 3.15 reduces a batch of data across workers to build the model
-    (`PerReplica` cannot be converted to a tensor) and averages the scalar
-    logs along an axis they do not have (UPSTREAM_ISSUE). Both are replaced
-    with what single-machine strategies do: the model is built from this
-    worker's own batch, and the logs are averaged over the replicas.
-    """
-    from keras.src.backend.tensorflow import trainer
-
-    if getattr(trainer, "_nes2_mended", False):
-        return
-    import tensorflow as tf
-
-    def maybe_symbolic_build(self, iterator=None, data_batch=None):
-        if self._distribute_strategy is None:
-            return
-        local = self.distribute_strategy.experimental_local_results
-        if iterator is not None:
-            for _, _, batches in iterator:
-                data_batch = tf.nest.map_structure(lambda v: local(v)[0], next(batches))
-                break
-        with self.distribute_strategy.scope():
-            self._symbolic_build(data_batch=data_batch)
-
-    reduce_per_replica = trainer.reduce_per_replica
-
-    def reduce_logs(values, strategy, reduction):
-        if trainer._collective_all_reduce_multi_worker(strategy) and reduction in ("auto", "mean"):
-            return tf.nest.map_structure(lambda v: strategy.reduce("MEAN", v, axis=None), values)
-        return reduce_per_replica(values, strategy, reduction)
-
-    trainer.TensorFlowTrainer._maybe_symbolic_build = maybe_symbolic_build
-    trainer.reduce_per_replica = reduce_logs
-    trainer._nes2_mended = True

@@ -22,3 +22,12 @@ class DataNotFoundError(Nes2Error):
 
 class InvalidOptionError(Nes2Error, ValueError):
     """An argument or environment variable has a value that is not allowed."""
+
+
+class CheckFailed(AssertionError):
+    """An exercise's self-check failed; the message says why, in Czech.
+
+    Raised by `nes2.teaching.checks`; a check that receives an answer not
+    written yet (`...`, `None`, a function whose body is `...`) fails with this
+    too, naming what to fill in (`nes2.teaching.answers`).
+    """

@@ -21,6 +21,7 @@ Examples:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import importlib
 import os
@@ -31,9 +32,9 @@ from pathlib import Path
 
 from nes2 import config
 from nes2.errors import InvalidOptionError
-from nes2.recipes.base import REGISTRY, Recipe, Run
+from nes2.recipes.base import REGISTRY, Data, Recipe, Run, RunSpec
 
-_SUPPORT = {"base", "store"}
+_SUPPORT = {"base", "store", "verify"}
 ORDER = (
     "cats_vs_dogs",
     "digit_tilt",
@@ -91,6 +92,7 @@ def train(
     store: bool = True,
     verbose: int | str = 0,
     distribute: str = "none",
+    limit: int | None = None,
     **options,
 ) -> Run:
     """Run recipe `name`, or reuse its stored run with the same key.
@@ -108,6 +110,8 @@ def train(
             (the machines of `TF_CONFIG`; see `nes2.distribute`). In a
             multi-worker run every worker trains, and only the chief evaluates,
             stores the run and writes `out`; the others return a run without metrics.
+        limit: at most this many examples per split: a smoke run of the steps (its
+            metrics say nothing of the profile; stored under its own key).
         **options: the recipe's options (`nes2 train NAME --help` lists them).
 
     Returns:
@@ -120,22 +124,23 @@ def train(
     from nes2.recipes import store as run_store
 
     recipe = get(name)
-    profile = config.get_profile(profile)
-    options = recipe.resolve(options, profile)
-    epochs = epochs or recipe.default_epochs(profile, options)
-    if epochs < 1:
-        raise InvalidOptionError(f"epochs must be at least 1, not {epochs}.")
+    spec = recipe.spec(profile, epochs=epochs, seed=seed, verbose=verbose, limit=limit, **options)
     distribution = distribution_kinds.make(distribute)
-    recorded = distribution.record() if distribution.strategy is not None else None
-    inputs = run_store.key_inputs(recipe.name, options, profile, epochs, seed, recorded)
+    if distribution.strategy is not None:
+        spec = dataclasses.replace(spec, distribution=distribution.record())
+    profile, options, epochs, recorded = spec.profile, spec.options, spec.epochs, spec.distribution
+    inputs = run_store.key_inputs(recipe.name, spec)
     key = run_store.digest(inputs)
     stored = None if fresh else run_store.load(recipe.name, key)
+    deterministic = recipe.deterministic and distribution.strategy is None
 
     def prepared():
         with distribution.scope():
-            data = recipe.data(profile, options, seed)
-            config.seed_everything(seed, recipe.deterministic and distribution.strategy is None)
-            return data, recipe.build(data, options, profile, epochs)
+            data = recipe.data(spec)
+            if limit is not None:
+                data = data.head(limit)
+            config.seed_everything(seed, deterministic=False)
+            return data, recipe.build(data, spec)
 
     if stored is not None:
         record, folder = stored
@@ -151,19 +156,20 @@ def train(
         created = datetime.datetime.fromisoformat(record["created"])
         print(f"{recipe.run_name(options)}: reused run from {created:%Y-%m-%d %H:%M} ({folder})")
         run = Run(
-            recipe, profile, options, epochs, seed, record["metrics"], record["history"],
-            created, reused=True, folder=folder, _restore=restore,
+            recipe, spec, record["metrics"], record["history"], created,
+            reused=True, folder=folder, _restore=restore,
         )  # fmt: skip
     else:
-        data, model = prepared()
-        start = time.perf_counter()
-        with distribution.scope():
-            history = recipe.fit(model, data, options, epochs, verbose)
-        seconds = time.perf_counter() - start
+        with config.op_determinism(deterministic):
+            data, model = prepared()
+            start = time.perf_counter()
+            with distribution.scope():
+                history = recipe.fit(model, data, spec)
+            seconds = time.perf_counter() - start
         if not distribution.is_chief:
-            return Run(recipe, profile, options, epochs, seed, {}, history, _now(), _model=model)
+            return Run(recipe, spec, {}, history, _now(), _model=model)
         if distribution.strategy is not None:
-            model = _local_copy(recipe, model, data, options, profile, epochs)
+            model = _local_copy(recipe, model, data, spec)
         metrics = {
             "recipe": recipe.name,
             "run": recipe.run_name(options),
@@ -176,17 +182,15 @@ def train(
             "counts": data.counts,
             "epochs": epochs,
             "seconds": round(seconds, 1),
+            **({"limit": limit} if limit is not None else {}),
             **({"distribution": recorded} if recorded else {}),
-            **recipe.evaluate(model, data, options, history),
+            **recipe.evaluate(model, data, spec, history),
         }
         created = _now()
         folder = None
         if store:
             folder = run_store.save(recipe, key, inputs, metrics, history, model, created)
-        run = Run(
-            recipe, profile, options, epochs, seed, metrics, history, created,
-            folder=folder, _model=model, _data=data,
-        )  # fmt: skip
+        run = Run(recipe, spec, metrics, history, created, folder=folder, _model=model, _data=data)
     if out is not None:
         write_outputs(run, out)
     return run
@@ -196,10 +200,10 @@ def _now() -> datetime.datetime:
     return datetime.datetime.now().replace(microsecond=0)
 
 
-def _local_copy(recipe: Recipe, model, data, options: dict, profile: str, epochs: int):
+def _local_copy(recipe: Recipe, model, data: Data, spec: RunSpec):
     """The trained weights in a model outside the strategy, to evaluate and draw on one device
     (Keras 3's `predict` under a multi-worker strategy does not keep the order of the examples)."""
-    local = recipe.build(data, options, profile, epochs)
+    local = recipe.build(data, spec)
     local.set_weights(model.get_weights())
     return local
 
@@ -219,4 +223,4 @@ def write_outputs(run: Run, out: str | os.PathLike, figures: bool = True) -> lis
     return paths
 
 
-__all__ = ["REGISTRY", "Recipe", "Run", "get", "names", "train", "write_outputs"]
+__all__ = ["REGISTRY", "Data", "Recipe", "Run", "RunSpec", "get", "names", "train", "write_outputs"]

@@ -3,11 +3,17 @@
 A recipe is a subclass of `Recipe` that sets its `name`, `summary`, `options`
 and `epochs` and implements its steps:
 
-1. `data(profile, options, seed)` returns a `Data` (what is trained and tested on);
-2. `build(data, options, profile, epochs)` returns the compiled model;
-3. `fit(model, data, options, epochs, verbose)` trains it, returning the history;
-4. `evaluate(model, data, options, history)` returns the metrics;
+1. `data(spec)` returns a `Data` (what is trained, validated, tested and shown);
+2. `build(data, spec)` returns the compiled model;
+3. `fit(model, data, spec)` trains it, returning the history; the default
+   trains on `data.train` in batches of `batch_size` per replica, which is all
+   that most recipes need;
+4. `evaluate(model, data, spec, history)` returns the metrics;
 5. `figures(run)` draws the run's figures (name -> figure).
+
+Every step receives the same `RunSpec` (profile, resolved options, epochs,
+seed, verbosity, distribution), so a step never depends on the order of its
+arguments, and a new recipe starts from the defaults.
 
 Defining the subclass registers it: the command line (`nes2 train NAME`, its
 `--help` and choices), `nes2 verify`, the expected results and the API
@@ -34,9 +40,9 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any, ClassVar
 
+from nes2 import config
 from nes2.errors import InvalidOptionError
 
 REGISTRY: dict[str, Recipe] = {}
@@ -85,21 +91,103 @@ class Option:
         return f"{self.default}{others}"
 
 
-class Data(SimpleNamespace):
-    """What a recipe's data step returns.
+@dataclass(frozen=True)
+class RunSpec:
+    """What one run of a recipe is asked to do; every step of the recipe receives it.
 
-    `source` names the data set (it goes into `metrics.json` as `data_source`)
-    and `counts` the sizes of its splits; every other keyword becomes an
-    attribute (arrays, datasets, the test images the figures show).
+    Attributes:
+        profile: `"quick"` or `"full"`.
+        options: the recipe's resolved options (`Recipe.resolve`).
+        epochs: the epochs to train.
+        seed: seeds data, initialisation and shuffling.
+        verbose: Keras' verbosity while training (1: a progress bar per epoch).
+        distribution: the workers and replicas of a distributed run, as
+            `metrics.json` records them; `None` on one device.
+        limit: at most this many examples per split (`Data.head`): a smoke run
+            of the recipe's steps, never a result of its profile.
 
     Examples:
-        >>> data = Data("MNIST subset", {"train": 2, "test": 1}, x_test=[0])
-        >>> data.source, data.x_test
-        ('MNIST subset', [0])
+        >>> spec = RunSpec("quick", {"target": "angle"}, epochs=2)
+        >>> spec.options["target"], spec.seed
+        ('angle', 42)
     """
 
-    def __init__(self, source: str, counts: dict, **parts):
-        super().__init__(source=source, counts=counts, **parts)
+    profile: str
+    options: dict
+    epochs: int
+    seed: int = config.DEFAULT_SEED
+    verbose: int | str = 0
+    distribution: dict | None = None
+    limit: int | None = None
+
+
+@dataclass
+class Data:
+    """What a recipe's data step returns.
+
+    Every recipe fills the same fields: `source` names the data set (it goes
+    into `metrics.json` as `data_source`), `counts` the sizes of its splits,
+    `train`, `validation` and `test` are what the model is trained, validated
+    and tested on, and `shown` what its figures and pages draw. A split is a
+    tuple `(inputs, targets)` of arrays (a third item may hold what groups the
+    examples, e.g. their labels), the inputs alone (a recipe whose `fit` makes
+    the targets, e.g. under random rotations), or a batched `tf.data.Dataset`. Whatever else a recipe's figures read (class names, the
+    scale of a series) are keyword arguments, read as attributes.
+
+    Examples:
+        >>> import numpy as np
+        >>> data = Data("MNIST subset", {"train": 3, "test": 1},
+        ...             train=(np.zeros((3, 2)), np.ones(3)), test=(np.zeros((1, 2)), np.ones(1)),
+        ...             class_names=["0", "1"])
+        >>> data.class_names
+        ['0', '1']
+        >>> small = data.head(2)
+        >>> len(small.train[0]), len(small.test[0]), small.counts
+        (2, 1, {'train': 2, 'test': 1})
+    """
+
+    source: str
+    counts: dict
+    train: Any = None
+    test: Any = None
+    validation: Any = None
+    shown: Any = None
+    extra: dict = field(default_factory=dict, repr=False)
+
+    def __init__(self, source, counts, train=None, test=None, validation=None, shown=None, **extra):
+        self.source, self.counts = source, counts
+        self.train, self.test, self.validation, self.shown = train, test, validation, shown
+        self.extra = extra
+
+    def __getattr__(self, name: str) -> Any:
+        extra = self.__dict__.get("extra", {})
+        if name in extra:
+            return extra[name]
+        raise AttributeError(f"this recipe's data has no {name!r}; it has {', '.join(extra)}")
+
+    def head(self, count: int) -> Data:
+        """The same data with at most `count` examples in each split (one batch of a dataset).
+
+        For a smoke run of a recipe's steps (`RunSpec.limit`); the other parts stay as they are.
+        """
+        splits = {
+            name: _head(getattr(self, name), count)
+            for name in ("train", "validation", "test", "shown")
+        }
+        counts = {k: min(v, count) if isinstance(v, int) else v for k, v in self.counts.items()}
+        return Data(self.source, counts, **splits, **self.extra)
+
+
+def _head(part: Any, count: int) -> Any:
+    if part is None:
+        return None
+    if isinstance(part, tuple):  # (inputs, targets)
+        return tuple(_head(p, count) for p in part)
+    if isinstance(part, dict):
+        return {k: _head(v, count) for k, v in part.items()}
+    if hasattr(part, "take") and hasattr(part, "element_spec"):  # a batched tf.data.Dataset
+        return part.take(1)
+    return part[:count]
 
 
 @dataclass
@@ -108,7 +196,7 @@ class Run:
 
     Attributes:
         recipe: the `Recipe`.
-        profile, options, epochs, seed: what was run.
+        spec: what was run (`profile`, `options`, `epochs` and `seed` read from it).
         metrics: what `metrics.json` holds.
         history: the training history (metric name -> one value per epoch).
         created: when the run was trained.
@@ -121,10 +209,7 @@ class Run:
     """
 
     recipe: Recipe
-    profile: str
-    options: dict
-    epochs: int
-    seed: int
+    spec: RunSpec
     metrics: dict
     history: dict
     created: datetime.datetime
@@ -134,6 +219,26 @@ class Run:
     _data: Data | None = field(default=None, repr=False)
     _restore: Callable[[], tuple[Data, Any]] | None = field(default=None, repr=False)
     _figures: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def profile(self) -> str:
+        """The profile the run was trained in."""
+        return self.spec.profile
+
+    @property
+    def options(self) -> dict:
+        """The recipe's resolved options."""
+        return self.spec.options
+
+    @property
+    def epochs(self) -> int:
+        """The epochs it was trained for."""
+        return self.spec.epochs
+
+    @property
+    def seed(self) -> int:
+        """The seed of its data, initialisation and shuffling."""
+        return self.spec.seed
 
     def _restored(self) -> None:
         if self._restore is not None:
@@ -183,7 +288,10 @@ class Recipe:
         epochs_by: the option that the epochs depend on (e.g. `model`).
         run_option: the option that names runs in `expected.toml`
             (`detection/yolov8`); `None` names them by the recipe alone.
-        deterministic: make TensorFlow's ops deterministic while training.
+        batch_size: the examples of one training step on each replica (the
+            default `fit`'s batch; `global_batch` scales it with the replicas).
+        deterministic: make TensorFlow's ops deterministic while training
+            (only during the run: `nes2.config.op_determinism`).
     """
 
     name: ClassVar[str] = ""
@@ -192,6 +300,7 @@ class Recipe:
     epochs: ClassVar[dict] = {}
     epochs_by: ClassVar[str | None] = None
     run_option: ClassVar[str | None] = None
+    batch_size: ClassVar[int] = 32
     deterministic: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs):
@@ -237,6 +346,38 @@ class Recipe:
     def check(self, options: dict, given: dict) -> None:
         """Refuse a combination of options (`given`: those set explicitly); none by default."""
 
+    def spec(
+        self,
+        profile: str | None = None,
+        *,
+        epochs: int | None = None,
+        seed: int = config.DEFAULT_SEED,
+        verbose: int | str = 0,
+        distribution: dict | None = None,
+        limit: int | None = None,
+        **options,
+    ) -> RunSpec:
+        """The `RunSpec` of a run: options resolved and epochs chosen for `profile`.
+
+        Examples:
+            >>> from nes2 import recipes
+            >>> spec = recipes.get("digit-tilt").spec("quick", target="angle")
+            >>> spec.options, spec.epochs
+            ({'target': 'angle'}, 12)
+            >>> recipes.get("digit-tilt").spec("quick", epochs=0)
+            Traceback (most recent call last):
+            ...
+            nes2.errors.InvalidOptionError: epochs must be at least 1, not 0.
+        """
+        profile = config.get_profile(profile)
+        options = self.resolve(options, profile)
+        epochs = self.default_epochs(profile, options) if epochs is None else epochs
+        if epochs < 1:
+            raise InvalidOptionError(f"epochs must be at least 1, not {epochs}.")
+        if limit is not None and limit < 1:
+            raise InvalidOptionError(f"limit must be at least 1 example, not {limit}.")
+        return RunSpec(profile, options, epochs, seed, verbose, distribution, limit)
+
     def default_epochs(self, profile: str, options: dict) -> int:
         """The profile's epochs for these options."""
         epochs = self.epochs[profile]
@@ -252,20 +393,38 @@ class Recipe:
 
     # -- steps ----------------------------------------------------------------
 
-    def data(self, profile: str, options: dict, seed: int) -> Data:
+    def data(self, spec: RunSpec) -> Data:
         """Load or make the data."""
         raise NotImplementedError
 
-    def build(self, data: Data, options: dict, profile: str, epochs: int):
-        """Build and compile the model (the learning-rate schedule may span `epochs`)."""
+    def build(self, data: Data, spec: RunSpec):
+        """Build and compile the model (a learning-rate schedule may span `spec.epochs`)."""
         raise NotImplementedError
 
-    def fit(self, model, data: Data, options: dict, epochs: int, verbose) -> dict:
-        """Train `model`; return the history (metric name -> one value per epoch)."""
-        raise NotImplementedError
+    def fit(self, model, data: Data, spec: RunSpec) -> dict:
+        """Train `model` on `data.train`; return the history (metric name -> one value per epoch).
 
-    def evaluate(self, model, data: Data, options: dict, history: dict) -> dict:
-        """The metrics of the trained model on the test split."""
+        The default: `model.fit` on `(inputs, targets)` arrays in batches of
+        `batch_size` per replica, shuffled every epoch (or on a batched
+        dataset as it comes), validated on `data.validation` if there is one.
+        """
+        if isinstance(data.train, tuple):
+            inputs, targets = data.train
+            batching = {"batch_size": global_batch(self.batch_size)}
+        else:  # a batched dataset, which shuffles itself if it should
+            inputs, targets, batching = data.train, None, {"shuffle": False}
+        history = model.fit(
+            inputs,
+            targets,
+            validation_data=data.validation,
+            epochs=spec.epochs,
+            verbose=spec.verbose,
+            **batching,
+        )
+        return history_dict(history)
+
+    def evaluate(self, model, data: Data, spec: RunSpec, history: dict) -> dict:
+        """The metrics of the trained model on `data.test`."""
         raise NotImplementedError
 
     def figures(self, run: Run) -> dict:

@@ -89,21 +89,29 @@ class CatsVsDogs(Recipe):
         # The backbone and its weights are described by `evaluate`, for the variants that use them.
         return {"variant": options["variant"], "source": options["source"]}
 
-    def data(self, profile, options, seed):
+    def data(self, spec):
         from nes2.data import catsdogs
 
         data = catsdogs.load(
-            profile,
-            source=options["source"],
-            batch_size=global_batch(catsdogs.BATCH_SIZE[profile]),
+            spec.profile,
+            source=spec.options["source"],
+            batch_size=global_batch(catsdogs.BATCH_SIZE[spec.profile]),
             download=False,
-            seed=seed,
+            seed=spec.seed,
         )
-        return Data(data.label, data.counts, splits=data, image_size=data.image_size)
+        return Data(
+            data.label,
+            data.counts,
+            train=data.train,
+            validation=data.validation,
+            test=data.test,
+            image_size=data.image_size,
+        )
 
-    def build(self, data, options, profile, epochs):
+    def build(self, data, spec):
+        options = spec.options
         variant = options["variant"]
-        if variant == "finetune" and epochs < 2:
+        if variant == "finetune" and spec.epochs < 2:
             raise InvalidOptionError(
                 "finetune needs at least 2 epochs (half head, half fine-tuning)."
             )
@@ -123,19 +131,25 @@ class CatsVsDogs(Recipe):
 
         return models.cats_vs_dogs_model(variant, data.image_size, learning_rate=LEARNING_RATE)
 
-    def fit(self, model, data, options, epochs, verbose):
-        splits = data.splits
-        if options["variant"] == "transfer":
-            return _fit_features(model, data, epochs, verbose)
-        if options["variant"] == "finetune":
-            return _fine_tune(model, data, epochs, verbose)
+    def fit(self, model, data, spec):
+        variant = spec.options["variant"]
+        if variant == "transfer":
+            return _fit_features(model, data, spec)
+        if variant == "finetune":
+            return _fine_tune(model, data, spec)
+        # The datasets are batched, shuffled and augmented as they are read.
         history = model.fit(
-            splits.train, validation_data=splits.validation, epochs=epochs, verbose=verbose
+            data.train,
+            validation_data=data.validation,
+            epochs=spec.epochs,
+            shuffle=False,
+            verbose=spec.verbose,
         )
         return history_dict(history)
 
-    def evaluate(self, model, data, options, history):
-        test_loss, test_accuracy = model.evaluate(data.splits.test, verbose=0)
+    def evaluate(self, model, data, spec, history):
+        options = spec.options
+        test_loss, test_accuracy = model.evaluate(data.test, verbose=0)
         transfer = {}
         if options["variant"] in TRANSFER_VARIANTS:
             transfer = {"backbone": _backbone_name(options), "weights": _described(options)}
@@ -188,40 +202,32 @@ def _feature_model(data, options):
     return model
 
 
-def _fit_features(model, data, epochs, verbose):
+def _fit_features(model, data, spec):
     """Compute the backbone's features once, then train the classifier on them."""
     from nes2 import applications
 
     extractor, classifier = model.layers[1], model.layers[2]
-    progress = verbose not in (0, "0")
-    x_train, y_train = applications.extract_features(extractor, data.splits.train, progress)
-    validation = applications.extract_features(extractor, data.splits.validation, progress)
+    progress = spec.verbose not in (0, "0")
+    x_train, y_train = applications.extract_features(extractor, data.train, progress)
+    validation = applications.extract_features(extractor, data.validation, progress)
     history = classifier.fit(
         x_train,
         y_train,
         validation_data=validation,
-        epochs=epochs,
+        epochs=spec.epochs,
         batch_size=global_batch(FEATURE_BATCH_SIZE),
-        verbose=verbose,
+        verbose=spec.verbose,
     )
     return history_dict(history)
 
 
-def _fine_tune(model, data, epochs, verbose):
+def _fine_tune(model, data, spec):
     """Train the new head on the frozen base, then unfreeze its top and go on."""
     from nes2 import applications
 
-    splits = data.splits
-    head_epochs = epochs // 2
-    first = model.fit(
-        splits.train, validation_data=splits.validation, epochs=head_epochs, verbose=verbose
-    )
+    head_epochs = spec.epochs // 2
+    common = {"validation_data": data.validation, "shuffle": False, "verbose": spec.verbose}
+    first = model.fit(data.train, epochs=head_epochs, **common)
     applications.fine_tune(model, unfreeze=FINE_TUNE_LAYERS, learning_rate=1e-5)
-    second = model.fit(
-        splits.train,
-        validation_data=splits.validation,
-        epochs=epochs,
-        initial_epoch=head_epochs,
-        verbose=verbose,
-    )
+    second = model.fit(data.train, epochs=spec.epochs, initial_epoch=head_epochs, **common)
     return {k: history_dict(first)[k] + history_dict(second)[k] for k in first.history}

@@ -40,57 +40,62 @@ class Cifar10(Recipe):
     run_option = "model"
     deterministic = False
 
-    def data(self, profile, options, seed):
+    batch_size = BATCH_SIZE
+
+    def data(self, spec):
         from nes2.data import arrays
 
-        images = arrays.cifar10(profile)
+        images = arrays.cifar10(spec.profile)
         return Data(
             images.source,
             {"train": len(images.x_train), "test": len(images.x_test)},
-            images=images,
-            seed=seed,
+            train=(images.x_train, images.y_train),
+            test=(images.x_test, images.y_test),
         )
 
-    def build(self, data, options, profile, epochs):
+    def build(self, data, spec):
         import keras
 
         from nes2.models import architectures
 
+        images = data.train[0]
         model = architectures.deep_stack(
-            BLOCKS, options["model"] == "resnet", data.images.x_train.shape[1:], 10
+            BLOCKS, spec.options["model"] == "resnet", images.shape[1:], 10
         )
-        steps = -(-len(data.images.x_train) // global_batch(BATCH_SIZE))
+        steps = -(-len(images) // global_batch(BATCH_SIZE))
         model.compile(
-            keras.optimizers.Adam(cosine(LEARNING_RATE, epochs, steps)),
+            keras.optimizers.Adam(cosine(LEARNING_RATE, spec.epochs, steps)),
             "sparse_categorical_crossentropy",
             metrics=["accuracy"],
         )
         return model
 
-    def fit(self, model, data, options, epochs, verbose):
+    def fit(self, model, data, spec):
         import keras
         import tensorflow as tf
 
         augment = keras.Sequential(
             [keras.layers.RandomFlip("horizontal"), keras.layers.RandomTranslation(SHIFT, SHIFT)]
         )
-        images = data.images
+        images, labels = data.train
         train = (
-            tf.data.Dataset.from_tensor_slices((images.x_train, images.y_train))
-            .shuffle(len(images.x_train), seed=data.seed)
+            tf.data.Dataset.from_tensor_slices((images, labels))
+            .shuffle(len(images), seed=spec.seed)
             .batch(global_batch(BATCH_SIZE))
             .map(lambda x, y: (augment(tf.cast(x, "float32"), training=True), y))
             .prefetch(2)
         )
-        validation = (images.x_test, images.y_test)
-        return history_dict(
-            model.fit(
-                train, validation_data=validation, epochs=epochs, shuffle=False, verbose=verbose
-            )
+        history = model.fit(
+            train,
+            validation_data=data.test,
+            epochs=spec.epochs,
+            shuffle=False,
+            verbose=spec.verbose,
         )
+        return history_dict(history)
 
-    def evaluate(self, model, data, options, history):
-        loss, accuracy = model.evaluate(data.images.x_test, data.images.y_test, verbose=0)
+    def evaluate(self, model, data, spec, history):
+        loss, accuracy = model.evaluate(*data.test, verbose=0)
         return {"test_loss": float(loss), "test_accuracy": float(accuracy)}
 
     def figures(self, run):

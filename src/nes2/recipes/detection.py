@@ -60,15 +60,19 @@ class Detection(Recipe):
     run_option = "model"
     deterministic = False
 
-    def data(self, profile, options, seed):
-        return _voc(profile, seed) if options["data"] == "voc" else _digits(profile, seed)
+    batch_size = BATCH_SIZE
 
-    def build(self, data, options, profile, epochs):
+    def data(self, spec):
+        voc = spec.options["data"] == "voc"
+        return _voc(spec.profile, spec.seed) if voc else _digits(spec.profile, spec.seed)
+
+    def build(self, data, spec):
         from nes2.tasks import detection
 
+        options = spec.options
         model = options["model"]
         steps = -(-data.counts["train"] // global_batch(BATCH_SIZE))
-        schedule = cosine(detection.LEARNING_RATES[model], epochs, steps)
+        schedule = cosine(detection.LEARNING_RATES[model], spec.epochs, steps)
         return detection.detector(
             model,
             len(data.class_names),
@@ -78,36 +82,35 @@ class Detection(Recipe):
             anchor_sizes=data.anchor_sizes,
         )
 
-    def fit(self, model, data, options, epochs, verbose):
+    def fit(self, model, data, spec):
         from nes2.tasks import detection
 
-        if data.batches is None:
-            labels = detection.labels_for(model, data.labels["boxes"], data.labels["classes"])
+        if isinstance(data.train, tuple):  # canvases as arrays: boxes and classes padded with -1
+            images, truth = data.train
+            labels = detection.labels_for(model, truth["boxes"], truth["classes"])
             history = model.fit(
-                data.x_train,
+                images,
                 labels,
-                epochs=epochs,
+                epochs=spec.epochs,
                 batch_size=global_batch(BATCH_SIZE),
-                verbose=verbose,
+                verbose=spec.verbose,
             )
-        else:
+        else:  # photographs as a batched dataset, shuffled and flipped as it goes
             key = detection.label_key(model)
-            train = data.batches["train"].map(
-                lambda x, y: (x, {"boxes": y["boxes"], key: y["classes"]})
-            )
-            history = model.fit(train, epochs=epochs, verbose=verbose)
+            train = data.train.map(lambda x, y: (x, {"boxes": y["boxes"], key: y["classes"]}))
+            history = model.fit(train, epochs=spec.epochs, shuffle=False, verbose=spec.verbose)
         return history_dict(history)
 
-    def evaluate(self, model, data, options, history):
+    def evaluate(self, model, data, spec, history):
         from nes2.tasks import detection
 
-        if data.batches is None:
-            truth = data.truth
+        if isinstance(data.test, tuple):
+            images, truth = data.test
             found = detection.mean_average_precision(
-                model, data.x_test, truth["boxes"], truth["classes"]
+                model, images, truth["boxes"], truth["classes"]
             )
         else:
-            found = detection.mean_average_precision(model, data.batches["test"])
+            found = detection.mean_average_precision(model, data.test)
         return {"image_size": data.input_shape[0], "params": model.count_params(), **found}
 
     def figures(self, run):
@@ -151,12 +154,9 @@ def _digits(profile, seed):
         class_names=digits.class_names,
         input_shape=(CANVAS, CANVAS, 3),
         anchor_sizes=SMALL_ANCHORS,
-        x_train=np.repeat(train.images, 3, axis=-1).astype("float32"),
-        labels=train.padded(MAX_BOXES),
-        x_test=x_test,
-        test=test,
-        truth=truth,
-        batches=None,
+        train=(np.repeat(train.images, 3, axis=-1).astype("float32"), train.padded(MAX_BOXES)),
+        test=(x_test, truth),
+        canvases_test=test,
         shown={
             "images": test.images[:SHOWN],
             "inputs": x_test[:SHOWN],
@@ -193,10 +193,8 @@ def _voc(profile, seed):
         class_names=tfds.class_names(VOC),
         input_shape=(size, size, 3),
         anchor_sizes=PHOTO_ANCHORS,
-        batches={
-            "train": train.shuffle(1000, seed=seed).map(_flip).batch(batch).prefetch(2),
-            "test": test.batch(batch),
-        },
+        train=train.shuffle(1000, seed=seed).map(_flip).batch(batch).prefetch(2),
+        test=test.batch(batch),
         shown=shown,
     )
 

@@ -39,14 +39,16 @@ class DigitTilt(Recipe):
     )
     epochs: ClassVar[dict] = {"quick": 12, "full": 30}
 
-    def data(self, profile, options, seed):
+    batch_size = BATCH_SIZE
+
+    def data(self, spec):
         from nes2.data import arrays, digit_canvas
 
-        digits = arrays.mnist(profile, seed=seed)
+        digits = arrays.mnist(spec.profile, seed=spec.seed)
         x_test, angles, labels = digit_canvas.rotate_digits(
-            digits.x_test, digits.y_test, TEST_ROTATIONS, seed=seed + 1
+            digits.x_test, digits.y_test, TEST_ROTATIONS, seed=spec.seed + 1
         )
-        rotations = ROTATIONS[profile]
+        rotations = ROTATIONS[spec.profile]
         return Data(
             digits.source,
             {
@@ -55,47 +57,47 @@ class DigitTilt(Recipe):
                 "test": len(x_test),
                 "test_digits": len(digits.x_test),
             },
-            x_train=digits.x_train,
+            train=digits.x_train,
+            test=(x_test, angles, labels),  # the digits' labels group the errors
             rotations=rotations,
-            seed=seed,
-            x_test=x_test,
-            angles_test=angles,
-            digits_test=labels,
         )
 
-    def build(self, data, options, profile, epochs):
+    def build(self, data, spec):
         import keras
 
         from nes2.tasks import regression
 
-        model = regression.tilt_model(target=options["target"])
-        steps = -(-len(data.x_train) * data.rotations // global_batch(BATCH_SIZE))
-        schedule = cosine(LEARNING_RATE, epochs, steps)
+        model = regression.tilt_model(target=spec.options["target"])
+        steps = -(-len(data.train) * data.rotations // global_batch(BATCH_SIZE))
+        schedule = cosine(LEARNING_RATE, spec.epochs, steps)
         model.compile(keras.optimizers.Adam(schedule), keras.losses.Huber(HUBER_DELTA))
         return model
 
-    def fit(self, model, data, options, epochs, verbose):
+    def fit(self, model, data, spec):
         from nes2.data import digit_canvas
 
-        target = options["target"]
+        target = spec.options["target"]
+        # Every epoch shuffles the digits and turns each of them by new random angles
+        # (a dataset shuffles itself: Keras' `shuffle` applies to arrays only).
         train = digit_canvas.random_rotations(
-            data.x_train, data.rotations, global_batch(BATCH_SIZE), seed=data.seed
+            data.train, data.rotations, global_batch(BATCH_SIZE), seed=spec.seed
         ).map(lambda x, angles: (x, _targets(angles, target)))
-        # random_rotations shuffles and rotates anew every epoch; Keras cannot shuffle a Dataset.
-        return history_dict(model.fit(train, epochs=epochs, shuffle=False, verbose=verbose))
+        return history_dict(
+            model.fit(train, epochs=spec.epochs, shuffle=False, verbose=spec.verbose)
+        )
 
-    def evaluate(self, model, data, options, history):
+    def evaluate(self, model, data, spec, history):
         from nes2.tasks import regression
 
         return {
             "rotations": data.rotations,
-            **regression.angle_metrics(data.angles_test, predict_angles(model, data)),
+            **regression.angle_metrics(data.test[1], predict_angles(model, data)),
         }
 
     def figures(self, run):
         from nes2 import viz
 
-        true, predicted = run.data.angles_test, predict_angles(run.model, run.data)
+        true, predicted = run.data.test[1], predict_angles(run.model, run.data)
         label = self.label(run)
         return {
             "predicted_vs_true": viz.predicted_vs_true(
@@ -103,7 +105,7 @@ class DigitTilt(Recipe):
             ),
             "residuals": viz.residuals_by_group(
                 predicted - true,
-                run.data.digits_test,
+                run.data.test[2],
                 ylabel="chyba [°]",
                 xlabel="číslice",
                 title=f"Chyba podle číslice\n({label})",
@@ -115,7 +117,7 @@ def predict_angles(model, data):
     """The angles (degrees) that `model` predicts for the test digits."""
     from nes2.tasks import regression
 
-    return regression.angles_from_output(model.predict(data.x_test, verbose=0))
+    return regression.angles_from_output(model.predict(data.test[0], verbose=0))
 
 
 def _targets(angles, target: str):

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from nes2.recipes.base import Data, Option, Recipe, global_batch, history_dict
+from nes2.recipes.base import Data, Option, Recipe
 
 PAST = 120
 HORIZON = 24
@@ -67,14 +67,14 @@ class Forecasting(Recipe):
     )
     epochs: ClassVar[dict] = {"quick": 8, "full": 20}
 
-    def data(self, profile, options, seed):
+    batch_size = BATCH_SIZE
+
+    def data(self, spec):
         from nes2.data import weather
 
-        series = (
-            weather.jena()
-            if options["data"] == "jena"
-            else weather.generated(GENERATED_HOURS, seed)
-        )
+        jena = spec.options["data"] == "jena"
+        series = weather.jena() if jena else weather.generated(GENERATED_HOURS, spec.seed)
+        profile = spec.profile
         values = series.values
         train_end, test_start = int(0.7 * len(values)), int(0.8 * len(values))
         mean, std = float(values[:train_end].mean()), float(values[:train_end].std())
@@ -83,15 +83,13 @@ class Forecasting(Recipe):
         return Data(
             series.source,
             {"hours": len(values), "train": len(x_train), "test": len(x_test)},
-            x_train=x_train,
-            y_train=y_train,
-            x_test=x_test,
-            y_test=y_test,
+            train=(x_train, y_train),
+            test=(x_test, y_test),
             mean=mean,
             std=std,
         )
 
-    def build(self, data, options, profile, epochs):
+    def build(self, data, spec):
         import keras
 
         from nes2.models import convnets
@@ -100,17 +98,7 @@ class Forecasting(Recipe):
         model.compile(keras.optimizers.Adam(1e-3), "mae")
         return model
 
-    def fit(self, model, data, options, epochs, verbose):
-        history = model.fit(
-            data.x_train,
-            data.y_train,
-            epochs=epochs,
-            batch_size=global_batch(BATCH_SIZE),
-            verbose=verbose,
-        )
-        return history_dict(history)
-
-    def evaluate(self, model, data, options, history):
+    def evaluate(self, model, data, spec, history):
         import numpy as np
 
         errors = {
@@ -129,7 +117,7 @@ class Forecasting(Recipe):
         data, label = run.data, self.label(run)
         return {
             "forecast": viz.forecast_grid(
-                data.x_test[:4, :, 0] * data.std + data.mean,
+                data.test[0][:4, :, 0] * data.std + data.mean,
                 truth(data)[:4],
                 {
                     "1D konvoluce": predict(run.model, data)[:4],
@@ -144,19 +132,19 @@ class Forecasting(Recipe):
 
 def truth(data):
     """The true next `HORIZON` hours of the test windows, in degrees."""
-    return data.y_test * data.std + data.mean
+    return data.test[1] * data.std + data.mean
 
 
 def predict(model, data):
     """The model's forecasts of the test windows, in degrees."""
-    return model.predict(data.x_test, verbose=0) * data.std + data.mean
+    return model.predict(data.test[0], verbose=0) * data.std + data.mean
 
 
 def naive(data):
     """The baseline: the last hour seen, repeated for every hour ahead, in degrees."""
     import numpy as np
 
-    last = data.x_test[:, -1, 0] * data.std + data.mean
+    last = data.test[0][:, -1, 0] * data.std + data.mean
     return np.repeat(last[:, None], HORIZON, axis=1)
 
 
@@ -164,5 +152,5 @@ def yesterday(data):
     """The daily baseline: the last 24 hours seen, repeated, in degrees."""
     import numpy as np
 
-    day = data.x_test[:, -24:, 0] * data.std + data.mean
+    day = data.test[0][:, -24:, 0] * data.std + data.mean
     return np.tile(day, (1, -(-HORIZON // 24)))[:, :HORIZON]

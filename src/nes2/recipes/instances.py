@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from nes2.recipes.base import Data, Recipe, global_batch, history_dict
+from nes2.recipes.base import Data, Recipe
 
 CANVAS = 48
 CANVASES = {"quick": 2000, "full": 20000}
@@ -39,11 +39,14 @@ class Instances(Recipe):
     summary = "instance segmentation: touching digits of one class, a mask each (mask AP)"
     epochs: ClassVar[dict] = {"quick": 6, "full": 20}
 
-    def data(self, profile, options, seed):
+    batch_size = BATCH_SIZE
+
+    def data(self, spec):
         from nes2.data import arrays, digit_canvas
         from nes2.tasks import instances
 
         instances.require_pycocotools()  # before training, not after it
+        profile, seed = spec.profile, spec.seed
         digits = arrays.mnist(profile, seed=seed)
         train = digit_canvas.touching_digits(
             digits.x_train, digits.y_train, CANVASES[profile], size=CANVAS, seed=seed
@@ -54,38 +57,33 @@ class Instances(Recipe):
         return Data(
             digits.source,
             {"train": len(train.images), "test": len(test.images)},
-            x_train=train.images.astype("float32"),
-            targets_train=instances.targets(train.instances, train.masks > 0),
-            x_test=test.images.astype("float32"),
-            test=test,
-            truth=instances.true_objects(test.instances, test.masks > 0),
+            train=(
+                train.images.astype("float32"),
+                instances.targets(train.instances, train.masks > 0),
+            ),
+            test=(
+                test.images.astype("float32"),
+                instances.true_objects(test.instances, test.masks > 0),
+            ),
+            canvases_test=test,
         )
 
-    def build(self, data, options, profile, epochs):
+    def build(self, data, spec):
         from nes2.tasks import instances
 
         return instances.model((CANVAS, CANVAS, 1), num_classes=2, width=WIDTH)
 
-    def fit(self, model, data, options, epochs, verbose):
-        history = model.fit(
-            data.x_train,
-            data.targets_train,
-            epochs=epochs,
-            batch_size=global_batch(BATCH_SIZE),
-            verbose=verbose,
-        )
-        return history_dict(history)
-
-    def evaluate(self, model, data, options, history):
+    def evaluate(self, model, data, spec, history):
         import numpy as np
 
         from nes2.tasks import instances
 
-        outputs = model.predict(data.x_test, verbose=0)
+        images, truth = data.test
+        outputs = model.predict(images, verbose=0)
         found = instances.decode(outputs)
         regions = instances.connected_components(outputs["classes"].argmax(axis=-1))
-        ap = instances.mask_average_precision(found, data.truth)
-        baseline = instances.mask_average_precision(regions, data.truth)
+        ap = instances.mask_average_precision(found, truth)
+        baseline = instances.mask_average_precision(regions, truth)
         return {
             "params": model.count_params(),
             "mask_ap50": ap["map50"],
@@ -101,14 +99,14 @@ class Instances(Recipe):
         from nes2 import viz
         from nes2.tasks import instances
 
-        images = run.data.x_test[:SHOWN]
+        images = run.data.test[0][:SHOWN]
         outputs = run.model.predict(images, verbose=0)
         found = [instances.instance_map(f) for f in instances.decode(outputs)]
         colours = max(3, *(int(f.max()) + 1 for f in found))
         return {
             "instances": viz.mask_grid(
                 images,
-                run.data.test.instances[:SHOWN],
+                run.data.canvases_test.instances[:SHOWN],
                 np.stack(found),
                 num_classes=colours,
                 legend=False,

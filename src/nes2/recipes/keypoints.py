@@ -31,46 +31,48 @@ class Keypoints(Recipe):
     summary = "pose estimation in miniature: keypoints of a digit as heat maps"
     epochs: ClassVar[dict] = {"quick": 6, "full": 20}
 
-    def data(self, profile, options, seed):
+    batch_size = BATCH_SIZE
+
+    def data(self, spec):
         import numpy as np
 
         from nes2.data import arrays
         from nes2.tasks import pose
 
-        digits = arrays.mnist(profile, seed=seed)
+        digits = arrays.mnist(spec.profile, seed=spec.seed)
         pad = ((0, 0), (2, 2), (2, 2))
         x_train = np.pad(digits.x_train, pad)[..., None]
         x_test = np.pad(digits.x_test, pad)[..., None]
         return Data(
             digits.source,
             {"train": len(x_train), "test": len(x_test)},
-            x_train=x_train,
-            points_train=pose.keypoints(x_train),
-            x_test=x_test,
-            points_test=pose.keypoints(x_test),
+            train=(x_train, pose.keypoints(x_train)),
+            test=(x_test, pose.keypoints(x_test)),
         )
 
-    def build(self, data, options, profile, epochs):
+    def build(self, data, spec):
         from nes2.tasks import pose
 
         return pose.heatmap_model((SIZE, SIZE, 1), len(pose.KEYPOINTS))
 
-    def fit(self, model, data, options, epochs, verbose):
+    def fit(self, model, data, spec):
         from nes2.tasks import pose
 
+        images, points = data.train
         history = model.fit(
-            data.x_train,
-            pose.heatmaps(data.points_train, SIZE),
-            epochs=epochs,
+            images,
+            pose.heatmaps(points, SIZE),  # the target: a Gaussian peak at each keypoint
+            epochs=spec.epochs,
             batch_size=global_batch(BATCH_SIZE),
-            verbose=verbose,
+            verbose=spec.verbose,
         )
         return history_dict(history)
 
-    def evaluate(self, model, data, options, history):
+    def evaluate(self, model, data, spec, history):
         import numpy as np
 
-        error = np.linalg.norm(predict_points(model, data.x_test) - data.points_test, axis=-1)
+        images, points = data.test
+        error = np.linalg.norm(predict_points(model, images) - points, axis=-1)
         return {"mean_error_px": float(error.mean()), "within_2px": float(np.mean(error <= 2))}
 
     def figures(self, run, count: int = 8):
@@ -79,11 +81,12 @@ class Keypoints(Recipe):
         from nes2 import viz
         from nes2.tasks import pose
 
-        predicted = predict_points(run.model, run.data.x_test[:count])
+        images = run.data.test[0][:count]
+        predicted = predict_points(run.model, images)
         marks = [np.concatenate([p - 1, p + 1], axis=-1)[:, [1, 0, 3, 2]] for p in predicted]
         return {
             "keypoints": viz.box_grid(
-                run.data.x_test[:count],
+                images,
                 boxes=marks,
                 labels=[[0, 1]] * count,
                 class_names=pose.KEYPOINTS,

@@ -37,13 +37,16 @@ class Localization(Recipe):
     options = (Option("box_weight", BOX_WEIGHT, type=float, help="λ, the weight of the box loss"),)
     epochs: ClassVar[dict] = {"quick": 10, "full": 20}
 
-    def data(self, profile, options, seed):
+    batch_size = BATCH_SIZE
+
+    def data(self, spec):
         import numpy as np
 
         from nes2.data import arrays, digit_canvas
 
-        digits = arrays.mnist(profile, seed=seed)
-        repeat = PLACEMENTS[profile]
+        seed = spec.seed
+        digits = arrays.mnist(spec.profile, seed=seed)
+        repeat = PLACEMENTS[spec.profile]
         x_train, y_train, _, boxes_train = digit_canvas.place_digit(
             np.repeat(digits.x_train, repeat, axis=0),
             np.repeat(digits.y_train, repeat),
@@ -57,50 +60,52 @@ class Localization(Recipe):
         return Data(
             digits.source,
             {"train": len(x_train), "test": len(x_test)},
-            x_train=x_train,
-            y_train=y_train,
-            boxes_train=boxes_train,
-            x_test=x_test,
-            y_test=y_test,
-            boxes_test=boxes_test,
+            train=(x_train, {"class": y_train, "box": boxes_train}),
+            test=(x_test, {"class": y_test, "box": boxes_test}),
         )
 
-    def build(self, data, options, profile, epochs):
+    def build(self, data, spec):
         from nes2.tasks import localization
 
-        schedule = cosine(LEARNING_RATE, epochs, -(-len(data.x_train) // global_batch(BATCH_SIZE)))
+        steps = -(-len(data.train[0]) // global_batch(BATCH_SIZE))
         return localization.localization_model(
-            (CANVAS, CANVAS, 1), 10, box_weight=options["box_weight"], learning_rate=schedule
+            (CANVAS, CANVAS, 1),
+            10,
+            box_weight=spec.options["box_weight"],
+            learning_rate=cosine(LEARNING_RATE, spec.epochs, steps),
         )
 
-    def fit(self, model, data, options, epochs, verbose):
+    def fit(self, model, data, spec):
+        # Two targets, one per output: {"class": the digit, "box": its corners / canvas size}.
+        images, targets = data.train
         history = model.fit(
-            data.x_train,
-            {"class": data.y_train, "box": data.boxes_train},
-            epochs=epochs,
+            images,
+            targets,
+            epochs=spec.epochs,
             batch_size=global_batch(BATCH_SIZE),
-            verbose=verbose,
+            verbose=spec.verbose,
         )
         return history_dict(history)
 
-    def evaluate(self, model, data, options, history):
+    def evaluate(self, model, data, spec, history):
         from nes2.tasks import localization
 
+        images, targets = data.test
         return {
             "canvas": CANVAS,
-            **localization.evaluate_localization(model, data.x_test, data.y_test, data.boxes_test),
+            **localization.evaluate_localization(model, images, targets["class"], targets["box"]),
         }
 
     def figures(self, run, count: int = 12):
         from nes2 import viz
 
-        data = run.data
-        probabilities, predicted = run.model.predict(data.x_test[:count], verbose=0)
+        images, targets = run.data.test
+        probabilities, predicted = run.model.predict(images[:count], verbose=0)
         return {
             "boxes": viz.box_grid(
-                data.x_test[:count],
-                true_boxes=[b[None] * CANVAS for b in data.boxes_test[:count]],
-                true_labels=[[y] for y in data.y_test[:count]],
+                images[:count],
+                true_boxes=[b[None] * CANVAS for b in targets["box"][:count]],
+                true_labels=[[y] for y in targets["class"][:count]],
                 boxes=[b[None] * CANVAS for b in predicted],
                 labels=[[p] for p in probabilities.argmax(axis=1)],
                 title=f"Lokalizace\n({self.label(run)})",

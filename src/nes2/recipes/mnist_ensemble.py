@@ -48,23 +48,22 @@ class MnistEnsemble(Recipe):
     summary = "three CNNs on MNIST and their average, vote and stacking ensembles"
     epochs: ClassVar[dict] = {"quick": 4, "full": 12}
 
-    def data(self, profile, options, seed):
+    batch_size = BATCH_SIZE
+
+    def data(self, spec):
         from nes2.data import arrays
 
-        digits = arrays.mnist(profile, seed=seed)
+        digits = arrays.mnist(spec.profile, seed=spec.seed)
         split = int(len(digits.x_train) * (1 - HOLDOUT))
         return Data(
             digits.source,
             {"train": split, "stacking": len(digits.x_train) - split, "test": len(digits.x_test)},
-            x_train=digits.x_train[:split, ..., None],
-            y_train=digits.y_train[:split],
-            x_stack=digits.x_train[split:, ..., None],
-            y_stack=digits.y_train[split:],
-            x_test=digits.x_test[..., None],
-            y_test=digits.y_test,
+            train=(digits.x_train[:split, ..., None], digits.y_train[:split]),
+            test=(digits.x_test[..., None], digits.y_test),
+            stacking=(digits.x_train[split:, ..., None], digits.y_train[split:]),
         )
 
-    def build(self, data, options, profile, epochs):
+    def build(self, data, spec):
         from nes2 import models
 
         members = []
@@ -74,30 +73,27 @@ class MnistEnsemble(Recipe):
             members.append(member)
         return Ensembles(members, {})
 
-    def fit(self, model, data, options, epochs, verbose):
+    def fit(self, model, data, spec):
         history = {}
         for member in model.members:
             fitted = member.fit(
-                data.x_train,
-                data.y_train,
-                epochs=epochs,
+                *data.train,
+                epochs=spec.epochs,
                 batch_size=global_batch(BATCH_SIZE),
-                verbose=verbose,
+                verbose=spec.verbose,
             )
             history.update({f"{member.name}_{k}": v for k, v in fitted.history.items()})
         _assemble(model)  # the ensembles freeze their members: build them after training
         stack = model.ensembles["stack"].fit(
-            data.x_stack, data.y_stack, epochs=STACK_EPOCHS, verbose=verbose
+            *data.stacking, epochs=STACK_EPOCHS, verbose=spec.verbose
         )
         history.update({f"stack_{k}": v for k, v in stack.history.items()})
         return {k: [float(x) for x in v] for k, v in history.items()}
 
-    def evaluate(self, model, data, options, history):
-        accuracy = {
-            m.name: m.evaluate(data.x_test, data.y_test, verbose=0)[1] for m in model.members
-        }
+    def evaluate(self, model, data, spec, history):
+        accuracy = {m.name: m.evaluate(*data.test, verbose=0)[1] for m in model.members}
         for method, ensemble_model in model.ensembles.items():
-            accuracy[method] = ensemble_model.evaluate(data.x_test, data.y_test, verbose=0)[1]
+            accuracy[method] = ensemble_model.evaluate(*data.test, verbose=0)[1]
         return {"test_accuracy": {k: round(float(v), 4) for k, v in accuracy.items()}}
 
     def figures(self, run):

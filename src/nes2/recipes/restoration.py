@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from nes2.recipes.base import Data, Option, Recipe, global_batch, history_dict
+from nes2.recipes.base import Data, Option, Recipe
 
 BATCH_SIZE = 64
 CORRUPTIONS = ("noise", "mask")  # nes2.tasks.restoration.CORRUPTIONS, without importing Keras
@@ -35,58 +35,49 @@ class Restoration(Recipe):
     epochs: ClassVar[dict] = {"quick": 6, "full": 20}
     run_option = "corruption"
 
-    def data(self, profile, options, seed):
+    batch_size = BATCH_SIZE
+
+    def data(self, spec):
         import numpy as np
 
         from nes2.data import arrays
         from nes2.tasks import restoration
 
-        digits = arrays.mnist(profile, seed=seed)
+        digits = arrays.mnist(spec.profile, seed=spec.seed)
         clean_train = (digits.x_train[..., None] / 255).astype("float32")
         clean_test = (digits.x_test[..., None] / 255).astype("float32")
-        kind = options["corruption"]
+        kind, rng = spec.options["corruption"], np.random.default_rng
         return Data(
             digits.source,
             {"train": len(clean_train), "test": len(clean_test)},
-            clean_train=clean_train,
-            damaged_train=restoration.corrupt(clean_train, kind, np.random.default_rng(seed)),
-            clean_test=clean_test,
-            damaged_test=restoration.corrupt(clean_test, kind, np.random.default_rng(seed + 1)),
+            train=(restoration.corrupt(clean_train, kind, rng(spec.seed)), clean_train),
+            test=(restoration.corrupt(clean_test, kind, rng(spec.seed + 1)), clean_test),
         )
 
-    def build(self, data, options, profile, epochs):
+    def build(self, data, spec):
         from nes2.tasks import restoration
 
-        model = restoration.autoencoder(data.clean_train.shape[1:])
+        model = restoration.autoencoder(data.train[1].shape[1:])
         model.compile("adam", "binary_crossentropy")
         return model
 
-    def fit(self, model, data, options, epochs, verbose):
-        history = model.fit(
-            data.damaged_train,
-            data.clean_train,
-            epochs=epochs,
-            batch_size=global_batch(BATCH_SIZE),
-            verbose=verbose,
-        )
-        return history_dict(history)
-
-    def evaluate(self, model, data, options, history):
+    def evaluate(self, model, data, spec, history):
         from nes2.tasks import restoration
 
-        restored = model.predict(data.damaged_test, verbose=0)
-        damaged = float(restoration.psnr(data.clean_test, data.damaged_test).mean())
-        after = float(restoration.psnr(data.clean_test, restored).mean())
-        return {"psnr_damaged": damaged, "psnr_restored": after, "gain_db": after - damaged}
+        damaged, clean = data.test
+        restored = model.predict(damaged, verbose=0)
+        before = float(restoration.psnr(clean, damaged).mean())
+        after = float(restoration.psnr(clean, restored).mean())
+        return {"psnr_damaged": before, "psnr_restored": after, "gain_db": after - before}
 
     def figures(self, run, count: int = 8):
         import numpy as np
 
         from nes2 import viz
 
-        data = run.data
-        restored = run.model.predict(data.damaged_test[:count], verbose=0)
-        rows = {"čistá": data.clean_test, "poškozená": data.damaged_test, "obnovená": restored}
+        damaged, clean = run.data.test
+        restored = run.model.predict(damaged[:count], verbose=0)
+        rows = {"čistá": clean, "poškozená": damaged, "obnovená": restored}
         images = np.concatenate([np.asarray(v[:count]) for v in rows.values()])
         captions = [name for name in rows for _ in range(count)]
         title = f"Obnova číslic ({run.options['corruption']}; {self.label(run)})"

@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 from typing import ClassVar
 
-from nes2.recipes.base import Data, Option, Recipe, cosine, global_batch, history_dict
+from nes2.recipes.base import Data, Option, Recipe, cosine, global_batch
 
 CANVAS = 64
 NUM_CLASSES = 11
@@ -59,21 +59,25 @@ class Segmentation(Recipe):
     epochs: ClassVar[dict] = {"quick": 6, "full": 30}
     run_option = "model"
 
-    def data(self, profile, options, seed):
-        if options["data"] == "pets":
-            return _pets(profile, options["model"])
-        return _digits(profile, options["model"], seed)
+    batch_size = BATCH_SIZE
 
-    def build(self, data, options, profile, epochs):
+    def data(self, spec):
+        if spec.options["data"] == "pets":
+            return _pets(spec.profile, spec.options["model"])
+        return _digits(spec.profile, spec.options["model"], spec.seed)
+
+    def build(self, data, spec):
         import keras
 
         from nes2.tasks import segmentation
 
-        model = options["model"]
+        model = spec.options["model"]
         classes = len(data.class_names)
         extra = data.model_args if model in GREY_MODELS else {}
-        net = segmentation.build(model, data.x_train.shape[1:], classes, **extra)
-        schedule = cosine(LEARNING_RATE, epochs, -(-len(data.x_train) // global_batch(BATCH_SIZE)))
+        images = data.train[0]
+        net = segmentation.build(model, images.shape[1:], classes, **extra)
+        steps = -(-len(images) // global_batch(BATCH_SIZE))
+        schedule = cosine(LEARNING_RATE, spec.epochs, steps)
         net.compile(
             optimizer=keras.optimizers.Adam(schedule),
             loss=segmentation.DiceCrossEntropy(classes, from_logits=model == "deeplabv3-hub"),
@@ -81,23 +85,14 @@ class Segmentation(Recipe):
         )
         return net
 
-    def fit(self, model, data, options, epochs, verbose):
-        history = model.fit(
-            data.x_train,
-            data.masks_train,
-            epochs=epochs,
-            batch_size=global_batch(BATCH_SIZE),
-            verbose=verbose,
-        )
-        return history_dict(history)
-
-    def evaluate(self, model, data, options, history):
+    def evaluate(self, model, data, spec, history):
         from nes2.tasks import segmentation
 
-        predicted = predict_masks(model, data.x_test)
-        iou = segmentation.mean_iou(data.masks_test, predicted, len(data.class_names))
+        images, masks = data.test
+        predicted = predict_masks(model, images)
+        iou = segmentation.mean_iou(masks, predicted, len(data.class_names))
         return {
-            "image_size": data.x_test.shape[1],
+            "image_size": images.shape[1],
             "params": model.count_params(),
             "mean_iou": iou["mean_iou"],
             "iou_per_class": iou["per_class"],
@@ -107,11 +102,12 @@ class Segmentation(Recipe):
         from nes2 import viz
 
         data = run.data
+        images, masks = data.test
         return {
             "masks": viz.mask_grid(
                 data.shown[:SHOWN],
-                data.masks_test[:SHOWN],
-                predict_masks(run.model, data.x_test[:SHOWN]),
+                masks[:SHOWN],
+                predict_masks(run.model, images[:SHOWN]),
                 len(data.class_names),
                 class_names=data.class_names[1:],  # mask_grid names the classes after background
                 title=f"Segmentace, {run.options['model']}\n({self.label(run)})",
@@ -149,10 +145,8 @@ def _digits(profile, model, seed):
         {"train": len(train.images), "test": len(test.images)},
         class_names=["pozadí", *digits.class_names],
         model_args={},
-        x_train=np.repeat(train.images, channels, axis=-1).astype("float32"),
-        masks_train=train.masks,
-        x_test=np.repeat(test.images, channels, axis=-1).astype("float32"),
-        masks_test=test.masks,
+        train=(np.repeat(train.images, channels, axis=-1).astype("float32"), train.masks),
+        test=(np.repeat(test.images, channels, axis=-1).astype("float32"), test.masks),
         shown=test.images,
     )
 
@@ -182,9 +176,7 @@ def _pets(profile, model):
         {"train": len(x_train), "test": len(x_test)},
         class_names=["pozadí", "zvíře", "okraj"],
         model_args={"width": PETS_WIDTH},
-        x_train=x_train,
-        masks_train=masks_train,
-        x_test=x_test,
-        masks_test=masks_test,
+        train=(x_train, masks_train),
+        test=(x_test, masks_test),
         shown=x_test,
     )

@@ -2,19 +2,24 @@
 
 A run is stored in `NES2_HOME/runs/RECIPE/KEY/` (`run.json` and the model's
 weights). KEY hashes everything its result depends on: the recipe, its
-resolved options, the profile, epochs and seed, the Keras backend, the source
-of the `nes2` package and the lock file of the environment (`uv.lock`, found
-beside the package's source tree; without one, the installed versions of the
-libraries that train). A change to any of them gives another key, so a stored
-run never stands for code or settings that did not make it.
+resolved options, the profile, epochs, seed and example limit, the
+distribution, the Keras backend, the code of the `nes2` package that trains
+(`training_digest`: every module but those in `NOT_TRAINING`, which draw,
+check, explain and talk) and the libraries it runs on (the entries of
+`uv.lock` that `nes2` and its `cv` extra need, found beside the package's
+source tree; without one, the installed versions of the libraries that
+train). A change to any of them gives another key, so a stored run never
+stands for code or settings that did not make it; a change to a figure, a
+check, an expected band or a message keeps every run.
 
 The folder is written atomically: an interrupted training leaves nothing
 that could be mistaken for a run. A stored run is reused only if its
 `run.json` repeats the key it is filed under.
 
 Examples:
-    >>> a = run_key("digit-tilt", {"target": "sincos"}, "quick", 12, 42)
-    >>> b = run_key("digit-tilt", {"target": "angle"}, "quick", 12, 42)
+    >>> from nes2.recipes.base import RunSpec
+    >>> a = run_key("digit-tilt", RunSpec("quick", {"target": "sincos"}, 12))
+    >>> b = run_key("digit-tilt", RunSpec("quick", {"target": "angle"}, 12))
     >>> len(a), a == b
     (16, False)
 """
@@ -26,14 +31,34 @@ import functools
 import hashlib
 import json
 import os
+import tomllib
 from pathlib import Path
 
 from nes2 import config
 from nes2.io import atomic_folder, write_json
 
-FORMAT = 1
-"""The format of `run.json`; a change makes every stored run stale."""
+FORMAT = 2
+"""The format of `run.json` and of its key; a change makes every stored run stale
+(format 1 hashed the whole package and lock)."""
 LIBRARIES = ("keras", "tensorflow", "numpy", "keras-cv", "keras-hub")
+UNLOCKED = ("source", "metadata", "optional-dependencies", "dev-dependencies")
+"""Fields of a `uv.lock` entry left out of the environment's hash: where it came from, and
+the specifiers and extras of the project's own entry (its locked needs are hashed)."""
+NOT_TRAINING = (
+    "teaching",
+    "viz",
+    "cli.py",
+    "explain.py",
+    "errors.py",
+    "io.py",
+    "_version.py",
+    "recipes/store.py",
+    "recipes/verify.py",
+)
+"""Parts of the package (relative to it) that cannot change a trained result: figures,
+self-checks and expected bands, explanations, the command line, messages, the run
+store itself (its key has `FORMAT`). Everything else is in `training_digest`, so a new
+module counts until it is listed here."""
 
 
 def package_root() -> Path:
@@ -41,15 +66,26 @@ def package_root() -> Path:
     return Path(__file__).resolve().parents[1]
 
 
+def _training_files(root: Path) -> list[Path]:
+    skipped = tuple(root / part for part in NOT_TRAINING)
+    return [
+        path
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+        and "__pycache__" not in path.parts
+        and path.suffix != ".pyc"
+        and not any(path == s or s in path.parents for s in skipped)
+    ]
+
+
 @functools.cache
-def source_digest() -> str:
-    """A hash of the package's files (code and the data it ships)."""
+def training_digest() -> str:
+    """A hash of the package's files that can change a trained result (not `NOT_TRAINING`)."""
     root = package_root()
     digest = hashlib.sha256()
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
-            digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-            digest.update(path.read_bytes())
+    for path in _training_files(root):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
@@ -62,12 +98,55 @@ def lock_file() -> Path | None:
     return None
 
 
+def locked_closure(lock: dict, root: str = "nes2", extras: tuple[str, ...] = ("cv",)) -> list:
+    """The `[[package]]` entries of a parsed `uv.lock` that `root` (with `extras`) needs to run.
+
+    Development and documentation tools are not among them, so adding a linter to
+    the lock keeps every stored run.
+
+    Examples:
+        >>> lock = {"package": [
+        ...     {"name": "nes2", "dependencies": [{"name": "keras"}],
+        ...      "optional-dependencies": {"cv": [{"name": "keras-cv"}],
+        ...                                "dev": [{"name": "ruff"}]}},
+        ...     {"name": "keras", "version": "3.15.1", "dependencies": [{"name": "numpy"}]},
+        ...     {"name": "keras-cv", "version": "0.9.0"}, {"name": "numpy", "version": "2.3"},
+        ...     {"name": "ruff", "version": "0.14"}]}
+        >>> [p["name"] for p in locked_closure(lock)]
+        ['keras', 'keras-cv', 'nes2', 'numpy']
+    """
+    packages: dict[str, list] = {}
+    for package in lock.get("package", []):
+        packages.setdefault(package["name"], []).append(package)
+
+    def needs(package: dict, with_extras: tuple[str, ...]) -> list[str]:
+        found = [d["name"] for d in package.get("dependencies", [])]
+        for extra in with_extras:
+            found += [d["name"] for d in package.get("optional-dependencies", {}).get(extra, [])]
+        return found
+
+    seen: set[str] = set()
+    todo = [root]
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in packages:
+            continue
+        seen.add(name)
+        for package in packages[name]:
+            todo += needs(package, extras if name == root else ())
+    return [p for name in sorted(seen) for p in packages[name]]
+
+
 @functools.cache
 def environment_digest() -> str:
-    """A hash of the lock file, or of the installed libraries' versions without one."""
+    """A hash of the locked libraries `nes2[cv]` runs on, or of the installed versions without a
+    lock."""
     lock = lock_file()
     if lock is not None:
-        return "uv.lock:" + hashlib.sha256(lock.read_bytes()).hexdigest()
+        closure = locked_closure(tomllib.loads(lock.read_text(encoding="utf-8")))
+        kept = [{k: v for k, v in p.items() if k not in UNLOCKED} for p in closure]
+        text = json.dumps(kept, sort_keys=True)
+        return "uv.lock:" + hashlib.sha256(text.encode()).hexdigest()
     from importlib.metadata import PackageNotFoundError, version
 
     versions = []
@@ -86,29 +165,24 @@ def _option_value(value):
     return value
 
 
-def key_inputs(
-    recipe: str,
-    options: dict,
-    profile: str,
-    epochs: int,
-    seed: int,
-    distribution: dict | None = None,
-) -> dict:
-    """Everything a run's result depends on, as stored in `run.json` (with `distribution`,
-    the workers and replicas of a distributed run: its global batch depends on them)."""
+def key_inputs(recipe: str, spec) -> dict:
+    """Everything a run's result depends on, as stored in `run.json`: the recipe and its
+    `RunSpec` (but its verbosity), the backend, the training code and the locked libraries."""
     backend = os.environ.get("KERAS_BACKEND", "tensorflow")
-    distributed = {"distribution": distribution} if distribution else {}
+    distributed = {"distribution": spec.distribution} if spec.distribution else {}
+    limited = {"limit": spec.limit} if spec.limit is not None else {}
     return {
         "format": FORMAT,
         "recipe": recipe,
-        "options": {k: _option_value(v) for k, v in sorted(options.items())},
-        "profile": profile,
-        "epochs": epochs,
-        "seed": seed,
+        "options": {k: _option_value(v) for k, v in sorted(spec.options.items())},
+        "profile": spec.profile,
+        "epochs": spec.epochs,
+        "seed": spec.seed,
         "backend": backend,
-        "source": source_digest(),
+        "code": training_digest(),
         "environment": environment_digest(),
         **distributed,
+        **limited,
     }
 
 
@@ -117,9 +191,9 @@ def digest(inputs: dict) -> str:
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def run_key(recipe: str, options: dict, profile: str, epochs: int, seed: int) -> str:
+def run_key(recipe: str, spec) -> str:
     """The key of a run: a hash of its `key_inputs`."""
-    return digest(key_inputs(recipe, options, profile, epochs, seed))
+    return digest(key_inputs(recipe, spec))
 
 
 def folder(recipe: str, key: str) -> Path:

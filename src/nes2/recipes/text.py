@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from nes2.recipes.base import Data, Option, Recipe, global_batch, history_dict
+from nes2.recipes.base import Data, Option, Recipe
 
 BATCH_SIZE = 64
 GENERATED_REVIEWS = 4000
@@ -45,49 +45,39 @@ class Text(Recipe):
     epochs: ClassVar[dict] = {"quick": 8, "full": 10}
     run_option = "model"
 
-    def data(self, profile, options, seed):
+    batch_size = BATCH_SIZE
+
+    def data(self, spec):
         from nes2.data import text
 
-        if options["data"] == "imdb":
-            reviews = text.imdb(profile)
+        if spec.options["data"] == "imdb":
+            reviews = text.imdb(spec.profile)
         else:
-            reviews = text.generated(GENERATED_REVIEWS, seed=seed)
+            reviews = text.generated(GENERATED_REVIEWS, seed=spec.seed)
         return Data(
             reviews.source,
             {"train": len(reviews.x_train), "test": len(reviews.x_test)},
+            train=(reviews.x_train, reviews.y_train),
+            test=(reviews.x_test, reviews.y_test),
             reviews=reviews,
         )
 
-    def build(self, data, options, profile, epochs):
+    def build(self, data, spec):
         from nes2.models import convnets
 
-        reviews = data.reviews
         return convnets.text_classifier(
-            len(reviews.words), reviews.x_train.shape[1], kind=options["model"]
+            len(data.reviews.words), data.train[0].shape[1], kind=spec.options["model"]
         )
 
-    def fit(self, model, data, options, epochs, verbose):
-        reviews = data.reviews
-        history = model.fit(
-            reviews.x_train,
-            reviews.y_train,
-            epochs=epochs,
-            batch_size=global_batch(BATCH_SIZE),
-            verbose=verbose,
-        )
-        return history_dict(history)
-
-    def evaluate(self, model, data, options, history):
-        reviews = data.reviews
-        loss, accuracy = model.evaluate(reviews.x_test, reviews.y_test, verbose=0)
+    def evaluate(self, model, data, spec, history):
+        loss, accuracy = model.evaluate(*data.test, verbose=0)
         return {"test_loss": float(loss), "test_accuracy": float(accuracy)}
 
     def figures(self, run):
         from nes2 import explain, viz
 
-        reviews = run.data.reviews
-        first = reviews.x_test[:1]
-        words = reviews.decode(first[0])
+        first = run.data.test[0][:1]
+        words = run.data.reviews.decode(first[0])
         matrix = explain.activations(run.model, first, ["embedding"])["embedding"][0]
         return {
             "embedding": viz.embedding_matrix(

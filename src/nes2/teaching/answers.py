@@ -24,6 +24,8 @@ import sys
 import textwrap
 from collections.abc import Callable
 
+from nes2.errors import CheckFailed
+
 
 def _is_stub_statement(statement: ast.stmt) -> bool:
     if isinstance(statement, ast.Pass):
@@ -93,7 +95,7 @@ def requires_answers(**described: str) -> Callable:
         >>> check_positive("přesnost", accuracy)
         Traceback (most recent call last):
         ...
-        nes2.teaching.checks.CheckFailed: Doplňte `accuracy` v buňce výše: přesnost (číslo).
+        nes2.errors.CheckFailed: Doplňte `accuracy` v buňce výše: přesnost (číslo).
     """
 
     def decorate(check: Callable) -> Callable:
@@ -101,8 +103,6 @@ def requires_answers(**described: str) -> Callable:
 
         @functools.wraps(check)
         def checked(*args, **kwargs):
-            from nes2.teaching.checks import CheckFailed
-
             bound = signature.bind(*args, **kwargs)
             bound.apply_defaults()
             for parameter, description in described.items():

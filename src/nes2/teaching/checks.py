@@ -18,16 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from nes2.errors import CheckFailed
 from nes2.teaching.answers import requires_answers
-
-
-class CheckFailed(AssertionError):
-    """An exercise's self-check failed; the message says why, in Czech.
-
-    A check that receives an answer not written yet (`...`, `None`, a function
-    whose body is `...`) fails with this too, naming what to fill in
-    (`nes2.teaching.answers`).
-    """
 
 
 def _passed(message: str) -> None:
@@ -67,7 +59,7 @@ def check_output_shape(model, expected) -> None:
         >>> check_output_shape(model, (None, 3))
         Traceback (most recent call last):
         ...
-        nes2.teaching.checks.CheckFailed: Výstup modelu má tvar (None, 2), očekáván (None, 3). ...
+        nes2.errors.CheckFailed: Výstup modelu má tvar (None, 2), očekáván (None, 3). ...
     """
     outputs = model.outputs if len(model.outputs) > 1 else model.outputs[:1]
     shapes = [tuple(o.shape) for o in outputs]
@@ -146,7 +138,7 @@ def check_training_improves(
         >>> check_training_improves({"mae": [1.0, 1.5]}, "mae")
         Traceback (most recent call last):
         ...
-        nes2.teaching.checks.CheckFailed: mae se nezlepšila (první epocha 1, poslední 1.5). ...
+        nes2.errors.CheckFailed: mae se nezlepšila (první epocha 1, poslední 1.5). ...
     """
     values = getattr(history, "history", history).get(metric)
     if not values:
@@ -285,7 +277,7 @@ def check_function(name: str, function, reference, cases, rtol: float = 1e-4, at
         >>> check_function("plocha", lambda w, h: w + h, lambda w, h: w * h, [(2, 3)])
         Traceback (most recent call last):
         ...
-        nes2.teaching.checks.CheckFailed: plocha: pro vstup (2, 3) vrací 5 místo 6. ...
+        nes2.errors.CheckFailed: plocha: pro vstup (2, 3) vrací 5 místo 6. ...
     """
     cases = list(cases)
     for case in cases:
@@ -323,7 +315,7 @@ def check_layers(model, expected: dict[str, dict]) -> None:
         >>> check_layers(block, {"RandomFlip": {"mode": "horizontal"}})
         Traceback (most recent call last):
         ...
-        nes2.teaching.checks.CheckFailed: RandomFlip má mode = 'vertical', očekáváno 'horizontal'.
+        nes2.errors.CheckFailed: RandomFlip má mode = 'vertical', očekáváno 'horizontal'.
     """
     found = {type(layer).__name__: layer for layer in getattr(model, "layers", [])}
     for kind, settings in expected.items():
@@ -359,7 +351,7 @@ def check_items(name: str, values, expected) -> None:
         >>> check_items("výsledky podle λ", {0.05: {}, 5.0: {}}, (0.05, 5.0, 500.0))
         Traceback (most recent call last):
         ...
-        nes2.teaching.checks.CheckFailed: výsledky podle λ: chybí klíč 500.0 (klíče: 0.05, 5.0).
+        nes2.errors.CheckFailed: výsledky podle λ: chybí klíč 500.0 (klíče: 0.05, 5.0).
     """
     if isinstance(expected, int):
         if not hasattr(values, "__len__") or len(values) != expected:
@@ -391,7 +383,7 @@ def check_heat_map(heat, feature_shape) -> None:
         >>> check_heat_map(np.array([[0.0, 3.0], [1.0, 0.2]]), (None, 2, 2, 8))
         Traceback (most recent call last):
         ...
-        nes2.teaching.checks.CheckFailed: Mapa má hodnoty od 0 do 3, ne 0-1. ...
+        nes2.errors.CheckFailed: Mapa má hodnoty od 0 do 3, ne 0-1. ...
     """
     wanted = tuple(int(v) for v in feature_shape[1:3])
     values = _numbers(heat)

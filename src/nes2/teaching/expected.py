@@ -403,25 +403,3 @@ def relation_report(profile: str, results: dict[str, dict]) -> str:
         "ok": "",
     }
     return markdown_table(table, columns, {"value": "{:.3g}"})
-
-
-def run(
-    expected: Expected, out=None, verbose: int | str = 0, fresh: bool = False, figures: bool = True
-) -> dict:
-    """Run the recipe of `expected` with its options, or reuse its stored run; return its metrics.
-
-    Args:
-        expected: the run to make.
-        out: a folder for `metrics.json` (and the figures).
-        verbose: Keras' verbosity while training.
-        fresh: train even if the run store has this run.
-        figures: draw the run's figures into `out` too (a stored run then loads its model).
-    """
-    from nes2 import recipes
-
-    result = recipes.train(
-        expected.recipe, expected.profile, verbose=verbose, fresh=fresh, **expected.options
-    )
-    if out is not None:
-        recipes.write_outputs(result, out, figures=figures)
-    return result.metrics
