@@ -131,8 +131,9 @@ class Data:
     and tested on, and `shown` what its figures and pages draw. A split is a
     tuple `(inputs, targets)` of arrays (a third item may hold what groups the
     examples, e.g. their labels), the inputs alone (a recipe whose `fit` makes
-    the targets, e.g. under random rotations), or a batched `tf.data.Dataset`. Whatever else a recipe's figures read (class names, the
-    scale of a series) are keyword arguments, read as attributes.
+    the targets, e.g. under random rotations), or a batched `tf.data.Dataset`.
+    Whatever else a recipe's figures read (class names, the scale of a series)
+    are keyword arguments, read as attributes.
 
     Examples:
         >>> import numpy as np
