@@ -50,7 +50,7 @@ test: lint  ## checks and the test suite, TEST_JOBS at a time (browser tests nee
 	$(BIN)/pytest -n $(TEST_JOBS) --dist loadgroup
 
 notebooks: setup  ## regenerate notebooks/ (for download and Colab) from lectures/
-	$(BIN)/python scripts/notebooks.py
+	$(BIN)/python -m nes2_site.notebooks
 
 lock:  ## re-resolve uv.lock after changing pyproject.toml
 	$(UV) lock

@@ -165,16 +165,6 @@ package, the lock and the profile) and the run store, so that a second `make tes
 with nothing changed executes and trains nothing."""
 
 
-def load_site_hooks():
-    """The site's MkDocs hooks (`site_hooks.py`, not a package module), freshly loaded."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("site_hooks", ROOT / "site_hooks.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def mkdocs_build(env: dict, site: Path, root: Path = ROOT, timeout: int = 600):
     """`mkdocs build --strict` of the project in `root` into `site`, as a finished process."""
     return subprocess.run(

@@ -99,9 +99,11 @@ def test_a_site_built_from_a_copied_execution_cache_executes_nothing(executed_si
     folder, renders the executed notebooks and executes none."""
     import shutil
 
-    from conftest import TEST_CACHE, load_site_hooks, site_environment
+    from conftest import TEST_CACHE, site_environment
 
-    folder = f"{load_site_hooks().execution_key(profile='quick')}-executed"
+    from nes2_site import execution
+
+    folder = f"{execution.execution_key(profile='quick')}-executed"
     artifact = tmp_path / "artifact"
     shutil.copytree(TEST_CACHE / "mkdocs-jupyter" / folder, artifact / folder)
     checkout = _checkout(tmp_path / "checkout")

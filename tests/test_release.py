@@ -21,7 +21,8 @@ ROOT = Path(__file__).parents[1]
 
 def check_tag(tag: str):
     return subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "check_tag.py"), tag],
+        [sys.executable, "-m", "nes2_site.check_tag", tag],
+        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=60,
@@ -52,7 +53,7 @@ def test_only_the_publishing_job_can_publish_and_it_needs_the_protected_environm
     assert jobs["publish"]["environment"]["name"] == "pypi"
     assert jobs["publish"]["needs"] == "build"
     build = "\n".join(step.get("run", "") for step in jobs["build"]["steps"])
-    assert 'check_tag.py "${GITHUB_REF_NAME}"' in build and "twine check --strict" in build
+    assert 'nes2_site.check_tag "${GITHUB_REF_NAME}"' in build and "twine check --strict" in build
 
 
 def _uv() -> str:

@@ -11,7 +11,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import load_site_hooks, mkdocs_build
+from conftest import mkdocs_build
+
+from nes2_site import _compat, execution, notebooks, pages, provenance, search
+from nes2_site import html as site_html
 
 ROOT = Path(__file__).parents[1]
 
@@ -69,12 +72,10 @@ def test_lecture_pages_offer_the_notebook_and_say_what_built_them(static_site):
 
 
 def test_notebooks_folder_is_generated_from_the_lectures():
-    hooks = load_site_hooks()
-    assert hooks.notebooks.stale() == [], "run `make notebooks` and commit notebooks/"
+    assert notebooks.stale() == [], "run `make notebooks` and commit notebooks/"
 
 
 def test_notebooks_open_with_colab_setup_and_students_get_scaffolds(tmp_path):
-    hooks = load_site_hooks()
     exercise = tmp_path / "exercise.py"
     exercise.write_text(
         "# %% [markdown]\n# # Demo\n\n"
@@ -82,8 +83,8 @@ def test_notebooks_open_with_colab_setup_and_students_get_scaffolds(tmp_path):
         '# %% tags=["solution"]\nbase = 6\n# >>> doplňte: answer\nanswer = base * 7\n# <<<\n\n'
         "# %%\nassert answer == 42\n"
     )
-    solution = hooks.notebooks.notebook(exercise)
-    student = hooks.notebooks.notebook(exercise, student=True)
+    solution = notebooks.notebook(exercise)
+    student = notebooks.notebook(exercise, student=True)
     kinds = ["code", "markdown", "markdown", "code", "code"]
     assert [c.cell_type for c in solution.cells] == kinds
     assert 'if "google.colab" in sys.modules:' in solution.cells[0].source
@@ -95,11 +96,11 @@ def test_notebooks_open_with_colab_setup_and_students_get_scaffolds(tmp_path):
     assert student.cells[2].metadata["tags"] == ["scaffold"]
     assert "Six times seven." in student.cells[3].source
     assert student.cells[4].source == "assert answer == 42"
-    assert hooks.notebooks.colab_url("demo.ipynb").endswith("/blob/main/notebooks/demo.ipynb")
+    assert notebooks.colab_url("demo.ipynb").endswith("/blob/main/notebooks/demo.ipynb")
     output = tmp_path / "out"
     output.mkdir()
     (output / "orphan.ipynb").write_text("{}")
-    stale = hooks.notebooks.stale(output)
+    stale = notebooks.stale(output)
     assert "orphan.ipynb" in stale and "exercises/recap.ipynb" in stale
 
 
@@ -112,27 +113,24 @@ def test_notebooks_open_with_colab_setup_and_students_get_scaffolds(tmp_path):
     ],
 )
 def test_a_solution_cell_without_a_well_formed_block_is_refused(tmp_path, source, message):
-    hooks = load_site_hooks()
     exercise = tmp_path / "exercise.py"
     exercise.write_text(f'# %% tags=["solution"]\n{source}')
     with pytest.raises(ValueError, match=re.escape(f"exercise.py, solution cell 1: {message}")):
-        hooks.notebooks.notebook(exercise, student=True)
+        notebooks.notebook(exercise, student=True)
 
 
 def test_every_exercise_has_solutions_and_checks():
     sources = sorted((ROOT / "lectures" / "exercises").glob("*.py"))
     assert {p.stem for p in sources} == {p.stem for p in (ROOT / "lectures").glob("*.py")}
-    hooks = load_site_hooks()
     for source in sources:
-        solution = hooks.notebooks.notebook(source)
-        solutions = [c for c in solution.cells if hooks.notebooks.is_solution(c)]
+        solution = notebooks.notebook(source)
+        solutions = [c for c in solution.cells if notebooks.is_solution(c)]
         headings = [c for c in solution.cells if c.source.startswith("## Cvičení")]
         assert 2 <= len(headings) <= 4 and len(solutions) >= len(headings), source.name
         assert "checks.check_" in "".join(c.source for c in solution.cells), source.name
 
 
 def test_execution_cache_key_follows_package_lock_and_profile(tmp_path):
-    hooks = load_site_hooks()
     (tmp_path / "src" / "nes2").mkdir(parents=True)
     module = tmp_path / "src" / "nes2" / "models.py"
     module.write_text("A = 1\n")
@@ -140,21 +138,20 @@ def test_execution_cache_key_follows_package_lock_and_profile(tmp_path):
     kernel = tmp_path / ".ipython" / "profile_default" / "ipython_kernel_config.py"
     kernel.parent.mkdir(parents=True)
     kernel.write_text("c = get_config()\n")
-    key = hooks.execution_key(tmp_path, "quick")
-    assert hooks.execution_key(tmp_path, "quick") == key
-    assert hooks.execution_key(tmp_path, "full") != key
+    key = execution.execution_key(tmp_path, "quick")
+    assert execution.execution_key(tmp_path, "quick") == key
+    assert execution.execution_key(tmp_path, "full") != key
     module.write_text("A = 2\n")
-    touched = hooks.execution_key(tmp_path, "quick")
+    touched = execution.execution_key(tmp_path, "quick")
     assert touched != key
     (tmp_path / "uv.lock").write_text("lock 2\n")
-    assert hooks.execution_key(tmp_path, "quick") not in (key, touched)
+    assert execution.execution_key(tmp_path, "quick") not in (key, touched)
 
 
 def test_search_folds_diacritics_and_math_becomes_mathml():
-    hooks = load_site_hooks()
-    assert hooks.fold("Průměrné IoU, síť") == "prumerne iou, sit"
+    assert search.fold("Průměrné IoU, síť") == "prumerne iou, sit"
     html = "<p>$$a_1 + b$$ a $x$</p><pre>cena $5 a $6</pre>"
-    converted = hooks.tex_to_mathml(html)
+    converted = site_html.tex_to_mathml(html)
     assert converted.count("<math") == 2 and 'display="block"' in converted
     assert "<pre>cena $5 a $6</pre>" in converted
 
@@ -166,7 +163,6 @@ def test_prefetch_executes_pending_notebooks_in_parallel_and_records_their_prove
     import time
     from types import SimpleNamespace
 
-    hooks = load_site_hooks()
     monkeypatch.setenv("NES2_PROFILE", "full")
     running, peak, lock = [0], [0], threading.Lock()
     a, b, c, broken, cached = (str(ROOT / "lectures" / f"{n}.py") for n in "abcxy")
@@ -184,7 +180,7 @@ def test_prefetch_executes_pending_notebooks_in_parallel_and_records_their_prove
         return f"<p>{nb_path}</p>"
 
     plugin = SimpleNamespace(config={"cache_dir": str(tmp_path)})
-    prefetch = hooks.Prefetch(convert, plugin=plugin, config=None, jobs=2)
+    prefetch = execution.Prefetch(convert, plugin=plugin, config=None, jobs=2)
     prefetch.pending = lambda: [a, b, c, broken]
     first: dict = {}
     assert prefetch(a, theme="light", image_dependencies=first) == f"<p>{a}</p>"
@@ -195,32 +191,30 @@ def test_prefetch_executes_pending_notebooks_in_parallel_and_records_their_prove
     with pytest.raises(RuntimeError, match="a cell failed"):
         prefetch(broken, theme="light", image_dependencies={})
     for executed in (a, b, cached):
-        assert "profil: full" in hooks.provenance_line(tmp_path, executed)
-    assert "bez spuštěných výstupů" in hooks.provenance_line(tmp_path, broken)
+        assert "profil: full" in provenance.provenance_line(tmp_path, executed)
+    assert "bez spuštěných výstupů" in provenance.provenance_line(tmp_path, broken)
 
 
 def test_part_pages_are_titled_by_their_part_and_search_sections_by_page():
     from types import SimpleNamespace
 
-    hooks = load_site_hooks()
     part = SimpleNamespace(title="Aplikace: detekce objektů")
     assert (
-        hooks.page_title(SimpleNamespace(title="Cvičení", parent=part))
+        pages.page_title(SimpleNamespace(title="Cvičení", parent=part))
         == "Aplikace: detekce objektů – cvičení"
     )
-    assert hooks.page_title(SimpleNamespace(title="Data", parent=None)) is None
-    assert hooks.focusable_scrollers("<pre>x</pre>") == '<pre tabindex="0">x</pre>'
+    assert pages.page_title(SimpleNamespace(title="Data", parent=None)) is None
+    assert site_html.focusable_scrollers("<pre>x</pre>") == '<pre tabindex="0">x</pre>'
 
 
 def test_search_sections_name_their_page(tmp_path):
-    hooks = load_site_hooks()
     index = tmp_path / "search_index.json"
     docs = [
         {"location": "detection/", "title": "Aplikace: detekce objektů – výklad", "text": ""},
         {"location": "detection/#yolov8", "title": "YOLOv8 v KerasCV", "text": ""},
     ]
     index.write_text(json.dumps({"docs": docs}))
-    hooks._fold_search_index(index)
+    search.fold_search_index(index)
     titles = [d["title"] for d in json.loads(index.read_text())["docs"]]
     assert titles[1] == "Aplikace: detekce objektů – výklad › YOLOv8 v KerasCV"
 
@@ -258,23 +252,21 @@ def test_notebook_figures_get_the_text_alternative_their_png_carries():
 
     from nes2 import viz
 
-    hooks = load_site_hooks()
     figure = viz.predicted_vs_true([0, 10], [1, 9], unit="°", title="Náklon číslic")
     png = base64.b64encode(figure._repr_png_()).decode()
     html = (
         f'<img alt="No description has been provided for this image" '
         f'src="data:image/png;base64,{png}" class="x"><img src="data:image/png;base64,AAAA">'
     )
-    out = hooks.figure_alternatives(html)
+    out = site_html.figure_alternatives(html)
     assert out.count("alt=") == 2 and "No description" not in out
     assert 'alt="Náklon číslic' in out
-    assert f'alt="{hooks.NO_DESCRIPTION}"' in out
+    assert f'alt="{site_html.NO_DESCRIPTION}"' in out
 
 
-def test_the_cache_key_of_a_notebook_does_not_depend_on_where_the_project_is(tmp_path):
+def test_the_cache_key_of_a_notebook_does_not_depend_on_where_the_project_is(tmp_path, monkeypatch):
     import shutil
 
-    hooks = load_site_hooks()
     config = {
         "kernel_name": "",
         "theme": "light",
@@ -292,11 +284,11 @@ def test_the_cache_key_of_a_notebook_does_not_depend_on_where_the_project_is(tmp
     copy = tmp_path / "lectures" / "recap.py"
     copy.parent.mkdir()
     shutil.copy(here, copy)
-    key = hooks.portable_cache_key(here, config, True)
-    hooks.ROOT = tmp_path  # the same project checked out elsewhere
-    assert hooks.portable_cache_key(copy, config, True) == key
+    key = _compat.portable_cache_key(here, config, True)
+    monkeypatch.setattr(_compat, "ROOT", tmp_path)  # the same project checked out elsewhere
+    assert _compat.portable_cache_key(copy, config, True) == key
     copy.write_text(copy.read_text() + "\n# changed\n")
-    assert hooks.portable_cache_key(copy, config, True) != key
-    assert hooks.portable_cache_key(copy, config, False) != hooks.portable_cache_key(
+    assert _compat.portable_cache_key(copy, config, True) != key
+    assert _compat.portable_cache_key(copy, config, False) != _compat.portable_cache_key(
         copy, config, True
     )

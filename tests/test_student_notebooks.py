@@ -1,7 +1,7 @@
 """A student's notebook, run as a student runs it before answering: the setup runs, each
 check says in Czech what to fill in, and no cell fails with a raw Python error.
 
-Each generated student notebook (`scripts/notebooks.py`) is executed top to
+Each generated student notebook (`nes2_site/notebooks.py`) is executed top to
 bottom with errors allowed, in the quick profile. The executed notebook is kept
 in the tests' cache under a key of its content and of what the site's execution
 key covers (the package, the lock, the kernel configuration and the profile), so
@@ -16,12 +16,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import TEST_CACHE, load_site_hooks, site_environment
+from conftest import TEST_CACHE, site_environment
 
 from nes2.io import atomic_file
-
-site_hooks = load_site_hooks()
-notebooks = site_hooks.notebooks
+from nes2_site import execution, notebooks
 
 STUDENT = [t for t in notebooks.targets() if t.student]
 TODO_NAME = re.compile(r"^\s*(\w+) = \.\.\.  # TODO: doplňte$", re.M)
@@ -34,7 +32,7 @@ def executed(target, monkeypatch, nb=None, variant="as-downloaded") -> nbformat.
     from nbclient import NotebookClient
 
     text = notebooks.rendered(target) if nb is None else nbformat.writes(nb)
-    key = hashlib.sha256(f"{site_hooks.execution_key()}\0{text}".encode()).hexdigest()[:16]
+    key = hashlib.sha256(f"{execution.execution_key()}\0{text}".encode()).hexdigest()[:16]
     name = f"{Path(target.path).stem}-{variant}-{key}.ipynb"
     cached = TEST_CACHE / "student-notebooks" / name
     if cached.is_file():

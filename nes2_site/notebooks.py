@@ -17,8 +17,8 @@ function's body). A markdown cell tagged `hint` is a folded "Nápověda"; in the
 student version it follows the scaffold. The notebooks live in `notebooks/`
 so that Colab can open them from GitHub; the site offers the same files.
 
-    python scripts/notebooks.py            # (re)write notebooks/
-    python scripts/notebooks.py --check    # fail if notebooks/ is out of date
+    python -m nes2_site.notebooks            # (re)write notebooks/
+    python -m nes2_site.notebooks --check    # fail if notebooks/ is out of date
 """
 
 from __future__ import annotations
@@ -32,10 +32,9 @@ from pathlib import Path
 import jupytext
 import nbformat
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from check_tag import package_version
+from nes2_site import ROOT
+from nes2_site.check_tag import package_version
 
-ROOT = Path(__file__).resolve().parents[1]
 LECTURES = ROOT / "lectures"
 OUTPUT = ROOT / "notebooks"
 REPOSITORY = "nes2-course/nes2"
@@ -224,7 +223,7 @@ def main(argv=None) -> int:
         wrong = stale()
         if wrong:
             print("Out of date in notebooks/: " + ", ".join(wrong))
-            print("Run `make notebooks` (python scripts/notebooks.py) and commit the result.")
+            print("Run `make notebooks` (python -m nes2_site.notebooks) and commit the result.")
             return 1
         print(f"notebooks/ is up to date ({len(targets())} notebooks).")
         return 0

@@ -1,6 +1,6 @@
 """Refuse a release tag that is not the package's version.
 
-    python scripts/check_tag.py v0.1.0
+    python -m nes2_site.check_tag v0.1.0
 
 The version is written in one place, `src/nes2/_version.py`; the release
 workflow publishes a tag only if it is that version with a `v` in front.
@@ -25,7 +25,7 @@ def package_version(path: Path = VERSION_FILE) -> str:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 2:
-        print("usage: check_tag.py TAG", file=sys.stderr)
+        print("usage: python -m nes2_site.check_tag TAG", file=sys.stderr)
         return 2
     tag, expected = argv[1], f"v{package_version()}"
     if tag != expected:

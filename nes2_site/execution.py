@@ -1,0 +1,168 @@
+"""Executing the lectures: the execution cache's key and folder, and notebooks run in parallel.
+
+mkdocs-jupyter caches a rendered notebook under a key made from the notebook
+alone; the cache folder is keyed here on the package source, the lock file,
+the kernel configuration and the profile too (`execution_key`), so a change in
+any of them executes the lectures again instead of serving stale outputs. The
+recipes the pages train are reused from the run store, keyed on the training
+code alone, so a change that cannot alter a trained result trains nothing.
+
+`NES2_REQUIRE_EXECUTED=1` builds from an execution cache made elsewhere (the
+GPU runner's artifact, in `NES2_SITE_CACHE`) and executes nothing: a cache
+made for another commit, profile or lock, or one that lacks a notebook, fails
+the build with a message that says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+from nes2_site import ROOT, _compat, provenance
+
+EXECUTION_INPUTS = ("src/nes2", "uv.lock", ".ipython/profile_default/ipython_kernel_config.py")
+CACHE_ROOT = Path(".cache/mkdocs-jupyter")
+
+
+def execution_key(root: Path = ROOT, profile: str | None = None) -> str:
+    """A hash of everything besides the notebook itself that its outputs depend on."""
+    digest = hashlib.sha256(f"profile={profile or provenance.profile()}".encode())
+    for name in EXECUTION_INPUTS:
+        path = root / name
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            if "__pycache__" in file.parts:
+                continue
+            digest.update(f"\0{file.relative_to(root).as_posix()}\0".encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+class Prefetch:
+    """Stands in for mkdocs-jupyter's converter: executes the build's notebooks in parallel.
+
+    mkdocs-jupyter converts each notebook whose output is not cached, one page
+    after another. The first call submits every notebook of the build that is
+    not cached to a pool of `jobs` threads (each runs its own kernel process)
+    with the same arguments; each call then waits for its notebook's result. A
+    failing notebook fails its page as before.
+    """
+
+    def __init__(self, original, plugin, config, jobs: int):
+        self.original, self.plugin, self.config, self.jobs = original, plugin, config, jobs
+        self.notebooks: list[str] = []
+        self.futures: dict = {}
+        self.pool = None
+
+    def pending(self) -> list[str]:
+        """The notebooks whose output mkdocs-jupyter does not have in its cache."""
+        execute = self.plugin.config["execute"]
+        mermaid = self.config["theme"].name != "material"
+        return [
+            path
+            for path in self.notebooks
+            if not _compat.is_cached(path, self.plugin.config, execute, mermaid)
+        ]
+
+    def _execute(self, nb_path, kwargs: dict):
+        body = self.original(nb_path, **kwargs)
+        provenance.record_provenance(self.plugin.config["cache_dir"], nb_path)
+        return body
+
+    def _convert(self, nb_path: str, kwargs: dict):
+        dependencies: dict = {}
+        body = self._execute(nb_path, {**kwargs, "image_dependencies": dependencies})
+        return body, dependencies
+
+    def __call__(self, nb_path, **kwargs):
+        from concurrent.futures import ThreadPoolExecutor
+
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(self.jobs, thread_name_prefix="notebook")
+            for path in self.pending():
+                self.futures[path] = self.pool.submit(self._convert, path, kwargs)
+        future = self.futures.pop(str(nb_path), None)
+        if future is None:
+            return self._execute(nb_path, kwargs)
+        try:
+            body, dependencies = future.result()
+        except BaseException:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        if kwargs.get("image_dependencies") is not None:
+            kwargs["image_dependencies"].update(dependencies)
+        return body
+
+
+def prefetch() -> Prefetch | None:
+    """The build's `Prefetch`, if notebooks are executed."""
+    try:
+        current = _compat.converter()
+    except ImportError:
+        return None
+    return current if isinstance(current, Prefetch) else None
+
+
+def require_executed() -> bool:
+    """Whether this build must render from an execution cache made elsewhere."""
+    return os.environ.get("NES2_REQUIRE_EXECUTED", "").lower() in ("1", "true", "yes")
+
+
+def configure(plugin, config) -> None:
+    """Key mkdocs-jupyter's cache folder, drop stale folders, and execute in parallel."""
+    _compat.use_portable_cache_keys()
+    if plugin.config["execute"]:
+        jobs = max(1, int(os.environ.get("NES2_SITE_JOBS", "2")))
+        current = _compat.converter()
+        original = current.original if isinstance(current, Prefetch) else current
+        _compat.replace_converter(Prefetch(original, plugin, config, jobs))
+    base = Path(os.environ.get("NES2_SITE_CACHE", CACHE_ROOT))
+    # mkdocs-jupyter evicts every entry its build did not use, so builds with and
+    # without execution keep separate folders; stale folders of the same kind go.
+    kind, other = ("executed", "static") if plugin.config["execute"] else ("static", "executed")
+    folder = f"{execution_key()}-{kind}"
+    if require_executed():
+        _check_execution_cache(base, folder, plugin)
+    else:
+        for old in base.glob("*") if base.is_dir() else []:
+            if old.name != folder and not old.name.endswith(f"-{other}"):
+                shutil.rmtree(old) if old.is_dir() else old.unlink()
+    plugin.config["cache_dir"] = str(base / folder)
+
+
+def _check_execution_cache(base: Path, folder: str, plugin) -> None:
+    from mkdocs.exceptions import PluginError
+
+    if not plugin.config["execute"]:
+        raise PluginError("NES2_REQUIRE_EXECUTED needs NES2_EXECUTE=true (the cache's kind).")
+    if not (base / folder).is_dir():
+        found = sorted(p.name for p in base.glob("*-executed")) if base.is_dir() else []
+        raise PluginError(
+            f"NES2_REQUIRE_EXECUTED: the execution cache in {base} was made for "
+            f"{', '.join(found) or 'nothing'}, not for this commit's key {folder} (profile "
+            f"{provenance.profile()}, package source, uv.lock, kernel configuration): execute the "
+            "lectures for this commit (the GPU job) instead of serving outputs of another one."
+        )
+
+
+def collect(files) -> None:
+    """Tell the build's `Prefetch` which notebooks the site has; with `NES2_REQUIRE_EXECUTED`,
+    fail if the execution cache lacks any of them."""
+    current = prefetch()
+    if current is None:
+        return
+    current.notebooks = [
+        f.abs_src_path for f in files.documentation_pages() if f.src_uri.endswith(".py")
+    ]
+    missing = current.pending() if require_executed() else []
+    if missing:
+        from mkdocs.exceptions import PluginError
+
+        names = ", ".join(Path(p).relative_to(ROOT).as_posix() for p in missing)
+        raise PluginError(
+            f"NES2_REQUIRE_EXECUTED: the execution cache {current.plugin.config['cache_dir']} "
+            f"lacks {len(missing)} notebook(s) of this commit ({names}); execute the "
+            "lectures for this commit (the GPU job) instead of building from an old cache."
+        )
