@@ -48,7 +48,8 @@ def test_an_upward_import_breaks_the_layers(copy):
 
 def test_a_circle_between_siblings_is_refused(copy):
     module = copy / "src" / "nes2" / "teaching" / "answers.py"
-    module.write_text(module.read_text() + "\n\ndef _back():\n    from nes2.teaching import checks\n")
+    circle = "\n\ndef _back():\n    from nes2.teaching import checks\n"
+    module.write_text(module.read_text() + circle)
     result = lint_imports(copy)
     assert result.returncode == 1
     assert "no circle of imports" in result.stdout and "BROKEN" in result.stdout
