@@ -20,7 +20,7 @@ export NES2_PROFILE ?= quick
 # Test processes (pytest-xdist); the executed site is built once and shared through its cache.
 TEST_JOBS ?= 2
 
-.PHONY: help setup site serve test lint lock notebooks benchmark clean
+.PHONY: help setup site serve check test lint lock notebooks benchmark clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -46,7 +46,11 @@ serve: site  ## build the site and serve it on http://127.0.0.1:8000
 lint: setup  ## pre-commit hooks on all files
 	$(BIN)/pre-commit run --all-files --show-diff-on-failure
 
-test: lint  ## checks and the test suite, TEST_JOBS at a time (browser tests need Debian's chromium)
+check: lint  ## the fast tier: lint, doctests and the tests that train nothing and need no site
+	$(BIN)/pytest -n $(TEST_JOBS) -m "not trains and not slow and not browser and not gpu" \
+		--deselect tests/test_lectures.py --deselect tests/test_browser.py
+
+test: lint  ## the full gate: checks and the whole suite, TEST_JOBS at a time (browser tests need Debian's chromium)
 	$(BIN)/pytest -n $(TEST_JOBS) --dist loadgroup
 
 notebooks: setup  ## regenerate notebooks/ (for download and Colab) from lectures/

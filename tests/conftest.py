@@ -42,6 +42,22 @@ def gpu_count() -> int:
     return 0
 
 
+SITE_INPUTS = (
+    "lectures",
+    "notebooks",
+    "mkdocs.yml",
+    "overrides",
+    "site_hooks.py",
+    "nes2_site",
+    "src/nes2",
+    "uv.lock",
+    ".ipython",
+)
+"""What the executed site is made of: a test of the built site is keyed on these."""
+TRAINING_INPUTS = ("src/nes2", "uv.lock")
+"""What a test that trains depends on, unless it names its inputs (`keyed`)."""
+
+
 def pytest_collection_modifyitems(config, items):
     # The tests of the executed site run first and, under pytest-xdist
     # (`--dist loadgroup`), in one process: it builds the site (the longest
@@ -56,6 +72,13 @@ def pytest_collection_modifyitems(config, items):
     # while the other process has nothing more to take.
     rest = [item for item in items if item not in site]
     items[:] = site + sorted(rest, key=lambda item: item.get_closest_marker("slow") is None)
+    for item in items:
+        if item.get_closest_marker("keyed"):
+            continue
+        if item in site and not os.environ.get("NES2_SITE_DIR"):
+            item.add_marker(pytest.mark.keyed(*SITE_INPUTS))
+        elif item.get_closest_marker("trains"):
+            item.add_marker(pytest.mark.keyed(*TRAINING_INPUTS))
     if any(item.get_closest_marker("gpu") for item in items) and not gpu_count():
         import keras
 
@@ -63,6 +86,63 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if item.get_closest_marker("gpu"):
                 item.add_marker(pytest.mark.skip(reason=reason))
+
+
+PASSED = "passed"
+"""The folder of `TEST_CACHE` that records the keys of tests that passed (`keyed`)."""
+
+
+def _digest_of(name: str, digest) -> None:
+    path = ROOT / name
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for file in files:
+        if "__pycache__" in file.parts or not file.exists():
+            continue
+        digest.update(f"\0{file.relative_to(ROOT).as_posix()}\0".encode())
+        digest.update(file.read_bytes())
+
+
+def keyed_digest(item) -> str | None:
+    """The key of a `keyed` test: its id, its inputs, its own file, the fixtures and the lock."""
+    marker = item.get_closest_marker("keyed")
+    if marker is None or os.environ.get("NES2_RERUN_ALL"):
+        return None
+    digest = hashlib.sha256(item.nodeid.encode())
+    own = Path(str(item.fspath)).resolve().relative_to(ROOT).as_posix()
+    for name in sorted({*marker.args, own, "tests/conftest.py", "uv.lock", "pyproject.toml"}):
+        _digest_of(name, digest)
+    return digest.hexdigest()[:20]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """A `keyed` test that passed with the same inputs is not run again (nor its fixtures set up).
+
+    `@pytest.mark.keyed(PATH, ...)` names the files and folders a test's outcome
+    depends on (tests of the executed site and tests that train get theirs in
+    `pytest_collection_modifyitems`). A clean checkout has no record and runs
+    everything; `NES2_RERUN_ALL=1` runs everything here too.
+    """
+    key = keyed_digest(item)
+    item.stash[KEY] = key
+    if key is not None and (TEST_CACHE / PASSED / key).is_file():
+        pytest.skip(f"passed before with the same inputs (key {key}; NES2_RERUN_ALL=1 reruns)")
+
+
+KEY = pytest.StashKey[str | None]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    key = item.stash.get(KEY, None)
+    if key is not None and report.when == "call" and report.passed:
+        record = TEST_CACHE / PASSED / key
+        record.parent.mkdir(parents=True, exist_ok=True)
+        tmp = record.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(item.nodeid + "\n")
+        tmp.replace(record)
+    return report
 
 
 @pytest.fixture

@@ -63,6 +63,7 @@ def test_table_counts_are_cached(nes2_home, monkeypatch):
     assert apps.table(["mobilenet"], progress=False) == first
 
 
+@pytest.mark.trains
 def test_transfer_model_freezes_base_and_keeps_preprocessing(tmp_path):
     model = apps.transfer_model("MobileNetV2", 3, (64, 64, 3), weights=None, **SMALL)
     base = model.get_layer("base")
@@ -78,6 +79,7 @@ def test_transfer_model_freezes_base_and_keeps_preprocessing(tmp_path):
     )
 
 
+@pytest.mark.trains
 def test_base_runs_in_inference_mode_even_when_unfrozen():
     model = apps.transfer_model("MobileNetV2", 2, (32, 32, 3), weights=None, freeze=False, **SMALL)
     bn = next(
@@ -139,6 +141,7 @@ def test_fine_tune_unfreezes_the_top_but_not_batchnorm():
         apps.fine_tune(model, unfreeze=10_000)
 
 
+@pytest.mark.trains
 def test_fine_tuned_model_trains():
     model = apps.transfer_model("MobileNetV2", 2, (32, 32, 3), weights=None, dropout=0, **SMALL)
     apps.fine_tune(model, unfreeze=5, learning_rate=1e-3)
@@ -148,6 +151,7 @@ def test_fine_tuned_model_trains():
     assert losses[-1] < losses[0]
 
 
+@pytest.mark.trains
 def test_extract_features_then_classify():
     import tensorflow as tf
 
@@ -163,6 +167,8 @@ def test_extract_features_then_classify():
 
 
 @pytest.mark.slow
+@pytest.mark.trains
+@pytest.mark.keyed("src/nes2/applications")
 def test_every_published_count_and_depth_agrees(shared_home):
     rows = [r for r in apps.table(progress=False) if r["published_params"]]
     assert len(rows) == 33

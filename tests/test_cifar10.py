@@ -6,6 +6,8 @@ import pytest
 from nes2 import recipes
 from nes2.data import arrays
 
+pytestmark = pytest.mark.trains
+
 
 @pytest.fixture
 def cifar_like(monkeypatch):

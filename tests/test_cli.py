@@ -8,6 +8,7 @@ import pytest
 from conftest import SITE_GROUP, TEST_CACHE
 
 from nes2 import cli
+from nes2.recipes import verify
 
 
 def run_here(capsys, *args):
@@ -130,6 +131,7 @@ def test_info_lists_versions_and_devices(nes2_home, capsys):
     assert "CPU:0" in out and str(nes2_home) in out
 
 
+@pytest.mark.trains
 def test_train_synthetic_writes_metrics_and_curves(shared_home, capsys, tmp_path):
     out_dir = tmp_path / "run"
     result = run_here(
@@ -215,6 +217,7 @@ def vgg16_weights_file() -> Path:
     return path
 
 
+@pytest.mark.trains
 def test_train_transfer_with_local_weights(shared_home, capsys, vgg16_weights_file, tmp_path):
     weights = vgg16_weights_file
     out_dir = tmp_path / "transfer"
@@ -282,6 +285,7 @@ def test_unknown_option_of_a_recipe_exits_2(capsys):
     assert "unrecognized arguments: --target" in capsys.readouterr().err
 
 
+@pytest.mark.trains
 @pytest.mark.slow
 def test_train_digit_tilt_writes_metrics_and_plots(shared_home, capsys, tmp_path):
     out_dir = tmp_path / "tilt"
@@ -295,6 +299,7 @@ def test_train_digit_tilt_writes_metrics_and_plots(shared_home, capsys, tmp_path
     assert "Wrote metrics.json" in result.stdout
 
 
+@pytest.mark.trains
 @pytest.mark.slow
 def test_train_segmentation_writes_mean_iou(shared_home, capsys, tmp_path):
     out_dir = tmp_path / "seg"
@@ -316,10 +321,8 @@ def test_train_segmentation_writes_mean_iou(shared_home, capsys, tmp_path):
 
 
 def test_verify_prints_the_table_and_fails_on_a_miss(monkeypatch, tmp_path, capsys):
-    from nes2.teaching import expected
-
     measured = {"accuracy": 0.99, "mean_iou": 0.6, "seconds": 500.0}
-    monkeypatch.setattr(expected, "run", lambda entry, **kwargs: measured)
+    monkeypatch.setattr(verify, "run", lambda entry, **kwargs: measured)
     assert cli.main(["verify", "localization", "--profile", "quick", "--out", str(tmp_path)]) == 1
     out = capsys.readouterr().out
     rows = {
@@ -413,7 +416,7 @@ def test_verify_checks_relations_between_runs(monkeypatch, tmp_path, capsys):
     )
     scores = {"keypoints": 0.9, "localization": 0.85}
     monkeypatch.setattr(
-        expected, "run", lambda entry, **kwargs: {"score": scores[entry.name], "seconds": 1.0}
+        verify, "run", lambda entry, **kwargs: {"score": scores[entry.name], "seconds": 1.0}
     )
     monkeypatch.setattr(expected, "compare", lambda entry, metrics: [])
     argv = ["verify", "keypoints", "localization", "--profile", "quick", "--out", str(tmp_path)]

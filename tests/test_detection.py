@@ -9,6 +9,8 @@ from nes2.data import arrays, digit_canvas
 from nes2.errors import DownloadError, InvalidOptionError
 from nes2.tasks import detection
 
+pytestmark = pytest.mark.trains
+
 
 @pytest.fixture(scope="module")
 def canvases():

@@ -14,6 +14,8 @@ from nes2 import distribute
 from nes2.errors import InvalidOptionError
 from nes2.recipes import digit_tilt
 
+pytestmark = pytest.mark.trains
+
 WORKERS = ["127.0.0.1:2222", "127.0.0.1:2223"]
 
 

@@ -7,6 +7,8 @@ import pytest
 from nes2.errors import InvalidOptionError
 from nes2.models.ensemble import Vote, ensemble
 
+pytestmark = pytest.mark.trains
+
 X = np.random.default_rng(0).normal(size=(32, 6)).astype("float32")
 
 

@@ -12,6 +12,8 @@ from nes2.data import weather
 from nes2.errors import DataNotFoundError, DownloadError
 from nes2.recipes import forecasting
 
+pytestmark = pytest.mark.trains
+
 
 def _record(folder, rows: int, column: str = weather.COLUMN):
     """A zipped CSV shaped like the Jena record: temperature rising by 0.01 per row."""

@@ -11,6 +11,8 @@ from nes2.data import arrays, digit_canvas
 from nes2.errors import InvalidOptionError
 from nes2.tasks import instances
 
+pytestmark = pytest.mark.trains
+
 
 @pytest.fixture(scope="module")
 def pairs():

@@ -7,6 +7,8 @@ from nes2 import models
 from nes2.data import sequences
 from nes2.tasks import pose
 
+pytestmark = pytest.mark.trains
+
 
 def test_waveform_classes_differ_in_shape():
     x, y = sequences.waveforms(200, noise=0.0, seed=0)

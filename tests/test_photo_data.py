@@ -14,6 +14,8 @@ from nes2 import cli, recipes
 from nes2.errors import DownloadError
 from nes2.teaching import expected
 
+pytestmark = pytest.mark.trains
+
 tfds_lib = pytest.importorskip("tensorflow_datasets")
 
 MOCKED = 6

@@ -12,6 +12,8 @@ from nes2.recipes import mnist_ensemble, store
 from nes2.recipes.base import RunSpec
 from nes2.recipes.keypoints import Keypoints
 
+pytestmark = pytest.mark.trains
+
 
 def test_mnist_ensemble_is_trained_once_then_reused(nes2_home, tmp_path, capsys):
     first = recipes.train("mnist-ensemble", "quick", epochs=1, out=tmp_path / "first")

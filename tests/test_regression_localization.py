@@ -7,6 +7,8 @@ import pytest
 from nes2.errors import InvalidOptionError
 from nes2.tasks import localization, regression
 
+pytestmark = pytest.mark.trains
+
 
 @pytest.mark.parametrize("target", regression.TARGETS)
 def test_targets_round_trip_to_angles(target):

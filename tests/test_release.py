@@ -64,6 +64,8 @@ def _uv() -> str:
 
 
 @pytest.mark.slow
+@pytest.mark.trains
+@pytest.mark.keyed("src/nes2", "README.md", "LICENSE")
 def test_the_wheel_installs_into_a_fresh_python_311_and_runs(tmp_path):
     if shutil.which("python3.11") is None:
         pytest.skip("no python3.11 on this machine")

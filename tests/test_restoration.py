@@ -6,6 +6,8 @@ import pytest
 from nes2 import recipes
 from nes2.tasks import restoration
 
+pytestmark = pytest.mark.trains
+
 
 def test_noise_is_gaussian_and_stays_in_the_pixel_range():
     grey = np.full((200, 28, 28, 1), 0.5, "float32")

@@ -7,6 +7,8 @@ import pytest
 from nes2.errors import InvalidOptionError
 from nes2.tasks import segmentation as seg
 
+pytestmark = pytest.mark.trains
+
 
 def test_unet_has_skip_connections_and_segnet_not():
     unet = seg.unet((32, 32, 1), 5, width=4, depth=2)

@@ -21,6 +21,8 @@ from conftest import TEST_CACHE, site_environment
 from nes2.io import atomic_file
 from nes2_site import execution, notebooks
 
+pytestmark = pytest.mark.trains
+
 STUDENT = [t for t in notebooks.targets() if t.student]
 TODO_NAME = re.compile(r"^\s*(\w+) = \.\.\.  # TODO: doplňte$", re.M)
 STUB = re.compile(r"^def (\w+)\(", re.M)

@@ -7,6 +7,8 @@ from nes2 import recipes, viz
 from nes2.data import text
 from nes2.models import convnets
 
+pytestmark = pytest.mark.trains
+
 
 def _score(words: list[str]) -> int:
     score = 0

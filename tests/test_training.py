@@ -10,6 +10,8 @@ import tensorflow as tf
 
 from nes2 import training
 
+pytestmark = pytest.mark.trains
+
 
 def _data(n=64, seed=0):
     rng = np.random.default_rng(seed)
