@@ -54,8 +54,10 @@ SITE_INPUTS = (
     ".ipython",
 )
 """What the executed site is made of: a test of the built site is keyed on these."""
-TRAINING_INPUTS = ("src/nes2", "uv.lock")
-"""What a test that trains depends on, unless it names its inputs (`keyed`)."""
+TRAINING = "training"
+"""The input `keyed` reads as the package's training code and locked libraries
+(`nes2.recipes.store`): a test that trains is keyed on it and on the other modules it
+reaches (`reached_inputs`)."""
 
 
 def pytest_collection_modifyitems(config, items):
@@ -78,7 +80,7 @@ def pytest_collection_modifyitems(config, items):
         if item in site and not os.environ.get("NES2_SITE_DIR"):
             item.add_marker(pytest.mark.keyed(*SITE_INPUTS))
         elif item.get_closest_marker("trains"):
-            item.add_marker(pytest.mark.keyed(*TRAINING_INPUTS))
+            item.add_marker(pytest.mark.keyed(TRAINING, *reached_inputs(Path(str(item.fspath)))))
     if any(item.get_closest_marker("gpu") for item in items) and not gpu_count():
         import keras
 
@@ -92,7 +94,70 @@ PASSED = "passed"
 """The folder of `TEST_CACHE` that records the keys of tests that passed (`keyed`)."""
 
 
+@functools.cache
+def _import_graph():
+    import grimp
+
+    return grimp.build_graph("nes2", cache_dir=None)
+
+
+def _imported(source: Path) -> set[str]:
+    import ast
+
+    found = set()
+    for node in ast.walk(ast.parse(source.read_text())):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "nes2":
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.split(".")[0] == "nes2")
+    return found
+
+
+@functools.cache
+def reached_inputs(test_file: Path) -> tuple[str, ...]:
+    """The modules besides the training code that a test file reaches, as paths from the root.
+
+    From the `nes2` modules the file imports, the imports are followed through the
+    modules that cannot change a trained result (`store.NOT_TRAINING`: the command
+    line, the checks and expected results, the figures) and stop at the training code,
+    which `TRAINING` stands for as a whole. So a change to a figure reruns the tests
+    that draw it through those modules, and not every test that trains.
+    """
+    from nes2.recipes import store
+
+    graph = _import_graph()
+    root = store.package_root()
+    skipped = tuple(root / part for part in store.NOT_TRAINING)
+
+    def path(module: str) -> Path:
+        base = root.parent.joinpath(*module.split("."))
+        return base / "__init__.py" if base.is_dir() else base.with_suffix(".py")
+
+    def training(module: str) -> bool:
+        where = path(module)
+        return not any(where == s or s in where.parents for s in skipped)
+
+    todo = [m for m in _imported(test_file) if m in graph.modules]
+    seen: set[str] = set()
+    while todo:
+        module = todo.pop()
+        if module in seen or training(module):
+            continue
+        seen.add(module)
+        todo += graph.find_modules_directly_imported_by(module)
+    files = {path(m) for m in seen} | {  # and what the packages reached ship (expected.toml)
+        f for m in seen for f in path(m).parent.glob("*") if f.suffix not in (".py", ".pyc")
+    }
+    return tuple(sorted(f.relative_to(ROOT).as_posix() for f in files if f.is_file()))
+
+
 def _digest_of(name: str, digest) -> None:
+    if name == TRAINING:
+        from nes2.recipes import store
+
+        digest.update(f"{store.training_digest()}\0{store.environment_digest()}".encode())
+        return
     path = ROOT / name
     files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
     for file in files:

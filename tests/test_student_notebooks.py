@@ -21,7 +21,11 @@ from conftest import TEST_CACHE, site_environment
 from nes2.io import atomic_file
 from nes2_site import execution, notebooks
 
-pytestmark = pytest.mark.trains
+# A notebook runs the whole package (its checks too) against the exercises' sources.
+pytestmark = [
+    pytest.mark.trains,
+    pytest.mark.keyed("lectures", "notebooks", "nes2_site", "src/nes2", ".ipython"),
+]
 
 STUDENT = [t for t in notebooks.targets() if t.student]
 TODO_NAME = re.compile(r"^\s*(\w+) = \.\.\.  # TODO: doplňte$", re.M)
