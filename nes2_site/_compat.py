@@ -11,9 +11,10 @@ asserts that each exists in the locked version.
 from __future__ import annotations
 
 import hashlib
-from importlib.metadata import version
 from pathlib import Path
 
+from nes2 import _compat as compat
+from nes2._compat import UnsupportedVersionError  # noqa: F401  (raised by require)
 from nes2_site import ROOT
 
 MKDOCS_JUPYTER = ((0, 27), (0, 28))
@@ -40,22 +41,14 @@ CACHE_KEY_OPTIONS = (
 )
 
 
-class UnsupportedVersionError(RuntimeError):
-    """mkdocs-jupyter's version is outside the range the patches were written for."""
-
-
 def require() -> None:
     """Fail unless the installed mkdocs-jupyter is within `MKDOCS_JUPYTER`."""
-    found = version("mkdocs-jupyter")
-    parts = tuple(int(p) for p in found.split(".")[:2] if p.isdigit())
-    first, beyond = MKDOCS_JUPYTER
-    if not first <= parts < beyond:
-        raise UnsupportedVersionError(
-            f"The site's patches of mkdocs-jupyter (portable cache keys, parallel execution) "
-            f"are written for mkdocs-jupyter >={first[0]}.{first[1]},<{beyond[0]}.{beyond[1]}, "
-            f"not {found}. Install the locked version (`make setup`), or check "
-            "nes2_site/_compat.py against this version and widen MKDOCS_JUPYTER."
-        )
+    compat.require(
+        "mkdocs-jupyter",
+        MKDOCS_JUPYTER,
+        "The site's patches of mkdocs-jupyter (portable cache keys, parallel execution)",
+        where="nes2_site/_compat.py",
+    )
 
 
 def portable_cache_key(nb_path, config, exec_nb, include_mermaidjs=True) -> str:

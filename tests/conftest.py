@@ -128,21 +128,16 @@ def reached_inputs(test_file: Path) -> tuple[str, ...]:
 
     graph = _import_graph()
     root = store.package_root()
-    skipped = tuple(root / part for part in store.NOT_TRAINING)
 
     def path(module: str) -> Path:
         base = root.parent.joinpath(*module.split("."))
         return base / "__init__.py" if base.is_dir() else base.with_suffix(".py")
 
-    def training(module: str) -> bool:
-        where = path(module)
-        return not any(where == s or s in where.parents for s in skipped)
-
     todo = [m for m in _imported(test_file) if m in graph.modules]
     seen: set[str] = set()
     while todo:
         module = todo.pop()
-        if module in seen or training(module):
+        if module in seen or store.trains(path(module)):
             continue
         seen.add(module)
         todo += graph.find_modules_directly_imported_by(module)

@@ -45,7 +45,7 @@ def test_a_version_outside_the_range_is_refused_naming_versions_and_issue(monkey
 
 
 def test_the_site_refuses_an_mkdocs_jupyter_it_was_not_written_for(monkeypatch):
-    monkeypatch.setattr(site_compat, "version", lambda package: "0.28.0")
+    monkeypatch.setattr(_compat, "version", lambda package: "0.28.0")
     with pytest.raises(site_compat.UnsupportedVersionError, match=r">=0.27,<0.28, not 0.28.0"):
         site_compat.use_portable_cache_keys()
 

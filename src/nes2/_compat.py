@@ -50,16 +50,19 @@ def supported(found: str, first: tuple[int, int], beyond: tuple[int, int]) -> bo
     return first <= parts < beyond
 
 
-def require(package: str, versions: tuple, what: str, issue: str = "") -> None:
-    """Fail unless the installed `package` is within `versions` (from, beyond)."""
+def require(
+    package: str, versions: tuple, what: str, issue: str = "", where: str = "nes2/_compat.py"
+) -> None:
+    """Fail unless the installed `package` is within `versions` (from, beyond); the message
+    names the patch (`what`), the upstream `issue` and the file that holds it (`where`)."""
     found = version(package)
     first, beyond = versions
     if not supported(found, first, beyond):
-        where = f" (upstream: {issue})" if issue else ""
+        upstream = f" (upstream: {issue})" if issue else ""
         raise UnsupportedVersionError(
             f"{what} is written for {package} >={'.'.join(map(str, first))},"
-            f"<{'.'.join(map(str, beyond))}, not {found}{where}. Install a supported "
-            f"{package} (uv.lock pins one), or check the patch in nes2/_compat.py against "
+            f"<{'.'.join(map(str, beyond))}, not {found}{upstream}. Install a supported "
+            f"{package} (uv.lock pins one), or check the patch in {where} against "
             "this version and widen its range."
         )
 

@@ -66,15 +66,21 @@ def package_root() -> Path:
     return Path(__file__).resolve().parents[1]
 
 
-def _training_files(root: Path) -> list[Path]:
+def trains(path: Path) -> bool:
+    """Whether a file of the package can change a trained result (it is not in `NOT_TRAINING`)."""
+    root = package_root()
     skipped = tuple(root / part for part in NOT_TRAINING)
+    return not any(path == s or s in path.parents for s in skipped)
+
+
+def _training_files(root: Path) -> list[Path]:
     return [
         path
         for path in sorted(root.rglob("*"))
         if path.is_file()
         and "__pycache__" not in path.parts
         and path.suffix != ".pyc"
-        and not any(path == s or s in path.parents for s in skipped)
+        and trains(path)
     ]
 
 
