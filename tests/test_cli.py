@@ -182,6 +182,10 @@ def test_train_synthetic_writes_metrics_and_curves(shared_home, capsys, tmp_path
             "did you mean VGG19, VGG16",
         ),
         (["models", "list", "--family", "Transformer"], "families: ConvNeXt, DenseNet"),
+        (
+            ["train", "detection", "--model", "ssd", "--library", "keras-hub"],
+            "written in nes2.tasks.ssd",
+        ),
     ],
 )
 def test_transfer_and_models_errors_exit_2(argv, message, nes2_home, capsys):

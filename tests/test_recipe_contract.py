@@ -21,6 +21,9 @@ LIMIT = 24
 OFFLINE = {"cats-vs-dogs": {"source": "synthetic"}}
 """Options that keep a recipe off the network (its default data is a download)."""
 SLOW = {"detection"}
+CASES = [(name, OFFLINE.get(name, {})) for name in recipes.names()] + [
+    ("detection", {"model": "ssd"})  # the detector written in nes2.tasks.ssd
+]
 
 
 @pytest.fixture
@@ -44,14 +47,15 @@ def _finite(value) -> bool:
 
 
 @pytest.mark.parametrize(
-    "name",
-    [pytest.param(n, marks=pytest.mark.slow) if n in SLOW else n for n in recipes.names()],
+    ("name", "options"),
+    [pytest.param(n, o, marks=pytest.mark.slow if n in SLOW and not o else ()) for n, o in CASES],
+    ids=[f"{n}-{'-'.join(map(str, o.values()))}" if o else n for n, o in CASES],
 )
-def test_every_recipe_runs_its_steps_on_tiny_data(name, nes2_home, tmp_path, cifar_stand_in):
+def test_every_recipe_runs_its_steps_on_tiny_data(
+    name, options, nes2_home, tmp_path, cifar_stand_in
+):
     recipe, out = recipes.get(name), tmp_path / "out"
-    run = recipes.train(
-        name, "quick", epochs=1, limit=LIMIT, store=False, out=out, **OFFLINE.get(name, {})
-    )
+    run = recipes.train(name, "quick", epochs=1, limit=LIMIT, store=False, out=out, **options)
     assert isinstance(run.data, Data) and run.data.source
     assert run.data.train is not None and run.data.test is not None
     counts = [v for v in run.metrics["counts"].values() if isinstance(v, int)]
@@ -62,9 +66,7 @@ def test_every_recipe_runs_its_steps_on_tiny_data(name, nes2_home, tmp_path, cif
     figures = run.figures()
     assert all(isinstance(f, matplotlib.figure.Figure) for f in figures.values())
     assert {p.name for p in out.iterdir()} == {"metrics.json", *(f"{n}.png" for n in figures)}
-    assert isinstance(run.spec, RunSpec) and run.spec.options == recipe.resolve(
-        OFFLINE.get(name, {}), "quick"
-    )
+    assert isinstance(run.spec, RunSpec) and run.spec.options == recipe.resolve(options, "quick")
 
 
 def test_the_default_fit_trains_on_the_data_train_split(nes2_home):

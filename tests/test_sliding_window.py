@@ -51,3 +51,48 @@ def test_detect_keeps_one_box_on_the_object_after_non_max_suppression():
     assert found["windows"] == sum(((96 - s) // sw.STRIDE + 1) ** 2 for s in sizes)
     assert [m.shape for m in found["score_maps"]] == [(96, 96)] * len(sizes)
     assert found["score_maps"][1][46, 54] == 1.0 and found["score_maps"][1][5, 5] == 0.0
+
+
+def _classifier():
+    from nes2 import config, models
+
+    config.seed_everything()
+    return models.small_convnet((28, 28, 1), filters=(8, 16), dense_units=32, num_classes=11)
+
+
+def test_one_pass_equals_every_window_classified_alone():
+    classifier = _classifier()
+    dense = sw.fully_convolutional(classifier)
+    assert not any(type(layer).__name__ == "Dense" for layer in dense.layers)
+    image = np.random.default_rng(0).uniform(0, 255, (96, 96, 1)).astype("float32")
+    boxes, crops = sw.windows(image, sizes=(sw.INPUT,), stride=4)
+    expected = classifier.predict(crops, verbose=0)
+    found_boxes, found = sw.one_pass(dense, image)
+    np.testing.assert_array_equal(found_boxes, boxes)
+    np.testing.assert_allclose(found, expected, atol=1e-5)
+    # another weight in the copy would show: the classifier's own weights changed
+    classifier.get_layer("dense").kernel.assign(classifier.get_layer("dense").kernel * 2)
+    assert np.abs(classifier.predict(crops, verbose=0) - found).max() > 1e-3
+
+
+def test_one_pass_at_other_sizes_covers_the_image_with_windows_of_that_size():
+    dense = sw.fully_convolutional(_classifier())
+    image = np.zeros((96, 96, 1), "float32")
+    for side in (20, 44):
+        boxes, probabilities = sw.one_pass(dense, image, side)
+        assert len(boxes) == len(probabilities) > 50
+        widths = boxes[:, 2] - boxes[:, 0]
+        assert np.isclose(widths[0], side) and boxes.max() <= 96
+        np.testing.assert_allclose(probabilities.sum(axis=1), 1, rtol=1e-5)
+
+
+def test_the_feature_map_of_the_whole_image_and_a_wrong_layer_name():
+    import pytest
+
+    from nes2.errors import InvalidOptionError
+
+    classifier = _classifier()
+    features = sw.fully_convolutional(classifier, until="pool2")
+    assert features(np.zeros((1, 96, 96, 1), "float32")).shape == (1, 22, 22, 16)
+    with pytest.raises(InvalidOptionError, match="no such layer"):
+        sw.fully_convolutional(classifier, until="pool9")

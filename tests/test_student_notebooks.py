@@ -120,6 +120,9 @@ WRONG = {
         "nms": "return [int(i) for i in np.argsort(scores)[::-1]]  # nothing suppressed",
         "eleven": 'detection.detector("yolov8", 10, (96, 96, 3))',
         "extra": "11",
+        "encode_box": "x, y, w, h = centre_size(box)\nxa, ya, wa, ha = centre_size(anchor)\n"
+        "return np.array([x - xa, y - ya, w / wa, h / ha])  # not scaled, no log",
+        "decode_box": "return np.asarray(anchor, dtype='float64')  # the anchor itself",
     },
     "localization": {
         "iou": "return 0.0",

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 
 from nes2 import boxes
-from nes2.tasks import detection
+from nes2.tasks import anchors, detection
 from nes2.teaching import checks
 
 # %% [markdown]
@@ -83,4 +83,64 @@ reference = detection.detector("yolov8", 11, (96, 96, 3))
 checks.check_param_count(eleven, reference)
 checks.check_close(
     "parametrů navíc pro jedenáctou třídu", extra, reference.count_params() - ten.count_params()
+)
+
+# %% [markdown]
+# ## Cvičení 3: obdélník vůči kotvě
+#
+# Jednostupňový detektor se neučí souřadnice obdélníku, ale jeho **posun vůči kotvě**
+# ([`anchors.encode`][nes2.tasks.anchors.encode]). Pro obdélník se středem `(x, y)`
+# a velikostí `(w, h)` a kotvu se středem `(xa, ya)` a velikostí `(wa, ha)` je to
+# `((x - xa) / wa, (y - ya) / ha, log(w / wa), log(h / ha))`, každé číslo dělené
+# příslušným `anchors.VARIANCES`. Napište `encode_box(box, anchor)` a k ní opačnou
+# `decode_box(offsets, anchor)` pro jeden obdélník ve formátu `[x_min, y_min, x_max,
+# y_max]`.
+
+# %% [markdown] tags=["hint"]
+# Střed je `(x_min + x_max) / 2`, šířka `x_max - x_min`. Při dekódování vynásobte posuny
+# `anchors.VARIANCES`, střed je `xa + dx * wa`, šířka `wa * exp(dw)` a rohy leží půl šířky
+# a výšky od středu.
+
+
+# %% tags=["solution"]
+def centre_size(box):
+    """`[x_min, y_min, x_max, y_max]` as `(centre x, centre y, width, height)`."""
+    box = np.asarray(box, dtype="float64")
+    return np.array(
+        [(box[0] + box[2]) / 2, (box[1] + box[3]) / 2, box[2] - box[0], box[3] - box[1]]
+    )
+
+
+def encode_box(box, anchor):
+    """The offsets `(dx, dy, dw, dh)` of `box` from `anchor`, divided by the variances."""
+    # >>> doplňte
+    x, y, w, h = centre_size(box)
+    xa, ya, wa, ha = centre_size(anchor)
+    raw = np.array([(x - xa) / wa, (y - ya) / ha, np.log(w / wa), np.log(h / ha)])
+    return raw / np.asarray(anchors.VARIANCES)
+    # <<<
+
+
+def decode_box(offsets, anchor):
+    """The box `[x_min, y_min, x_max, y_max]` that `offsets` make of `anchor`."""
+    # >>> doplňte
+    dx, dy, dw, dh = np.asarray(offsets, dtype="float64") * np.asarray(anchors.VARIANCES)
+    xa, ya, wa, ha = centre_size(anchor)
+    x, y, w, h = xa + dx * wa, ya + dy * ha, wa * np.exp(dw), ha * np.exp(dh)
+    return np.array([x - w / 2, y - h / 2, x + w / 2, y + h / 2])
+    # <<<
+
+
+# %%
+cases = [([10, 12, 30, 44], [8, 8, 32, 40]), ([50, 20, 72, 50], [40, 24, 80, 56])]
+checks.check_function(
+    "posun vůči kotvě", encode_box, lambda b, a: anchors.encode([b], [a])[0], cases, rtol=1e-4
+)
+checks.check_function(
+    "obdélník z posunu",
+    decode_box,
+    lambda d, a: anchors.decode([d], [a])[0],
+    [(anchors.encode([b], [a])[0], a) for b, a in cases],
+    rtol=1e-4,
+    atol=1e-3,
 )

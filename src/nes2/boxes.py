@@ -89,3 +89,24 @@ def non_max_suppression(boxes, scores, iou_threshold: float = 0.5) -> list[int]:
                 i for i, overlap in zip(order, overlaps, strict=True) if overlap <= iou_threshold
             ]
     return keep
+
+
+def class_non_max_suppression(boxes, scores, classes, iou_threshold: float = 0.5) -> np.ndarray:
+    """`non_max_suppression` within each class: boxes of two classes never suppress each other.
+
+    Returns:
+        The indices of the kept boxes, best first.
+
+    Examples:
+        >>> boxes = [[0, 0, 10, 10], [1, 1, 10, 10], [0, 0, 10, 10]]
+        >>> class_non_max_suppression(boxes, [0.9, 0.8, 0.7], [3, 3, 5]).tolist()
+        [0, 2]
+    """
+    boxes, scores, classes = np.asarray(boxes), np.asarray(scores), np.asarray(classes)
+    keep = []
+    for c in np.unique(classes):
+        members = np.flatnonzero(classes == c)
+        keep += members[
+            non_max_suppression(boxes[members], scores[members], iou_threshold)
+        ].tolist()
+    return np.array(sorted(keep, key=lambda i: -scores[i]), dtype=int)

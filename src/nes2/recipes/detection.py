@@ -40,8 +40,11 @@ VOC_IMAGES = {"quick": (1000, 250), "full": (None, None)}
 VOC_MAX_BOXES = 42
 """The most objects in one VOC 2007 photograph: labels are padded to this many."""
 SHOWN = 12
-MODELS = ("yolov8", "retinanet")  # nes2.tasks.detection.MODELS, without importing Keras
+MODELS = ("yolov8", "retinanet", "ssd")
+"""nes2.tasks.detection.MODELS (without importing Keras) and the detector written in
+`nes2.tasks.ssd`."""
 LIBRARIES = ("keras-cv", "keras-hub")  # nes2.tasks.detection.LIBRARIES
+SSD_BATCH_SIZE = 32
 
 
 class Detection(Recipe):
@@ -50,11 +53,11 @@ class Detection(Recipe):
     options = (
         Option("data", "digits", DATA, help="the data set", by_profile={"full": "voc"}),
         Option("model", "yolov8", MODELS, help="the detector"),
-        Option("library", "keras-cv", LIBRARIES, help="KerasHub has RetinaNet only"),
+        Option("library", "keras-cv", LIBRARIES, help="KerasHub has RetinaNet only; ssd: none"),
     )
     epochs: ClassVar[dict] = {
-        "quick": {"yolov8": 7, "retinanet": 5},
-        "full": {"yolov8": 40, "retinanet": 40},
+        "quick": {"yolov8": 7, "retinanet": 5, "ssd": 4},
+        "full": {"yolov8": 40, "retinanet": 40, "ssd": 60},
     }
     epochs_by = "model"
     run_option = "model"
@@ -63,6 +66,13 @@ class Detection(Recipe):
     batch_size = BATCH_SIZE
 
     def data(self, spec):
+        if spec.options["model"] == "ssd" and spec.options["library"] != "keras-cv":
+            from nes2.errors import InvalidOptionError
+
+            raise InvalidOptionError(
+                "detection --model ssd is written in nes2.tasks.ssd with Keras alone: leave "
+                "--library out (it chooses the library of yolov8 and retinanet)."
+            )
         voc = spec.options["data"] == "voc"
         return _voc(spec.profile, spec.seed) if voc else _digits(spec.profile, spec.seed)
 
@@ -71,6 +81,8 @@ class Detection(Recipe):
 
         options = spec.options
         model = options["model"]
+        if model == "ssd":
+            return _ssd(data, spec)
         steps = -(-data.counts["train"] // global_batch(BATCH_SIZE))
         schedule = cosine(detection.LEARNING_RATES[model], spec.epochs, steps)
         return detection.detector(
@@ -85,19 +97,22 @@ class Detection(Recipe):
     def fit(self, model, data, spec):
         from nes2.tasks import detection
 
+        ssd = spec.options["model"] == "ssd"  # the anchors' targets: nes2.tasks.anchors
         if isinstance(data.train, tuple):  # canvases as arrays: boxes and classes padded with -1
             images, truth = data.train
-            labels = detection.labels_for(model, truth["boxes"], truth["classes"])
+            if ssd:
+                labels = model.targets(truth["boxes"], truth["classes"])
+            else:
+                labels = detection.labels_for(model, truth["boxes"], truth["classes"])
             history = model.fit(
                 images,
                 labels,
                 epochs=spec.epochs,
-                batch_size=global_batch(BATCH_SIZE),
+                batch_size=global_batch(SSD_BATCH_SIZE if ssd else BATCH_SIZE),
                 verbose=spec.verbose,
             )
         else:  # photographs as a batched dataset, shuffled and flipped as it goes
-            key = detection.label_key(model)
-            train = data.train.map(lambda x, y: (x, {"boxes": y["boxes"], key: y["classes"]}))
+            train = data.train.map(_ssd_labels(model) if ssd else _library_labels(model))
             history = model.fit(train, epochs=spec.epochs, shuffle=False, verbose=spec.verbose)
         return history_dict(history)
 
@@ -128,9 +143,53 @@ class Detection(Recipe):
                 scores=[d["scores"] for d in found],
                 true_boxes=shown["boxes"],
                 class_names=run.data.class_names,
-                title=f"Detekce, {options['model']} / {options['library']}\n({self.label(run)})",
+                title=f"Detekce, {_detector_name(options)}\n({self.label(run)})",
             )
         }
+
+
+def _detector_name(options) -> str:
+    if options["model"] == "ssd":
+        return "jednostupňový detektor nes2 (ssd)"
+    return f"{options['model']} / {options['library']}"
+
+
+def _ssd(data, spec):
+    from nes2.tasks import ssd
+
+    height, _, channels = data.input_shape
+    preset = ssd.PRESETS["digits" if spec.options["data"] == "digits" else "photos"]
+    model = ssd.SingleShotDetector(len(data.class_names), height, channels, **preset)
+    steps = -(-data.counts["train"] // global_batch(SSD_BATCH_SIZE))
+    return ssd.compile_detector(model, cosine(ssd.LEARNING_RATE, spec.epochs, steps))
+
+
+def _library_labels(model):
+    from nes2.tasks import detection
+
+    key = detection.label_key(model)
+    return lambda x, y: (x, {"boxes": y["boxes"], key: y["classes"]})
+
+
+def _ssd_labels(model):
+    """A dataset map: the anchors' targets of a batch of photographs, computed in NumPy."""
+    import tensorflow as tf
+
+    anchors = len(model.anchor_boxes)
+
+    def targets(boxes, classes):
+        labels = model.targets(boxes, classes)
+        return labels["classes"], labels["boxes"]
+
+    def mapped(x, y):
+        classes, boxes = tf.numpy_function(
+            targets, [y["boxes"], y["classes"]], (tf.int32, tf.float32)
+        )
+        classes.set_shape((None, anchors))
+        boxes.set_shape((None, anchors, 5))
+        return x, {"classes": classes, "boxes": boxes}
+
+    return mapped
 
 
 def _digits(profile, seed):

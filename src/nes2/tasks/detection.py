@@ -244,12 +244,17 @@ def from_preset(preset: str = "yolo_v8_m_pascalvoc", library: str = "keras-cv", 
 def predict(model, images, batch_size: int = 16) -> list[dict]:
     """Detections per image: `{"boxes" (k, 4) xyxy, "scores" (k,), "classes" (k,)}`.
 
+    A detector with its own decoding (`nes2.tasks.ssd.SingleShotDetector.detect`)
+    decodes itself.
+
     Examples:
         ```python
         detections = predict(model, test_images[:8])
         ```
     """
     images = np.asarray(images, "float32")
+    if hasattr(model, "detect"):
+        return model.detect(images)
     if _is_keras_hub(model):
         # KerasHub's non-max suppression needs a known batch size, which a traced
         # predict step does not have: decode eagerly, batch by batch.

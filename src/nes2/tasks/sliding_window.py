@@ -11,6 +11,11 @@ per image.
 The classifier learns the digits and an 11th class, background: windows
 that miss every digit or catch only part of one (`patches`).
 
+`fully_convolutional` rewrites the classifier's dense layers as convolutions
+with the same weights (Sermanet et al., OverFeat, 2014): run once over the
+whole image, it classifies every window of its input size at once, and its
+output map equals the window-by-window classifications (`one_pass`).
+
 Examples:
     >>> boxes, _ = windows(np.zeros((96, 96, 1), "float32"), sizes=(32,), stride=16)
     >>> len(boxes), boxes[1].tolist()
@@ -24,6 +29,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from nes2.boxes import box_iou, non_max_suppression
+from nes2.errors import InvalidOptionError
 
 SIZES = (20, 28, 36, 44)
 """Window sides in pixels (the digits on the canvases are 16-42 px tall)."""
@@ -143,3 +149,85 @@ def _score_maps(scores, size: int, sizes: Sequence[int], stride: int) -> list[np
         maps.append(grid)
         start += n * n
     return maps
+
+
+def fully_convolutional(classifier, until: str | None = None):
+    """The classifier with its dense layers as convolutions, the same weights copied.
+
+    A dense layer after `Flatten` sees an `(h, w, c)` map: it becomes an
+    `h x w` convolution with the dense kernel reshaped to `(h, w, c, units)`;
+    each later dense layer becomes a `1 x 1` convolution. Every other layer is
+    reused as it is (shared weights). On an image larger than the classifier's
+    input, the output is a map: one classification per window of the input
+    size, `classifier`'s total stride apart.
+
+    Args:
+        classifier: a Keras model that is a chain of layers ending in
+            `Flatten` and `Dense` layers (`nes2.models.small_convnet`).
+        until: stop after the layer of this name: the model then gives that
+            layer's feature map of the whole image.
+
+    Returns:
+        A model for images of any size (at least the classifier's input).
+    """
+    import keras
+
+    inputs = keras.Input((None, None, classifier.input_shape[-1]), name="image")
+    x, flat = inputs, None
+    for layer in classifier.layers[1:]:
+        if isinstance(layer, keras.layers.Flatten):
+            flat = layer.input.shape[1:]
+            continue
+        if isinstance(layer, keras.layers.Dense):
+            kernel, bias = layer.get_weights()
+            window = flat[:2] if flat is not None else (1, 1)
+            conv = keras.layers.Conv2D(
+                layer.units, window, activation=layer.activation, name=f"{layer.name}_as_conv"
+            )
+            x = conv(x)
+            conv.set_weights([kernel.reshape((*window, -1, layer.units)), bias])
+            flat = None
+        else:
+            x = layer(x)
+        if layer.name == until:
+            break
+    else:
+        if until is not None:
+            names = ", ".join(layer.name for layer in classifier.layers)
+            raise InvalidOptionError(
+                f"until={until!r}: the classifier has no such layer ({names})."
+            )
+    return keras.Model(inputs, x, name=f"{classifier.name}_fully_convolutional")
+
+
+def one_pass(model, image, side: int = INPUT):
+    """Classify every window of one size with one pass of a `fully_convolutional` model.
+
+    The image is scaled by `INPUT / side`, so that a window of `side` pixels
+    becomes the classifier's input size; each output cell is one window.
+
+    Returns:
+        `(boxes (n, 4) xyxy in the image's pixels, probabilities (n, classes))`,
+        the windows row by row.
+    """
+    image = np.asarray(image, "float32")
+    scale = INPUT / side
+    height, width = image.shape[:2]
+    scaled = _resize([image], round(height * scale))[0] if side != INPUT else image
+    probabilities = np.asarray(model(scaled[None]))[0]
+    rows, cols = probabilities.shape[:2]
+    step = _total_stride(model) / scale
+    top, left = np.meshgrid(np.arange(rows) * step, np.arange(cols) * step, indexing="ij")
+    corners = np.stack([left.ravel(), top.ravel()], axis=1)
+    boxes = np.concatenate([corners, corners + side], axis=1)
+    boxes = np.minimum(boxes, [width, height, width, height]).astype("float32")
+    return boxes, probabilities.reshape(rows * cols, -1)
+
+
+def _total_stride(model) -> int:
+    """How many input pixels apart the cells of the model's output map are."""
+    stride = 1
+    for layer in model.layers:
+        step = getattr(layer, "strides", 1)
+        stride *= int(np.prod(step)) if isinstance(step, int) else int(step[0])
+    return stride

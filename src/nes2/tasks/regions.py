@@ -1,0 +1,107 @@
+"""Regions of a feature map pooled to a fixed size: RoI pooling and RoIAlign.
+
+Fast R-CNN runs the network once over the whole image and cuts each proposed
+region out of the feature map instead of out of the image. Regions differ in
+size, the layers after them need a fixed one: **RoI pooling** (Girshick, 2015)
+rounds the region to whole cells of the map, splits it into `size x size`
+bins and keeps the maximum of each. **RoIAlign** (He et al., 2017, Mask
+R-CNN) does not round: it samples the map bilinearly at a few points of every
+bin and averages them, so that a mask predicted from the pooled features lines
+up with the object to a fraction of a cell.
+
+Boxes are `[x_min, y_min, x_max, y_max]` in image pixels; `stride` is the
+feature map's (8: one cell per 8 x 8 pixels).
+
+Examples:
+    >>> features = np.arange(16, dtype="float32").reshape(4, 4, 1)
+    >>> roi_pool(features, [[0, 0, 4, 4]], size=2)[0, ..., 0].tolist()
+    [[5.0, 7.0], [13.0, 15.0]]
+    >>> roi_align(features, [[0, 0, 4, 4]], size=2)[0, ..., 0].tolist()
+    [[2.5, 4.5], [10.5, 12.5]]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nes2.errors import InvalidOptionError
+
+
+def _checked(features, boxes, size: int):
+    features = np.asarray(features, "float32")
+    boxes = np.asarray(boxes, "float64").reshape(-1, 4)
+    if features.ndim != 3:
+        raise InvalidOptionError(
+            f"features have shape {features.shape}: give one image's map, "
+            "(height, width, channels)."
+        )
+    if size < 1:
+        raise InvalidOptionError(f"size={size}: the pooled regions need at least 1 x 1 bins.")
+    return features, boxes
+
+
+def roi_pool(features, boxes, size: int = 7, stride: int = 1) -> np.ndarray:
+    """Fast R-CNN's RoI pooling: each region rounded to whole cells, max of each bin.
+
+    Args:
+        features: `(height, width, channels)`, one image's feature map.
+        boxes: `(k, 4)` regions in image pixels (clipped to the map).
+        size: the pooled side: every region becomes `size x size`.
+        stride: image pixels per cell of the map.
+
+    Returns:
+        `(k, size, size, channels)`, whatever the regions' sizes.
+    """
+    features, boxes = _checked(features, boxes, size)
+    height, width, channels = features.shape
+    out = np.zeros((len(boxes), size, size, channels), "float32")
+    for k, box in enumerate(np.round(boxes / stride).astype(int)):
+        x0, y0 = np.clip(box[:2], 0, [width - 1, height - 1])
+        x1, y1 = np.maximum(np.clip(box[2:], 0, [width, height]), [x0 + 1, y0 + 1])
+        rows = np.linspace(y0, y1, size + 1)
+        cols = np.linspace(x0, x1, size + 1)
+        for i in range(size):
+            r0, r1 = int(np.floor(rows[i])), max(int(np.ceil(rows[i + 1])), int(rows[i]) + 1)
+            for j in range(size):
+                c0, c1 = int(np.floor(cols[j])), max(int(np.ceil(cols[j + 1])), int(cols[j]) + 1)
+                out[k, i, j] = features[r0:r1, c0:c1].max(axis=(0, 1))
+    return out
+
+
+def roi_align(features, boxes, size: int = 7, stride: int = 1, samples: int = 2) -> np.ndarray:
+    """Mask R-CNN's RoIAlign: `samples x samples` bilinear samples per bin, averaged.
+
+    The samples sit at the centres of a regular `size * samples` grid over the
+    region, on the map's cell centres (a box edge at pixel 0 is the map's
+    coordinate -0.5); `tf.image.crop_and_resize` samples them.
+
+    Args:
+        features: `(height, width, channels)`, one image's feature map.
+        boxes: `(k, 4)` regions in image pixels, not rounded.
+        size: the pooled side.
+        stride: image pixels per cell of the map.
+        samples: sampling points per bin side.
+
+    Returns:
+        `(k, size, size, channels)`.
+    """
+    import tensorflow as tf
+
+    features, boxes = _checked(features, boxes, size)
+    height, width, _ = features.shape
+    points = size * samples
+    cells = boxes / stride - 0.5  # a box in the map's cell-centre coordinates
+    step = (cells[:, 2:] - cells[:, :2]) / points
+    first = cells[:, :2] + step / 2
+    last = cells[:, 2:] - step / 2
+    scale = np.array([max(width - 1, 1), max(height - 1, 1)], "float64")
+    normalised = np.concatenate([first / scale, last / scale], axis=1)[:, [1, 0, 3, 2]]
+    crops = tf.image.crop_and_resize(
+        features[None],
+        normalised.astype("float32"),
+        np.zeros(len(boxes), "int32"),
+        (points, points),
+        extrapolation_value=0.0,
+    )
+    pooled = tf.nn.avg_pool2d(crops, samples, samples, "VALID")
+    return pooled.numpy()

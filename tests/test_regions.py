@@ -1,0 +1,47 @@
+"""nes2.tasks.regions: RoI pooling and RoIAlign give fixed-size regions of a feature map."""
+
+import numpy as np
+import pytest
+
+from nes2.errors import InvalidOptionError
+from nes2.tasks import regions
+
+FEATURES = np.random.default_rng(0).uniform(size=(12, 12, 5)).astype("float32")
+BOXES = [[0, 0, 96, 96], [8, 16, 40, 40], [50, 60, 58, 68]]
+
+
+@pytest.mark.parametrize("pool", [regions.roi_pool, regions.roi_align])
+def test_every_region_becomes_the_same_size(pool):
+    out = pool(FEATURES, BOXES, size=7, stride=8)
+    assert out.shape == (3, 7, 7, 5) and np.isfinite(out).all()
+
+
+def test_roi_pool_is_the_maximum_of_each_bin():
+    whole = regions.roi_pool(FEATURES, [[0, 0, 96, 96]], size=2, stride=8)[0]
+    np.testing.assert_allclose(whole[0, 0], FEATURES[:6, :6].max(axis=(0, 1)))
+    np.testing.assert_allclose(whole[1, 1], FEATURES[6:, 6:].max(axis=(0, 1)))
+    # a region one cell big pools to that cell everywhere
+    cell = regions.roi_pool(FEATURES, [[16, 24, 24, 32]], size=3, stride=8)[0]
+    np.testing.assert_allclose(cell, np.broadcast_to(FEATURES[3, 2], (3, 3, 5)))
+
+
+def test_roi_pool_rounds_and_roi_align_does_not():
+    ramp = np.tile(np.arange(12, dtype="float32"), (12, 1))[..., None]  # value = column
+    boxes = [[8, 8, 40, 40], [11, 8, 43, 40]]  # the second is 3 px (3/8 cell) to the right
+    pooled = regions.roi_pool(ramp, boxes, size=2, stride=8)
+    aligned = regions.roi_align(ramp, boxes, size=2, stride=8)
+    np.testing.assert_array_equal(pooled[0], pooled[1])  # both rounded to the same cells
+    np.testing.assert_allclose(aligned[1] - aligned[0], 3 / 8, atol=1e-5)
+
+
+def test_roi_align_of_a_linear_map_samples_the_bin_centres():
+    ramp = np.tile(np.arange(12, dtype="float32"), (12, 1))[..., None]
+    aligned = regions.roi_align(ramp, [[0, 0, 96, 96]], size=4, stride=8)[0, 0, :, 0]
+    np.testing.assert_allclose(aligned, [1, 4, 7, 10], atol=1e-5)  # bins of 3 cells
+
+
+def test_bad_input_is_named():
+    with pytest.raises(InvalidOptionError, match="one image's map"):
+        regions.roi_pool(FEATURES[None], BOXES)
+    with pytest.raises(InvalidOptionError, match="at least 1 x 1"):
+        regions.roi_align(FEATURES, BOXES, size=0)
