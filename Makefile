@@ -29,9 +29,15 @@ help:  ## list the targets
 	python3 -m venv .tools
 	.tools/bin/pip install --quiet "uv>=0.9"
 
+# Without Python 3.12 or 3.13 on the machine, uv installs 3.12 (into its own folder).
 $(VENV)/.synced: uv.lock pyproject.toml | $(UV)
-	@test -n "$(PYTHON)" || { echo "Python 3.12 or 3.13 is needed (mkdocs-jupyter); install one or pass PYTHON=..."; exit 2; }
-	$(UV) sync --frozen --all-extras --python "$(PYTHON)"
+	@python="$(PYTHON)"; \
+	if [ -z "$$python" ]; then \
+		echo "No Python 3.12 or 3.13 found (mkdocs-jupyter needs one): uv python install 3.12"; \
+		$(UV) python install 3.12 || exit 2; python=3.12; \
+	fi; \
+	echo "$(UV) sync --frozen --all-extras --no-extra gpu --python $$python"; \
+	$(UV) sync --frozen --all-extras --no-extra gpu --python "$$python"
 	touch $@
 
 setup: $(VENV)/.synced  ## create .venv from uv.lock
@@ -39,9 +45,8 @@ setup: $(VENV)/.synced  ## create .venv from uv.lock
 site: setup  ## build the site into site/, executing the lectures
 	$(BIN)/mkdocs build --strict
 
-serve: site  ## build the site and serve it on http://127.0.0.1:8000
-	@echo "Serving site/ on http://$(HOST):$(PORT) (Ctrl+C stops)"
-	$(BIN)/python -m http.server $(PORT) --bind $(HOST) --directory site
+serve: setup  ## serve the site on http://127.0.0.1:8000, rebuilt on every edit (a changed lecture is executed again)
+	$(BIN)/mkdocs serve --strict --dev-addr $(HOST):$(PORT)
 
 lint: setup  ## pre-commit hooks on all files
 	$(BIN)/pre-commit run --all-files --show-diff-on-failure

@@ -52,3 +52,5 @@ def on_post_build(config) -> None:
         if folder.is_dir():
             (folder / Path(target.path).name).write_text(notebooks.rendered(target))
     search.fold_search_index(site / "search" / "search_index.json")
+    plugin = config.plugins.get("mkdocs-jupyter")
+    provenance.mark_index(site, plugin.config["cache_dir"] if plugin is not None else None)

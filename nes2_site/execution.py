@@ -23,13 +23,14 @@ from pathlib import Path
 from nes2_site import ROOT, _compat, provenance
 
 EXECUTION_INPUTS = ("src/nes2", "uv.lock", ".ipython/profile_default/ipython_kernel_config.py")
+SITE_INPUTS = ("lectures",)
+"""What else a built site's executed outputs come from: the notebooks themselves."""
 CACHE_ROOT = Path(".cache/mkdocs-jupyter")
 
 
-def execution_key(root: Path = ROOT, profile: str | None = None) -> str:
-    """A hash of everything besides the notebook itself that its outputs depend on."""
-    digest = hashlib.sha256(f"profile={profile or provenance.profile()}".encode())
-    for name in EXECUTION_INPUTS:
+def _hashed(root: Path, names, seed: str) -> str:
+    digest = hashlib.sha256(seed.encode())
+    for name in names:
         path = root / name
         files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
         for file in files:
@@ -38,6 +39,33 @@ def execution_key(root: Path = ROOT, profile: str | None = None) -> str:
             digest.update(f"\0{file.relative_to(root).as_posix()}\0".encode())
             digest.update(file.read_bytes())
     return digest.hexdigest()[:16]
+
+
+def execution_key(root: Path = ROOT, profile: str | None = None) -> str:
+    """A hash of everything besides the notebook itself that its outputs depend on."""
+    return _hashed(root, EXECUTION_INPUTS, f"profile={profile or provenance.profile()}")
+
+
+def content_key(root: Path = ROOT, profile: str | None = None) -> str:
+    """The key of a workflow's cache of executed lectures: `execution_key` and the lectures.
+
+    A change to the package, the lock, the kernel configuration, the profile or
+    a lecture gives another key (the cache is saved anew); a change elsewhere
+    (the README, a workflow, a test) keeps it, so nothing is executed again.
+    """
+    return _hashed(root, SITE_INPUTS, execution_key(root, profile))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m nes2_site.execution key [--profile P]` prints `content_key` (for CI caches)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m nes2_site.execution")
+    parser.add_argument("command", choices=["key"])
+    parser.add_argument("--profile", help="default: $NES2_PROFILE or quick")
+    args = parser.parse_args(argv)
+    print(content_key(ROOT, args.profile))
+    return 0
 
 
 class Prefetch:
@@ -166,3 +194,7 @@ def collect(files) -> None:
             f"lacks {len(missing)} notebook(s) of this commit ({names}); execute the "
             "lectures for this commit (the GPU job) instead of building from an old cache."
         )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

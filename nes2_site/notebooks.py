@@ -24,6 +24,7 @@ so that Colab can open them from GitHub; the site offers the same files.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -78,14 +79,18 @@ def targets() -> list[Target]:
     return found
 
 
-def colab_url(path: str, repository: str = REPOSITORY, branch: str = BRANCH) -> str:
+def colab_url(path: str, repository: str = REPOSITORY, branch: str | None = None) -> str:
     """The URL that opens `notebooks/<path>` of the repository in Colab.
+
+    `branch` defaults to `NES2_COLAB_REF` (a release's site sets it to the
+    release tag, whose notebooks install that release), else `main`.
 
     Examples:
         >>> colab_url("recap.ipynb")
         'https://colab.research.google.com/github/nes2-course/nes2/blob/main/notebooks/recap.ipynb'
     """
-    return f"https://colab.research.google.com/github/{repository}/blob/{branch}/notebooks/{path}"
+    ref = branch or os.environ.get("NES2_COLAB_REF") or BRANCH
+    return f"https://colab.research.google.com/github/{repository}/blob/{ref}/notebooks/{path}"
 
 
 def _tagged(cell, tag: str) -> bool:

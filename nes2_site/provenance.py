@@ -43,6 +43,33 @@ def _machine() -> str:
     return f"{os.cpu_count()} CPU ({platform.machine()}, {platform.system()})"
 
 
+def _keras_models() -> Path:
+    return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "models"
+
+
+def data_used() -> dict:
+    """The data a notebook executed now can use: the real photographs, the ImageNet weights."""
+    from nes2.data import catsdogs
+
+    weights = _keras_models()
+    return {
+        "cats_vs_dogs": "real" if catsdogs.is_fetched() else "synthetic",
+        "imagenet": weights.is_dir() and any(weights.glob("vgg16*notop*.h5")),
+    }
+
+
+def data_text(data: dict) -> str:
+    """The data of a record in Czech.
+
+    Examples:
+        >>> data_text({"cats_vs_dogs": "real", "imagenet": False})
+        'Cats vs Dogs: skutečné fotografie, váhy ImageNet: nebyly k dispozici'
+    """
+    photos = "skutečné fotografie" if data["cats_vs_dogs"] == "real" else "kreslená náhrada"
+    weights = "ano" if data["imagenet"] else "nebyly k dispozici"
+    return f"Cats vs Dogs: {photos}, váhy ImageNet: {weights}"
+
+
 def profile() -> str:
     """The run profile of this build (`NES2_PROFILE`, quick by default)."""
     return os.environ.get("NES2_PROFILE", "quick")
@@ -65,6 +92,7 @@ def record_provenance(cache_dir: str | Path, notebook: str | Path) -> Path:
             "machine": _machine(),
             "device": _device(),
             "profile": profile(),
+            "data": data_used(),
             "executed": f"{datetime.datetime.now():%Y-%m-%d %H:%M}",
         },
     )
@@ -78,10 +106,41 @@ def provenance_line(cache_dir: str | Path | None, notebook: str | Path) -> str:
     record = json.loads(path.read_text())
     versions = " · ".join(f"{name} {v}" for name, v in record["versions"].items())
     executed = datetime.datetime.strptime(record["executed"], "%Y-%m-%d %H:%M")
+    data = f" · {data_text(record['data'])}" if "data" in record else ""
     return (
         f"{versions} · stroj: {record['machine']} · zařízení: {record['device']} · "
-        f"profil: {record['profile']} · spuštěno {executed:%d. %m. %Y}"
+        f"profil: {record['profile']}{data} · spuštěno {executed:%d. %m. %Y}"
     )
+
+
+BUILD_MARK = "<!-- nes2:build -->"
+"""Where the index page says what the site's pages were executed with."""
+
+
+def build_summary(cache_dir: str | Path | None) -> str:
+    """One Czech sentence on the profiles and data of every executed page of this build."""
+    folder = Path(cache_dir) / PROVENANCE if cache_dir else None
+    records = (
+        [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
+        if (folder and folder.is_dir())
+        else []
+    )
+    if not records:
+        return "Stránky tohoto sestavení nebyly spuštěny (sestavení bez spuštění notebooků)."
+    profiles = ", ".join(sorted({r["profile"] for r in records}))
+    data = sorted({data_text(r["data"]) for r in records if "data" in r})
+    devices = ", ".join(sorted({r["device"] for r in records}))
+    return (
+        f"Výstupy {len(records)} stránek tohoto webu vznikly v profilu {profiles} "
+        f"(zařízení: {devices}; {'; '.join(data) or 'data nezaznamenána'})."
+    )
+
+
+def mark_index(site_dir: str | Path, cache_dir: str | Path | None) -> None:
+    """Put `build_summary` where the built index page has `BUILD_MARK`."""
+    index = Path(site_dir) / "index.html"
+    if index.is_file() and BUILD_MARK in (text := index.read_text()):
+        index.write_text(text.replace(BUILD_MARK, build_summary(cache_dir)))
 
 
 def downloads(src_uri: str) -> list[tuple[str, notebooks.Target]]:

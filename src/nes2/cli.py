@@ -309,6 +309,34 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("nes2: interrupted", file=sys.stderr)
         return 130
+    except ModuleNotFoundError as exc:
+        print(f"nes2: error: {missing_dependency(exc.name or str(exc))}", file=sys.stderr)
+        return 2
+
+
+INSTALLS = {
+    "keras_cv": "nes2[cv]",
+    "keras_hub": "nes2[cv]",
+    "tensorflow_datasets": "nes2[cv]",
+    "pycocotools": "nes2[cv]",
+}
+"""The extra that brings a module not installed with nes2 itself (the rest come with it)."""
+
+
+def missing_dependency(module: str) -> str:
+    """What to say when `module` is not installed: the package and the command that installs it.
+
+    Examples:
+        >>> print(missing_dependency("keras_cv"))
+        keras_cv is not installed; it comes with nes2's cv extra: pip install 'nes2[cv]'
+        >>> print(missing_dependency("tensorflow.python"))
+        tensorflow is not installed; it comes with nes2: pip install --force-reinstall nes2
+    """
+    top = module.split(".")[0]
+    extra = INSTALLS.get(top)
+    if extra:
+        return f"{top} is not installed; it comes with nes2's cv extra: pip install '{extra}'"
+    return f"{top} is not installed; it comes with nes2: pip install --force-reinstall nes2"
 
 
 if __name__ == "__main__":
