@@ -291,10 +291,10 @@ ssd_run.figure("detections")
 # %% [markdown]
 # ## YOLOv8 a RetinaNet: totéž v knihovně
 #
-# YOLOv8 v KerasCV dělá totéž, jen ve větším: páteř `yolo_v8_xs` (postavená z argumentů
-# konstruktoru, presety se stahují z Kaggle), tři úrovně map a místo kotev předpovídá
-# vzdálenosti ke stranám obdélníku z každé buňky; ztráty jsou binární křížová entropie
-# a CIoU. Trénink receptu je stejný jako u našeho detektoru:
+# YOLOv8 v KerasCV dělá totéž, jen ve větším: má páteř `yolo_v8_xs` a tři úrovně map
+# a místo kotev předpovídá z každé buňky vzdálenosti ke stranám obdélníku; ztráty jsou
+# binární křížová entropie a CIoU. Síť tu stavíme z argumentů konstruktoru (předtrénované
+# verze by se stahovaly z Kaggle) a trénuje ji tentýž recept jako náš detektor:
 
 # %%
 yolo = recipes.train("detection", PROFILE, data="digits", model="yolov8")

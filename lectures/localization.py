@@ -10,9 +10,7 @@
 #
 # kde váha λ drží obě části v rovnováze: příliš těžká ztráta obdélníku přehluší
 # klasifikátor. Na obrázku je vždy **právě jeden** objekt; víc objektů řeší detekce.
-#
-# Cíl (hodnoceno na číslicích, které síť neviděla) vypíše první buňka kódu z
-# `expected.toml`.
+# Měříme na číslicích, které síť neviděla: přesnost třídy a IoU obdélníku.
 
 # %%
 import keras
@@ -27,16 +25,6 @@ from nes2.tasks import localization
 from nes2.teaching import expected
 
 PROFILE = config.get_profile()
-print(f"nes2 {nes2.__version__}, Keras {keras.__version__}, profil {PROFILE!r}")
-print(expected.entry("localization", PROFILE).goal({"accuracy": "přesnost", "mean_iou": "IoU"}))
-
-# %% [markdown]
-# Použité API (dokumentace funkcí a tříd):
-# [`nes2.tasks.localization`][nes2.tasks.localization] ·
-# [`nes2.boxes`][nes2.boxes] ·
-# [`nes2.data.digit_canvas`][nes2.data.digit_canvas] ·
-# [`nes2.recipes.localization`][nes2.recipes.localization] ·
-# [`nes2.viz`][nes2.viz]
 
 # %% [markdown]
 # ## Data: skutečná číslice na větším plátně
@@ -118,3 +106,23 @@ print(f"IoU {box_iou([[0, 0, 5, 20]], [[1, 0, 4, 20]])[0, 0]:.2f}")
 # Ve cvičení zkuste jinou váhu λ
 # (`recipes.train("localization", box_weight=...)`, výchozí λ = 5) o řád větší i menší
 # a sledujte, jak se mění přesnost třídy a průměrné IoU.
+#
+# ## Shrnutí
+#
+# - Klasifikace s lokalizací je jeden model se společnou páteří a dvěma hlavami: softmax
+#   pro třídu, čtyři čísla pro obdélník.
+# - Trénuje se součtem ztrát; váha λ rozhoduje, které hlavě síť dá přednost.
+# - Obdélník se hodnotí IoU; u úzkých objektů stojí chyba jednoho pixelu hodně IoU
+#   (výpočet výše).
+# - Na obrázku je právě jeden objekt: víc objektů je úloha detekce (další stránka).
+
+# %% [markdown]
+# ## O tomto sestavení
+#
+# Použité API: [`nes2.tasks.localization`][nes2.tasks.localization] ·
+# [`nes2.boxes`][nes2.boxes] · [`nes2.data.digit_canvas`][nes2.data.digit_canvas] ·
+# [`nes2.recipes.localization`][nes2.recipes.localization] · [`nes2.viz`][nes2.viz]
+
+# %%
+print(f"nes2 {nes2.__version__}, Keras {keras.__version__}, profil {PROFILE!r}")
+print(expected.entry("localization", PROFILE).goal({"accuracy": "přesnost", "mean_iou": "IoU"}))

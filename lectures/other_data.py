@@ -24,19 +24,8 @@ from nes2.teaching import expected
 
 PROFILE = config.get_profile()
 QUICK = PROFILE == "quick"
-print(f"nes2 {nes2.__version__}, Keras {keras.__version__}, profil {PROFILE!r}")
 config.seed_everything()
 results = {}
-
-# %% [markdown]
-# Použité API (dokumentace funkcí a tříd):
-# [`nes2.data.sequences`][nes2.data.sequences] ·
-# [`nes2.data.weather`][nes2.data.weather] ·
-# [`nes2.recipes.forecasting`][nes2.recipes.forecasting] ·
-# [`nes2.data.text`][nes2.data.text] · [`nes2.recipes.text`][nes2.recipes.text] ·
-# [`nes2.models`][nes2.models] ·
-# [`nes2.tasks.pose`][nes2.tasks.pose] · [`nes2.recipes.keypoints`][nes2.recipes.keypoints] ·
-# [`nes2.viz`][nes2.viz]
 
 # %% [markdown]
 # ## 1D konvoluce: tvar signálu
@@ -228,3 +217,28 @@ Markdown(
         {"value": "{:.3f}"},
     )
 )
+
+# %% [markdown]
+# ## Shrnutí
+#
+# - Konvoluce je posouvaný sdílený filtr: v 1D po čase (signály, časové řady, slova),
+#   ve 2D po spektrogramu zvuku, ve 3D po výšce, šířce a čase videa.
+# - Na časové řadě se síť porovnává s jednoduchými předpověďmi (poslední hodnota,
+#   včerejšek): měřítko, které musí porazit.
+# - Filtr přes několik sousedních slov vidí jejich pořadí; průměr embeddingů (pytel slov)
+#   ne.
+# - Odhad pózy předpovídá pro každý bod tepelnou mapu a bod je její maximum.
+
+# %% [markdown]
+# ## O tomto sestavení
+#
+# Použité API: [`nes2.data.sequences`][nes2.data.sequences] ·
+# [`nes2.data.weather`][nes2.data.weather] ·
+# [`nes2.recipes.forecasting`][nes2.recipes.forecasting] ·
+# [`nes2.data.text`][nes2.data.text] · [`nes2.recipes.text`][nes2.recipes.text] ·
+# [`nes2.models`][nes2.models] ·
+# [`nes2.tasks.pose`][nes2.tasks.pose] · [`nes2.recipes.keypoints`][nes2.recipes.keypoints] ·
+# [`nes2.viz`][nes2.viz]
+
+# %%
+print(f"nes2 {nes2.__version__}, Keras {keras.__version__}, profil {PROFILE!r}")

@@ -18,15 +18,6 @@ from nes2.errors import DownloadError
 from nes2.recipes.mnist_ensemble import MEMBERS, METHODS
 
 PROFILE = config.get_profile()
-print(f"nes2 {nes2.__version__}, Keras {keras.__version__}, profil {PROFILE!r}")
-
-# %% [markdown]
-# Použité API (dokumentace funkcí a tříd):
-# [`nes2.models`][nes2.models] ·
-# [`nes2.models.ensemble`][nes2.models.ensemble] ·
-# [`nes2.data.arrays`][nes2.data.arrays] ·
-# [`nes2.recipes.mnist_ensemble`][nes2.recipes.mnist_ensemble] ·
-# [`nes2.viz`][nes2.viz]
 
 # %% [markdown]
 # ## MLP na IMDB
@@ -152,3 +143,24 @@ for method in METHODS:
 
 # %%
 run.model.ensembles["average"].summary(line_length=90)
+
+# %% [markdown]
+# ## Shrnutí
+#
+# - MLP bere vstup jako plochý vektor; na recenzích (slova 0/1) stačí dvě malé skryté vrstvy.
+# - Konvoluční síť na obrázcích využívá, že sousední pixely spolu souvisí: sdílená jádra
+#   a pooling.
+# - Funkcionální API Kerasu spojí několik modelů nad jedním `Input`; ensemble jejich
+#   výstupy zprůměruje, nechá hlasovat nebo je spojí naučenou vrstvou (stacking).
+# - Zda ensemble pomůže, závisí na tom, jak se členové liší: tabulka výše ukazuje, jak to
+#   dopadlo proti nejlepšímu členu.
+
+# %% [markdown]
+# ## O tomto sestavení
+#
+# Použité API: [`nes2.models`][nes2.models] · [`nes2.models.ensemble`][nes2.models.ensemble] ·
+# [`nes2.data.arrays`][nes2.data.arrays] ·
+# [`nes2.recipes.mnist_ensemble`][nes2.recipes.mnist_ensemble] · [`nes2.viz`][nes2.viz]
+
+# %%
+print(f"nes2 {nes2.__version__}, Keras {keras.__version__}, profil {PROFILE!r}")

@@ -7,11 +7,9 @@
 # se SegNetem (dekodér bez zkratek, max-unpooling) a ukážeme, kde jsou DeepLabV3+ a SegFormer
 # v KerasCV a KerasHub.
 #
-# Data volí volba `data` receptu `segmentation`: profil `quick` (sestavení webu bez GPU)
-# segmentuje plátna se skutečnými číslicemi MNIST (11 tříd: pozadí a deset číslic),
-# profil `full` fotografie psů a koček Oxford-IIIT Pet (3 třídy: pozadí, zvíře, okraj);
-# `nes2 train segmentation --data digits|pets` volí jinak. Data a cíl (průměrné IoU přes
-# všechny třídy včetně pozadí) z `expected.toml` vypíše první buňka kódu.
+# Segmentujeme plátna se skutečnými číslicemi MNIST (11 tříd: pozadí a deset číslic);
+# profil `full` segmentuje fotografie psů a koček Oxford-IIIT Pet (3 třídy: pozadí,
+# zvíře, okraj), viz konec stránky. Měříme průměrné IoU přes všechny třídy včetně pozadí.
 
 # %%
 import keras
@@ -27,21 +25,9 @@ from nes2.tasks import segmentation
 from nes2.teaching import expected
 
 PROFILE = config.get_profile()
-print(f"nes2 {nes2.__version__}, Keras {keras.__version__}, profil {PROFILE!r}")
 recipe = recipes.get("segmentation")
 spec = recipe.spec(PROFILE, model="unet")
 options = spec.options
-print(f"data: {options['data']} (profil {PROFILE})")
-print(expected.entry("segmentation/unet", PROFILE).goal({"mean_iou": "průměrné IoU (U-Net)"}))
-
-# %% [markdown]
-# Použité API (dokumentace funkcí a tříd):
-# [`nes2.tasks.segmentation`][nes2.tasks.segmentation] ·
-# [`nes2.tasks.instances`][nes2.tasks.instances] ·
-# [`nes2.data.digit_canvas`][nes2.data.digit_canvas] ·
-# [`nes2.recipes.segmentation`][nes2.recipes.segmentation] ·
-# [`nes2.recipes.instances`][nes2.recipes.instances] ·
-# [`nes2.viz`][nes2.viz]
 
 # %% [markdown]
 # ## Data: obrázky a jejich masky
@@ -420,3 +406,28 @@ Markdown("\n\n".join(expected.run_report(r, labels) for r in restored.values()))
 # %%
 print(f"obrázky {PETS_SIZE['full']} × {PETS_SIZE['full']} px, první blok {PETS_WIDTH} filtrů")
 print(expected.entry("segmentation/unet", "full").goal({"mean_iou": "průměrné IoU (3 třídy)"}))
+
+# %% [markdown]
+# ## Shrnutí
+#
+# - Sémantická segmentace klasifikuje každý pixel; výstup má rozměry obrázku a kanál na
+#   každou třídu.
+# - U-Net (kodér–dekodér) vrací rozlišení převzorkováním a zkratky mu přinášejí jemné
+#   detaily z kodéru; SegNet převzorkovává max-unpoolingem bez zkratek.
+# - Ztráta Dice vyvažuje velké pozadí proti malým objektům; měří se průměrné IoU přes
+#   třídy.
+# - Instanční segmentace odliší dva objekty téže třídy, což sémantická maska neumí.
+
+# %% [markdown]
+# ## O tomto sestavení
+#
+# Použité API: [`nes2.tasks.segmentation`][nes2.tasks.segmentation] ·
+# [`nes2.tasks.instances`][nes2.tasks.instances] ·
+# [`nes2.data.digit_canvas`][nes2.data.digit_canvas] ·
+# [`nes2.recipes.segmentation`][nes2.recipes.segmentation] ·
+# [`nes2.recipes.instances`][nes2.recipes.instances] · [`nes2.viz`][nes2.viz]
+
+# %%
+print(f"nes2 {nes2.__version__}, Keras {keras.__version__}, profil {PROFILE!r}")
+print(f"data této stránky: {options['data']}")
+print(expected.entry("segmentation/unet", PROFILE).goal({"mean_iou": "průměrné IoU (U-Net)"}))

@@ -27,9 +27,16 @@ def _page(site: Path, source: Path) -> str:
 
 
 def _assert_executed_cleanly(page: str) -> None:
+    from bs4 import BeautifulSoup
+
     assert page.count('class="jp-OutputArea-child'), "the code cells have outputs"
     assert "Traceback" not in page
     assert "I0000" not in page and "E0000" not in page, "TensorFlow's C++ log is kept off the page"
+    soup = BeautifulSoup(page, "html.parser")
+    stderr = soup.find_all(attrs={"data-mime-type": "application/vnd.jupyter.stderr"})
+    assert not stderr, f"a cell wrote to stderr: {stderr[0].get_text(' ', strip=True)[:300]}"
+    outputs = " ".join(o.get_text(" ") for o in soup.select(".jp-OutputArea-output"))
+    assert "Warning" not in outputs, "a warning is printed into the lesson"
 
 
 @pytest.mark.parametrize("path", LECTURES, ids=[p.stem for p in LECTURES])

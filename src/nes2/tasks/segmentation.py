@@ -140,6 +140,9 @@ def deeplabv3plus(input_shape=(64, 64, 3), num_classes: int = 11):
         include_rescaling=True,
         input_shape=input_shape,
     )
+    # DeepLabV3+ reads the backbone's inner levels, never its last normalization, which
+    # would get no gradient (and Keras would warn on every step): it is not trained.
+    backbone.get_layer("post_bn").trainable = False
     return keras_cv.models.DeepLabV3Plus(
         num_classes=num_classes,
         backbone=backbone,
