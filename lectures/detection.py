@@ -110,8 +110,8 @@ viz.image_grid(
 #
 # Posuvné okno počítá konvoluce překrývajících se oken znovu a znovu. Plně propojené
 # vrstvy klasifikátoru ale jdou přepsat na **konvoluce se stejnými vahami**
-# (OverFeat, Sermanet et al., 2014): první hustá vrstva vidí mapu 5 × 5 × 32, stane se
-# z ní konvoluce 5 × 5; další hustá vrstva je konvoluce 1 × 1. Taková síť proběhne
+# (OverFeat, Sermanet et al., 2014): první plně propojená vrstva vidí mapu 5 × 5 × 32, stane se
+# z ní konvoluce 5 × 5; další plně propojená vrstva je konvoluce 1 × 1. Taková síť proběhne
 # **jednou** přes celé plátno a její výstupní mapa obsahuje klasifikaci každého okna
 # 28 × 28 s krokem 4 px
 # ([`fully_convolutional`][nes2.tasks.sliding_window.fully_convolutional]).
@@ -194,7 +194,7 @@ viz.image_grid(
 
 # %% [markdown]
 # Každá oblast, malá i velká, dává stejný tvar, takže za vyříznutím může stát obyčejná
-# hustá vrstva (třída a obdélník ve Fast R-CNN) nebo malá konvoluční síť (maska 14 × 14
+# plně propojená vrstva (třída a obdélník ve Fast R-CNN) nebo malá konvoluční síť (maska 14 × 14
 # v Mask R-CNN, horní řádek ukazuje, jak takový vstup vypadá na obraze).
 #
 # ## Faster R-CNN: kotvy
@@ -230,7 +230,8 @@ viz.box_grid(
 # ## Jednostupňový detektor krok za krokem
 #
 # Jednostupňové detektory (SSD, YOLO, RetinaNet) vynechají návrhy: pro **každou kotvu**
-# rovnou předpovídají třídu (nebo pozadí) a posun obdélníku. Tohle je **detekční hlava**.
+# rovnou předpovídají třídu (nebo pozadí) a posun obdélníku. Tohle je
+# [**detekční hlava**](glossary.md#detekcni-hlava).
 # Pět kroků [`tasks.anchors`][nes2.tasks.anchors] a [`tasks.ssd`][nes2.tasks.ssd]:
 #
 # 1. **Přiřazení**: kotva s IoU ≥ 0,5 k číslici ji má najít, pod 0,4 je pozadí, mezi tím
@@ -370,7 +371,7 @@ print(
 # ## Shrnutí
 #
 # - Posuvné okno dělá z klasifikátoru detektor za cenu stovek průchodů na obrázek;
-#   husté vrstvy přepsané na konvoluce dají tytéž klasifikace jedním průchodem.
+#   plně propojené vrstvy přepsané na konvoluce dají tytéž klasifikace jedním průchodem.
 # - Fast R-CNN vyřezává oblasti z mapy příznaků; RoI pooling i RoIAlign z nich udělají
 #   stejný tvar, RoIAlign bez zaokrouhlení.
 # - Kotvy jsou pevné obdélníky v každé buňce mapy; detektor se učí jejich třídu a posun,

@@ -15,7 +15,7 @@ def test_history_panels_and_lines():
     fig = viz.plot_history(history, title="demo")
     assert len(fig.axes) == 2
     loss_axis = fig.axes[0]
-    assert loss_axis.get_ylabel() == "loss"
+    assert loss_axis.get_ylabel() == "ztráta" and fig.axes[1].get_ylabel() == "přesnost"
     assert [line.get_ydata().tolist() for line in loss_axis.get_lines()] == [
         history["loss"],
         history["val_loss"],

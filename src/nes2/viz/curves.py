@@ -14,6 +14,17 @@ def _history_dict(history) -> dict[str, list[float]]:
     return dict(history.history if hasattr(history, "history") else history)
 
 
+METRIC_LABELS = {
+    "loss": "ztráta",
+    "accuracy": "přesnost",
+    "mae": "střední absolutní chyba",
+    "mse": "střední kvadratická chyba",
+    "classes_loss": "ztráta tříd",
+    "boxes_loss": "ztráta obdélníků",
+}
+"""Czech axis labels of the metrics Keras names in English (others keep their name)."""
+
+
 def plot_history(
     histories,
     metrics: Sequence[str] = ("loss", "accuracy"),
@@ -54,7 +65,7 @@ def plot_history(
                     epochs, values[f"val_{metric}"], "--", color=colour, label=f"{prefix}validace"
                 )
         ax.set_xlabel("epocha")
-        ax.set_ylabel(metric)
+        ax.set_ylabel(METRIC_LABELS.get(metric, metric))
         ax.grid(alpha=0.3)
         ax.legend(fontsize="small")
     if title:
