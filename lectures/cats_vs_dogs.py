@@ -125,7 +125,7 @@ train("augmented")
 # %% [markdown]
 # ## Srovnání
 #
-# Všechny tři varianty v jednom grafu (plně trénink, čárkovaně validace):
+# Všechny tři varianty v jednom grafu (plnou čarou trénink, čárkovaně validace):
 
 # %%
 viz.plot_history(
@@ -161,9 +161,9 @@ Markdown(
 )
 
 # %% [markdown]
-# Sloupec „trénink − validace“ měří přeučení. Co lekce tvrdí, hlídají vztahy mezi běhy
-# v `expected.toml` (kontroluje je i `nes2 verify`): augmentace má na testu předběhnout
-# síť od začátku a regularizace má rozdíl mezi tréninkem a validací zmenšit.
+# Sloupec „trénink − validace“ měří přeučení. Dvě tvrzení této stránky si ověříme na
+# výsledcích výše: augmentace má na testu předběhnout síť od začátku a regularizace má
+# rozdíl mezi tréninkem a validací zmenšit.
 
 # %%
 Markdown(

@@ -3,7 +3,7 @@
 #
 # **Co se naučíte:** že konvoluce není jen pro fotografie. Stejná myšlenka (malé sdílené
 # filtry posouvané po datech) funguje na **časových řadách** (1D: tvar signálu i předpověď
-# z historie), na **textu** (1D nad embeddingy slov), na **zvuku** převedeném
+# z historie), na **textu** (1D nad vektory slov, *embeddingy*), na **zvuku** převedeném
 # na spektrogram (2D), na **videu** (3D: výška, šířka, čas). Nakonec **odhad pózy**:
 # místo třídy nebo obdélníku síť předpovídá [tepelnou mapu](glossary.md#tepelna-mapa)
 # (heatmap) každého klíčového bodu.
@@ -104,11 +104,11 @@ viz.bar_chart(
 # čím vzdálenější hodina, tím méně o ní historie napoví.
 
 # %% [markdown]
-# ## Text: 1D konvoluce nad embeddingy slov
+# ## Text: 1D konvoluce nad vektory slov
 #
 # Recenze je posloupnost slov. Vrstva `Embedding` nahradí každé slovo naučeným vektorem,
-# takže z recenze je **matice**: řádek na slovo, sloupec na rozměr embeddingu. Po ní
-# `Conv1D` posouvá filtry široké tři slova, jako 2D konvoluce posouvá filtr po obrázku,
+# takže z recenze je **matice**: řádek na slovo, sloupec na složku vektoru slova
+# (*embedding*). Po ní `Conv1D` posouvá filtry široké tři slova, jako 2D konvoluce posouvá filtr po obrázku,
 # a globální max-pooling si z každého filtru nechá nejsilnější odezvu v celé recenzi.
 # Pro srovnání **pytel slov** (*bag of words*): průměr řádků, který pořadí slov zapomene.
 # V profilu `full` jsou to recenze IMDB (`keras.datasets`), v profilu `quick` generované
@@ -225,7 +225,7 @@ Markdown(
 #   ve 2D po spektrogramu zvuku, ve 3D po výšce, šířce a čase videa.
 # - Na časové řadě se síť porovnává s jednoduchými předpověďmi (poslední hodnota,
 #   včerejšek): měřítko, které musí porazit.
-# - Filtr přes několik sousedních slov vidí jejich pořadí; průměr embeddingů (pytel slov)
+# - Filtr přes několik sousedních slov vidí jejich pořadí; průměr vektorů slov (pytel slov)
 #   ne.
 # - Odhad pózy předpovídá pro každý bod tepelnou mapu a bod je její maximum.
 

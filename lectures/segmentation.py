@@ -249,8 +249,8 @@ viz.mask_grid(
 )
 
 # %% [markdown]
-# Místo Mask R-CNN (dvoustupňová síť s návrhy oblastí, na procesoru mimo rozpočet této
-# stránky) jdeme **zdola**, jako Panoptic-DeepLab (Cheng et al., 2020) a CenterNet
+# Mask R-CNN je dvoustupňová síť s návrhy oblastí, na procesoru by se učila příliš dlouho.
+# Jdeme proto **zdola**, jako Panoptic-DeepLab (Cheng et al., 2020) a CenterNet
 # (Zhou et al., 2019): jeden U-Net se třemi hlavami v plném rozlišení
 # ([`tasks.instances`][nes2.tasks.instances]):
 #

@@ -81,7 +81,7 @@ checks.check_param_count(deep, segmentation.unet((64, 64, 1), 11, depth=3))
 # Na 300 plátnech 48 × 48 se skutečnými číslicemi natrénujte U-Net a SegNet
 # ([`segmentation.unet`][nes2.tasks.segmentation.unet],
 # [`segmentation.segnet`][nes2.tasks.segmentation.segnet], oba z buňky níže) po 3 epochy
-# (Adam s learning rate 0,003, ztráta `segmentation.DiceCrossEntropy(2)`, dávka 16).
+# (Adam s krokem učení 0,003, ztráta `segmentation.DiceCrossEntropy(2)`, dávka 16).
 # Aby stačil krátký trénink, mají masky jen dvě třídy: pozadí (0) a číslice (1). Změřte
 # průměrné IoU na 100 testovacích plátnech. Napište funkci
 # `train_and_measure(model)`, která model zkompiluje, natrénuje a vrátí dvojici (historie,

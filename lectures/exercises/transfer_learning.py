@@ -45,7 +45,7 @@ checks.check_param_count(model, head_params, trainable=True)
 #
 # Odmrazte funkcí [`fine_tune`][nes2.applications.fine_tune] posledních 10 vrstev
 # páteře. Kolik parametrů se teď trénuje (`trainable_after`)? Proč se u doladění
-# používá learning rate o jeden až dva řády menší než při tréninku hlavy?
+# používá krok učení o jeden až dva řády menší než při tréninku hlavy?
 
 # %% [markdown] tags=["hint"]
 # Trénovatelné parametry sečtete přes `model.trainable_weights` (`w.numpy().size`);
