@@ -109,7 +109,8 @@ viz.bar_chart(
 # Recenze je posloupnost slov. Vrstva `Embedding` nahradí každé slovo naučeným vektorem,
 # takže z recenze je **matice**: řádek na slovo, sloupec na složku vektoru slova
 # (*embedding*). Po ní `Conv1D` posouvá filtry široké tři slova, jako 2D konvoluce
-# posouvá filtr po obrázku, a globální max-pooling si z každého filtru nechá nejsilnější odezvu v celé recenzi.
+# posouvá filtr po obrázku, a globální max-pooling si z každého filtru nechá nejsilnější
+# odezvu v celé recenzi.
 # Pro srovnání **pytel slov** (*bag of words*): průměr řádků, který pořadí slov zapomene.
 # V profilu `full` jsou to recenze IMDB (`keras.datasets`), v profilu `quick` generované
 # recenze, ve kterých „not“ otočí názor („not good“): to pytel slov neumí přečíst.
