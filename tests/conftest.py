@@ -9,6 +9,7 @@ import hashlib
 import http.server
 import io
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -190,19 +191,66 @@ def pytest_runtest_setup(item):
 
 
 KEY = pytest.StashKey[str | None]()
+BUILT = pytest.StashKey[str | None]()
+
+
+def _record(key: str, nodeid: str) -> None:
+    record = TEST_CACHE / PASSED / key
+    record.parent.mkdir(parents=True, exist_ok=True)
+    tmp = record.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(nodeid + "\n")
+    tmp.replace(record)
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     report = yield
-    key = item.stash.get(KEY, None)
-    if key is not None and report.when == "call" and report.passed:
-        record = TEST_CACHE / PASSED / key
-        record.parent.mkdir(parents=True, exist_ok=True)
-        tmp = record.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(item.nodeid + "\n")
-        tmp.replace(record)
+    if report.when == "call" and report.passed:
+        for key in (item.stash.get(KEY, None), item.stash.get(BUILT, None)):
+            if key is not None:
+                _record(key, item.nodeid)
     return report
+
+
+def site_structure(site: Path) -> str:
+    """A hash of what a browser test of the built site can see change: the pages' HTML with
+    the image data and the digits left out, and the theme's styles and scripts.
+
+    A page executed again with other numbers or other pixels in its figures (a band in
+    `expected.toml`, a plot's colour) keeps the hash, as do the random cell ids of an
+    execution; a new element, text, link, attribute or style changes it.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(site.rglob("*")):
+        if path.suffix not in (".html", ".css", ".js") or path.name == "search_index.json":
+            continue
+        text = path.read_text(errors="replace")
+        if path.suffix == ".html":
+            text = re.sub(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+", "data:image", text)
+            text = re.sub(r"cell-id=[0-9a-f-]+", "cell-id", text)  # nbclient's random ids
+            text = re.sub(r"[0-9]+", "0", text)
+        digest.update(f"\0{path.relative_to(site).as_posix()}\0{text}".encode())
+    return digest.hexdigest()
+
+
+def passed_on(request, built: str) -> bool:
+    """Whether this test passed before on a built artefact of the same hash (`site_structure`).
+
+    The second key of a test of the built site: its inputs changed (so the site
+    was built again), but what it checks may not have. On a pass now, `built` is
+    recorded; if it passed before, the inputs' key is recorded as well, so that the
+    next run with these inputs skips the test without building anything.
+    """
+    item = request.node
+    if os.environ.get("NES2_RERUN_ALL"):
+        return False
+    key = hashlib.sha256(f"{item.nodeid}\0{built}".encode()).hexdigest()[:20]
+    item.stash[BUILT] = key
+    if not (TEST_CACHE / PASSED / key).is_file():
+        return False
+    if item.stash.get(KEY, None) is not None:
+        _record(item.stash[KEY], item.nodeid)
+    return True
 
 
 @pytest.fixture

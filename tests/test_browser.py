@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import SITE_BUILD_TIMEOUT, SITE_GROUP, serve
+from conftest import SITE_BUILD_TIMEOUT, SITE_GROUP, passed_on, serve, site_structure
 
 ROOT = Path(__file__).parents[1]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -33,6 +33,18 @@ pytestmark = [
     pytest.mark.timeout(SITE_BUILD_TIMEOUT + 300),
     pytest.mark.skipif(not Path(CHROMIUM).is_file(), reason=f"no Chromium at {CHROMIUM}"),
 ]
+
+
+@pytest.fixture(scope="module")
+def structure(executed_site) -> str:
+    return site_structure(executed_site)
+
+
+@pytest.fixture(autouse=True)
+def _keyed_on_what_the_browser_sees(request, structure):
+    """A browser test that passed on a site of the same structure is not run again."""
+    if passed_on(request, structure):
+        pytest.skip("passed before on a built site of the same structure (NES2_RERUN_ALL=1 reruns)")
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,7 @@
 """The recipe protocol and the run store: a run is trained once, reused, never reused wrongly."""
 
 import json
+import logging
 import shutil
 
 import numpy as np
@@ -15,7 +16,7 @@ from nes2.recipes.keypoints import Keypoints
 pytestmark = pytest.mark.trains
 
 
-def test_mnist_ensemble_is_trained_once_then_reused(nes2_home, tmp_path, capsys):
+def test_mnist_ensemble_is_trained_once_then_reused(nes2_home, tmp_path, capsys, caplog):
     first = recipes.train("mnist-ensemble", "quick", epochs=1, out=tmp_path / "first")
     accuracy = first.metrics["test_accuracy"]
     assert list(accuracy) == [*mnist_ensemble.MEMBERS, *mnist_ensemble.METHODS]
@@ -25,9 +26,12 @@ def test_mnist_ensemble_is_trained_once_then_reused(nes2_home, tmp_path, capsys)
     assert (tmp_path / "first" / "accuracy.png").read_bytes().startswith(b"\x89PNG")
     assert not first.reused and first.folder.parent == nes2_home / "runs" / "mnist-ensemble"
 
-    again = recipes.train("mnist-ensemble", "quick", epochs=1)
+    capsys.readouterr()
+    with caplog.at_level(logging.INFO, logger="nes2"):
+        again = recipes.train("mnist-ensemble", "quick", epochs=1)
     assert again.reused and again.metrics == first.metrics and again.folder == first.folder
-    assert "mnist-ensemble: reused run from " in capsys.readouterr().out
+    assert "mnist-ensemble: reused run from " in caplog.text
+    assert capsys.readouterr().out == "", "a lecture page prints nothing of the run store"
     # The stored weights are loaded: the rebuilt stacking ensemble scores what was measured.
     stack = again.model.ensembles["stack"]
     measured = stack.evaluate(*again.data.test, verbose=0)[1]

@@ -301,6 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; return its exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    _say_what_the_package_does()
     try:
         return args.func(args)
     except Nes2Error as exc:
@@ -312,6 +313,31 @@ def main(argv: list[str] | None = None) -> int:
     except ModuleNotFoundError as exc:
         print(f"nes2: error: {missing_dependency(exc.name or str(exc))}", file=sys.stderr)
         return 2
+
+
+def _say_what_the_package_does() -> None:
+    """Print the package's INFO messages (a reused run, ...) to stdout, once per process."""
+    import logging
+
+    class Stdout(logging.StreamHandler):
+        """Writes to the `sys.stdout` of the moment (a test may have replaced it)."""
+
+        nes2_cli = True
+
+        @property
+        def stream(self):
+            return sys.stdout
+
+        @stream.setter
+        def stream(self, value):
+            pass
+
+    logger = logging.getLogger("nes2")
+    if not any(getattr(h, "nes2_cli", False) for h in logger.handlers):
+        handler = Stdout()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
 
 
 INSTALLS = {

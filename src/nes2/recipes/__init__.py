@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import importlib
+import logging
 import os
 import pkgutil
 import time
@@ -79,6 +80,10 @@ def get(name: str) -> Recipe:
     if name not in REGISTRY:
         raise InvalidOptionError(f"No recipe {name!r}; recipes: {', '.join(names())}.")
     return REGISTRY[name]
+
+
+LOG = logging.getLogger("nes2")
+"""Where `train` says that it reused a stored run (`nes2` configures it to print)."""
 
 
 def train(
@@ -154,7 +159,13 @@ def train(
             return data, model
 
         created = datetime.datetime.fromisoformat(record["created"])
-        print(f"{recipe.run_name(options)}: reused run from {created:%Y-%m-%d %H:%M} ({folder})")
+        # the command line shows this (logger "nes2" at INFO); a lecture page does not
+        LOG.info(
+            "%s: reused run from %s (%s)",
+            recipe.run_name(options),
+            f"{created:%Y-%m-%d %H:%M}",
+            folder,
+        )
         run = Run(
             recipe, spec, record["metrics"], record["history"], created,
             reused=True, folder=folder, _restore=restore,
