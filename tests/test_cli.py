@@ -255,7 +255,7 @@ def test_recipe_options_match_the_task_modules():
     from nes2.tasks import detection, localization, regression, restoration, segmentation
 
     assert recipes.get("digit-tilt").option("target").choices == regression.TARGETS
-    assert recipes.get("detection").option("model").choices == detection.MODELS
+    assert recipes.get("detection").option("model").choices == (*detection.MODELS, "ssd")
     assert recipes.get("detection").option("library").choices == detection.LIBRARIES
     assert recipes.get("segmentation").option("model").choices == segmentation.MODELS
     assert recipes.get("localization").option("box_weight").default == localization.BOX_WEIGHT
