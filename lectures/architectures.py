@@ -319,7 +319,9 @@ for shortcuts in (False, True):
     # the digits shuffled anew on every pass and repeated: CHUNKS sections of `steps` steps
     passes = tf.data.Dataset.from_tensor_slices((digits.x_train[..., None], digits.y_train))
     passes = passes.shuffle(len(digits.y_train), seed=0).batch(BATCH).repeat()
-    histories[name] = deep.fit(passes, epochs=CHUNKS, steps_per_epoch=steps, verbose=0)
+    histories[name] = deep.fit(
+        passes, epochs=CHUNKS, steps_per_epoch=steps, shuffle=False, verbose=0
+    )
 for name, h in histories.items():
     loss, accuracy = h.history["loss"][-1], h.history["accuracy"][-1]
     params = h.model.count_params()

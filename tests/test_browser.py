@@ -223,7 +223,9 @@ def test_every_page_has_its_own_title_in_the_tab_the_header_and_search(
     page_titles = [d["title"] for d in index["docs"] if "#" not in d["location"]]
     assert len(set(page_titles)) == len(page_titles), sorted(page_titles)
     sections = [d["title"] for d in index["docs"] if d["location"].startswith("detection/#")]
-    assert "Aplikace: detekce objektů – výklad › YOLOv8 v KerasCV" in sections, sections
+    assert (
+        "Aplikace: detekce objektů – výklad › YOLOv8 a RetinaNet: totéž v knihovně" in sections
+    ), sections
 
 
 def test_previous_and_next_links_walk_the_lecture_once(browser, site_url):

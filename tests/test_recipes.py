@@ -16,7 +16,9 @@ from nes2.recipes.keypoints import Keypoints
 pytestmark = pytest.mark.trains
 
 
-def test_mnist_ensemble_is_trained_once_then_reused(nes2_home, tmp_path, capsys, caplog):
+def test_mnist_ensemble_is_trained_once_then_reused(
+    nes2_home, tmp_path, capsys, caplog, monkeypatch
+):
     first = recipes.train("mnist-ensemble", "quick", epochs=1, out=tmp_path / "first")
     accuracy = first.metrics["test_accuracy"]
     assert list(accuracy) == [*mnist_ensemble.MEMBERS, *mnist_ensemble.METHODS]
@@ -27,6 +29,8 @@ def test_mnist_ensemble_is_trained_once_then_reused(nes2_home, tmp_path, capsys,
     assert not first.reused and first.folder.parent == nes2_home / "runs" / "mnist-ensemble"
 
     capsys.readouterr()
+    # as in a lecture page: no handler of the command line (an earlier test may have added one)
+    monkeypatch.setattr(logging.getLogger("nes2"), "handlers", [])
     with caplog.at_level(logging.INFO, logger="nes2"):
         again = recipes.train("mnist-ensemble", "quick", epochs=1)
     assert again.reused and again.metrics == first.metrics and again.folder == first.folder

@@ -102,7 +102,7 @@ checks.check_close(
 # a výšky od středu.
 
 
-# %% tags=["solution"]
+# %%
 def centre_size(box):
     """`[x_min, y_min, x_max, y_max]` as `(centre x, centre y, width, height)`."""
     box = np.asarray(box, dtype="float64")
@@ -111,6 +111,7 @@ def centre_size(box):
     )
 
 
+# %% tags=["solution"]
 def encode_box(box, anchor):
     """The offsets `(dx, dy, dw, dh)` of `box` from `anchor`, divided by the variances."""
     # >>> doplňte
