@@ -331,59 +331,8 @@ print(
 )
 
 # %% [markdown]
-# ## Kodér–dekodér pro obnovu obrazu
-#
-# Stejná stavba, kodér a dekodér, slouží i úlohám, kde výstupem je celý obrázek:
-# odstranění šumu, doplnění chybějící části, zvětšení rozlišení. Recept `restoration`
-# poškodí skutečné číslice MNIST šumem (`corruption="noise"`) nebo šedým čtvercem
-# (`"mask"`) a síť se učí vrátit čistou číslici
-# ([`tasks.restoration`][nes2.tasks.restoration]). Dekodér nemá zkratky z kodéru: jinak
-# by mohl poškození prostě zkopírovat na výstup. Kvalitu měří **PSNR**
-# $= 10 \log_{10}(1/\mathrm{MSE})$ v decibelech proti čisté číslici (pixely 0–1; vyšší je
-# lepší, poloviční kvadratická chyba přidá 3 dB), na testovacích číslicích, které síť
-# neviděla:
-
-# %%
-restored = {c: recipes.train("restoration", PROFILE, corruption=c) for c in ("noise", "mask")}
-Markdown(
-    viz.markdown_table(
-        [
-            {
-                "corruption": "šum" if c == "noise" else "skrytý čtverec",
-                "damaged": r.metrics["psnr_damaged"],
-                "restored": r.metrics["psnr_restored"],
-                "gain": r.metrics["gain_db"],
-                "seconds": r.metrics["seconds"],
-            }
-            for c, r in restored.items()
-        ],
-        {
-            "corruption": "poškození",
-            "damaged": "PSNR poškozené (dB)",
-            "restored": "PSNR obnovené (dB)",
-            "gain": "zisk (dB)",
-            "seconds": "trénink (s)",
-        },
-        {"damaged": "{:.1f}", "restored": "{:.1f}", "gain": "{:+.1f}", "seconds": "{:.0f}"},
-    )
-)
-
-# %%
-restored["noise"].figure("restored")
-
-# %%
-restored["mask"].figure("restored")
-
-# %%
-labels = {"psnr_restored": "PSNR obnovené (dB)", "gain_db": "zisk PSNR (dB)"}
-Markdown("\n\n".join(expected.run_report(r, labels) for r in restored.values()))
-
-# %% [markdown]
-# Šum síť odstraní skoro celý: náhodné body nepatří k žádnému tahu, který viděla
-# v tisících číslic. Skrytý čtverec je těžší: co pod ním bylo, musí uhodnout z tvaru
-# zbytku číslice, a kde čtverec zakryl podstatnou část, obnovená číslice je rozmazaný
-# průměr možností (ztráta po pixelech odmění průměr). Proto se ve skutečných úlohách
-# doplňování obrazu přidávají ztráty, které rozmazání trestají.
+# Kodér–dekodér slouží i úlohám, jejichž výstupem je celý obrázek: obnově obrazu,
+# generování a přenosu stylu. Ty má stránka [Kodér–dekodér](encoder_decoder.py).
 
 # %% [markdown]
 # ## Skutečné fotografie: Oxford-IIIT Pet

@@ -124,6 +124,12 @@ WRONG = {
         "return np.array([x - xa, y - ya, w / wa, h / ha])  # not scaled, no log",
         "decode_box": "return np.asarray(anchor, dtype='float64')  # the anchor itself",
     },
+    "encoder_decoder": {
+        "gram": "flat = np.asarray(features).reshape(-1, features.shape[-1])\n"
+        "return flat.T @ flat  # not divided by the positions",
+        "kl": "return -0.5 * np.sum(1 + log_var - mean**2 - log_var)  # log_var for the variance",
+        "sample": "return mean + np.exp(log_var) * eps  # the variance for the deviation",
+    },
     "localization": {
         "iou": "return 0.0",
         "results": "{w: {'accuracy': 0.9, 'mean_iou': 0.9} for w in (0.05, 5.0, 500.0)}",

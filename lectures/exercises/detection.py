@@ -96,12 +96,6 @@ checks.check_close(
 # `decode_box(offsets, anchor)` pro jeden obdélník ve formátu `[x_min, y_min, x_max,
 # y_max]`.
 
-# %% [markdown] tags=["hint"]
-# Střed je `(x_min + x_max) / 2`, šířka `x_max - x_min`. Při dekódování vynásobte posuny
-# `anchors.VARIANCES`, střed je `xa + dx * wa`, šířka `wa * exp(dw)` a rohy leží půl šířky
-# a výšky od středu.
-
-
 # %%
 def centre_size(box):
     """`[x_min, y_min, x_max, y_max]` as `(centre x, centre y, width, height)`."""
@@ -109,6 +103,12 @@ def centre_size(box):
     return np.array(
         [(box[0] + box[2]) / 2, (box[1] + box[3]) / 2, box[2] - box[0], box[3] - box[1]]
     )
+
+
+# %% [markdown] tags=["hint"]
+# Střed je `(x_min + x_max) / 2`, šířka `x_max - x_min`. Při dekódování vynásobte posuny
+# `anchors.VARIANCES`, střed je `xa + dx * wa`, šířka `wa * exp(dw)` a rohy leží půl šířky
+# a výšky od středu.
 
 
 # %% tags=["solution"]

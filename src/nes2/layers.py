@@ -127,3 +127,34 @@ class MaxUnpooling2D(layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "size": self.size}
+
+
+@keras.saving.register_keras_serializable(package="nes2")
+class ImageVariable(layers.Layer):
+    """One image held as the layer's weight, returned whatever the input: what an optimisation of
+    pixels (style transfer) changes, kept in a model so that it is saved and loaded like weights.
+
+    Called on a batch, it returns the image once per example of the batch.
+
+    Examples:
+        >>> import numpy as np
+        >>> layer = ImageVariable((4, 4, 3))
+        >>> tuple(layer(np.zeros((2, 4, 4, 3))).shape)
+        (2, 4, 4, 3)
+    """
+
+    def __init__(self, shape, **kwargs):
+        super().__init__(**kwargs)
+        self.image_shape = tuple(shape)
+        self.image = self.add_weight(
+            shape=(1, *self.image_shape), initializer="zeros", name="image"
+        )
+
+    def call(self, inputs):
+        return ops.repeat(self.image, ops.shape(inputs)[0], axis=0)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], *self.image_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "shape": self.image_shape}

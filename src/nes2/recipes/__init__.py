@@ -44,6 +44,8 @@ ORDER = (
     "segmentation",
     "instances",
     "restoration",
+    "generation",
+    "style_transfer",
     "mnist_ensemble",
     "cifar10",
     "keypoints",

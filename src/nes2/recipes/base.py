@@ -405,15 +405,18 @@ class Recipe:
     def fit(self, model, data: Data, spec: RunSpec) -> dict:
         """Train `model` on `data.train`; return the history (metric name -> one value per epoch).
 
-        The default: `model.fit` on `(inputs, targets)` arrays in batches of
-        `batch_size` per replica, shuffled every epoch (or on a batched
-        dataset as it comes), validated on `data.validation` if there is one.
+        The default: `model.fit` on `(inputs, targets)` arrays (or inputs alone)
+        in batches of `batch_size` per replica, shuffled every epoch (or on a
+        batched dataset as it comes), validated on `data.validation` if there is one.
         """
         if isinstance(data.train, tuple):
             inputs, targets = data.train
             batching = {"batch_size": global_batch(self.batch_size)}
-        else:  # a batched dataset, which shuffles itself if it should
+        elif hasattr(data.train, "element_spec"):  # a batched dataset, shuffled if it should be
             inputs, targets, batching = data.train, None, {"shuffle": False}
+        else:  # inputs alone: the model makes its own targets (an autoencoder)
+            inputs, targets = data.train, None
+            batching = {"batch_size": global_batch(self.batch_size)}
         history = model.fit(
             inputs,
             targets,

@@ -12,6 +12,8 @@
 * `instances`: instance segmentation by centre and offset heads; mask AP.
 * `pose`: keypoints as heat maps.
 * `restoration`: an encoder-decoder that repairs damaged images; PSNR.
+* `generation`: a variational autoencoder, and generated images judged by a classifier.
+* `style`: style transfer: Gram matrices, Gatys' optimisation, a one-pass stylizer.
 
 Box geometry (IoU, NMS) shared with the data layer is in `nes2.boxes`.
 """

@@ -298,7 +298,17 @@ class Relation:
     """Run `better` beats run `than` on `metric` by at least `by` (in one profile).
 
     For a metric where lower is better (an error), `lower=True` turns the
-    difference around: `than` minus `better`.
+    difference around: `than` minus `better`. With `than_metric`, `than`'s
+    value is read from that metric instead: a run against a baseline it
+    measured itself (`better` and `than` may then be the same run).
+
+    Examples:
+        >>> r = Relation("quick", "generation/16", "generation/16", "frechet_distance",
+        ...              by=5, lower=True, than_metric="frechet_noise")
+        >>> str(r)
+        'generation/16.frechet_noise - generation/16.frechet_distance >= 5'
+        >>> r.difference({"generation/16": {"frechet_distance": 20.0, "frechet_noise": 150.0}})
+        130.0
     """
 
     profile: str
@@ -307,12 +317,14 @@ class Relation:
     metric: str
     by: float = 0.0
     lower: bool = False
+    than_metric: str | None = None
 
     @property
     def expression(self) -> str:
         """The difference it bounds, e.g. `"a.test_accuracy - b.test_accuracy"`."""
-        first, second = (self.than, self.better) if self.lower else (self.better, self.than)
-        return f"{first}.{self.metric} - {second}.{self.metric}"
+        better = f"{self.better}.{self.metric}"
+        than = f"{self.than}.{self.than_metric or self.metric}"
+        return f"{than} - {better}" if self.lower else f"{better} - {than}"
 
     def __str__(self) -> str:
         return f"{self.expression} >= {self.by:g}"
@@ -320,7 +332,7 @@ class Relation:
     def difference(self, results: dict[str, dict]) -> float | None:
         """The difference it bounds, from run name -> metrics (`None` if a metric is missing)."""
         better = measured(results[self.better], self.metric)
-        than = measured(results[self.than], self.metric)
+        than = measured(results[self.than], self.than_metric or self.metric)
         if better is None or than is None:
             return None
         return than - better if self.lower else better - than

@@ -21,6 +21,10 @@ METRIC_LABELS = {
     "mse": "střední kvadratická chyba",
     "classes_loss": "ztráta tříd",
     "boxes_loss": "ztráta obdélníků",
+    "reconstruction_loss": "ztráta rekonstrukce",
+    "kl_loss": "člen KL",
+    "content_loss": "ztráta obsahu",
+    "style_loss": "ztráta stylu",
 }
 """Czech axis labels of the metrics Keras names in English (others keep their name)."""
 
@@ -30,6 +34,7 @@ def plot_history(
     metrics: Sequence[str] = ("loss", "accuracy"),
     *,
     title: str | None = None,
+    xlabel: str = "epocha",
 ) -> Figure:
     """Training vs validation curves, one panel per metric.
 
@@ -38,6 +43,7 @@ def plot_history(
             `name -> History` to compare several runs in one figure.
         metrics: the metrics to plot; `val_<metric>` is drawn dashed beside each.
         title: the figure's title (say there which data produced it).
+        xlabel: what one point of a series is (`"krok"` for a history per gradient step).
 
     Examples:
         >>> fig = plot_history({"loss": [1.0, 0.5], "val_loss": [1.1, 0.9]}, metrics=["loss"])
@@ -64,7 +70,7 @@ def plot_history(
                 ax.plot(
                     epochs, values[f"val_{metric}"], "--", color=colour, label=f"{prefix}validace"
                 )
-        ax.set_xlabel("epocha")
+        ax.set_xlabel(xlabel)
         ax.set_ylabel(METRIC_LABELS.get(metric, metric))
         ax.grid(alpha=0.3)
         ax.legend(fontsize="small")

@@ -1,0 +1,73 @@
+"""`nes2.tasks.style` and the `style-transfer` recipe: Gram matrices, inputs, both methods."""
+
+import keras
+import numpy as np
+import pytest
+
+from nes2 import recipes
+from nes2.layers import ImageVariable
+from nes2.tasks import style
+
+
+def test_the_gram_matrix_forgets_where_features_are():
+    rng = np.random.default_rng(0)
+    features = rng.normal(size=(1, 6, 5, 4)).astype("float32")
+    flat = features[0].reshape(-1, 4)
+    assert style.gram_matrix(features).numpy()[0] == pytest.approx(flat.T @ flat / 30, rel=1e-5)
+    shuffled = flat[rng.permutation(30)].reshape(1, 6, 5, 4)
+    assert style.gram_matrix(shuffled).numpy() == pytest.approx(
+        style.gram_matrix(features).numpy(), rel=1e-5
+    )
+
+
+def test_images_are_converted_or_refused_with_the_fix_named():
+    grey = np.arange(12 * 20, dtype="uint8").reshape(12, 20)
+    rgb = style.as_rgb(grey, 8, role="content image")
+    assert rgb.shape == (8, 8, 3) and rgb.dtype == np.float32
+    assert (rgb[..., 0] == rgb[..., 2]).all() and 0 <= rgb.min() <= rgb.max() <= 1
+    square = style.as_rgb(np.full((10, 10, 1), 0.5))
+    assert square.shape == (10, 10, 3) and np.allclose(square, 0.5)
+    with pytest.raises(
+        ValueError, match=r"style image has an alpha channel: pass image\[\.\.\., :3\]"
+    ):
+        style.as_rgb(np.zeros((8, 8, 4)), role="style image")
+    with pytest.raises(ValueError, match=r"content image must be \(height, width"):
+        style.as_rgb(np.zeros((2, 8, 8, 3)), role="content image")
+
+
+def test_the_image_variable_is_saved_and_loaded_like_weights(tmp_path):
+    model = keras.Sequential([keras.Input((4, 4, 3)), ImageVariable((4, 4, 3), name="image")])
+    image = np.random.default_rng(1).random((1, 4, 4, 3)).astype("float32")
+    model.get_layer("image").image.assign(image)
+    model.save_weights(tmp_path / "m.weights.h5")
+    other = keras.Sequential([keras.Input((4, 4, 3)), ImageVariable((4, 4, 3), name="image")])
+    other.load_weights(tmp_path / "m.weights.h5")
+    assert np.asarray(other(np.zeros((2, 4, 4, 3)))) == pytest.approx(np.repeat(image, 2, 0))
+    assert ImageVariable.from_config(ImageVariable((4, 4, 3)).get_config()).image_shape == (4, 4, 3)
+
+
+def test_auto_weights_mean_imagenet_only_when_keras_has_them(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    recipe = recipes.get("style-transfer")
+    assert recipe.resolve({}, "quick")["weights"] == "random"
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / style.WEIGHTS_FILE).write_bytes(b"")
+    assert recipe.resolve({}, "quick")["weights"] == "imagenet"
+    assert recipe.resolve({"weights": "random"}, "quick")["weights"] == "random"
+
+
+@pytest.mark.trains
+def test_optimisation_moves_the_style_and_the_stylizer_keeps_the_size():
+    losses = style.StyleLosses(style.loss_network(None), style.pattern(32))
+    photo = style.as_rgb(np.random.default_rng(2).random((40, 40, 3)), 32)
+    _, before, _ = losses(photo[None], photo[None])
+    image, history = style.optimise(losses, photo, steps=15, learning_rate=0.05)
+    _, after, _ = losses(image[None], photo[None])
+    assert float(after[0]) < 0.8 * float(before[0])
+    assert history["content_loss"][0] == pytest.approx(0.0, abs=1e-6)
+    assert image.shape == (32, 32, 3) and 0 <= image.min() <= image.max() <= 1
+    net = style.stylizer()
+    crops = style.random_crops([photo], 16, 8)
+    trained = style.train_stylizer(net, losses, crops, steps=3, batch_size=2)
+    assert len(trained["style_loss"]) == 3
+    assert net.predict(photo[None], verbose=0).shape == (1, 32, 32, 3)
