@@ -65,8 +65,8 @@ def test_the_command_line_names_a_bad_latent_size(capsys):
 
 
 @pytest.mark.trains
-def test_a_few_epochs_already_generate_digits_closer_than_noise(nes2_home, tmp_path):
-    run = recipes.train("generation", "quick", epochs=3, store=False, out=tmp_path)
+def test_eight_epochs_already_generate_digits_closer_than_noise(nes2_home, tmp_path):
+    run = recipes.train("generation", "quick", epochs=8, store=False, out=tmp_path)
     m = run.metrics
     assert m["run"] == "generation/16" and m["counts"] == {"train": 4000, "test": 1000}
     assert run.history["reconstruction_loss"][-1] < run.history["reconstruction_loss"][0]

@@ -96,6 +96,7 @@ checks.check_close(
 # `decode_box(offsets, anchor)` pro jeden obdélník ve formátu `[x_min, y_min, x_max,
 # y_max]`.
 
+
 # %%
 def centre_size(box):
     """`[x_min, y_min, x_max, y_max]` as `(centre x, centre y, width, height)`."""

@@ -104,6 +104,8 @@ def sample(mean, log_var, eps):
 
 
 # %%
+cases = [tuple(rng.normal(size=(3, 4))) for _ in range(4)]
+checks.check_function("bod latentního prostoru", sample, generation.reparameterise, cases)
 mean, log_var = np.array([1.0, -2.0]), np.array([0.0, np.log(9.0)])
 points = sample(mean, log_var, rng.normal(size=(10_000, 2)))
 print(f"střed {points.mean(axis=0).round(2)}, směrodatná odchylka {points.std(axis=0).round(2)}")

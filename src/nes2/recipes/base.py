@@ -293,6 +293,8 @@ class Recipe:
             default `fit`'s batch; `global_batch` scales it with the replicas).
         deterministic: make TensorFlow's ops deterministic while training
             (only during the run: `nes2.config.op_determinism`).
+        epoch_unit: what `epochs` count, in Czech after a number on a page
+            ("epoch"; "kroků" for a recipe whose epochs are gradient steps).
     """
 
     name: ClassVar[str] = ""
@@ -303,6 +305,7 @@ class Recipe:
     run_option: ClassVar[str | None] = None
     batch_size: ClassVar[int] = 32
     deterministic: ClassVar[bool] = True
+    epoch_unit: ClassVar[str] = "epoch"
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

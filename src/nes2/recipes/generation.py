@@ -68,6 +68,7 @@ class Generation(Recipe):
 
         model = generation.VAE(spec.options["latent_dim"], data.train.shape[1:], seed=spec.seed)
         model.compile("adam")
+        model.build((None, *data.train.shape[1:]))  # so that stored weights can be loaded
         return model
 
     def evaluate(self, model, data, spec, history):
@@ -112,7 +113,7 @@ class Generation(Recipe):
 
         model, (test, labels) = run.model, run.data.test
         label = self.label(run)
-        reconstructed = model.predict(test[:count], verbose=0)[0]
+        reconstructed = generation.decode(model, model.encoder(test[:count])[0])
         first, second = test[0], test[np.flatnonzero(labels != labels[0])[0]]
         figures = {
             "curves": viz.plot_history(

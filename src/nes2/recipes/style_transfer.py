@@ -36,7 +36,7 @@ CROPS = 512
 CONTENT_PHOTO = "chelsea"
 TRAINING_PHOTOS = ("astronaut", "coffee", "rocket")
 STYLIZER_STYLE_WEIGHT = 50.0
-"""The style loss's weight while the one-pass network trains (the optimisation's: `STYLE_WEIGHT`)."""
+"""The style loss's weight while the one-pass network trains (optimisation: `STYLE_WEIGHT`)."""
 NETWORKS = {"imagenet": "VGG19, váhy ImageNet", "random": "VGG19, náhodné váhy"}
 
 
@@ -76,6 +76,7 @@ class StyleTransfer(Recipe):
     epochs_by = "method"
     run_option = "method"
     batch_size = 4
+    epoch_unit = "kroků"
 
     def resolve(self, options=None, profile=None):
         from nes2.tasks import style
@@ -163,7 +164,7 @@ class StyleTransfer(Recipe):
         from nes2 import viz
         from nes2.tasks import style
 
-        data, label = run.data, self.label(run)
+        data = run.data
         result = self.stylised(run.model, data, run.spec)
         method = {"optimisation": "optimalizace pixelů", "network": "síť v jednom průchodu"}
         features = _loss_network(run.options["weights"])(
@@ -175,18 +176,18 @@ class StyleTransfer(Recipe):
                 np.stack([data.test[0], data.style, result]),
                 ["obsah (fotografie)", "styl (vygenerovaný vzor)", "výsledek"],
                 ncols=3,
-                title=f"Přenos stylu: {method[run.options['method']]} ({label})",
+                title=f"Přenos stylu: {method[run.options['method']]} (profil {run.profile})",
             ),
             "gram": viz.image_grid(
                 np.sqrt(grams / grams.max(axis=(1, 2), keepdims=True)),
                 ["styl", "obsah", "výsledek"],
                 ncols=3,
-                title=f"Gramovy matice, {style.STYLE_LAYERS[1]}, 32 kanálů (odmocnina; {label})",
+                title=f"Gramovy matice vrstvy {style.STYLE_LAYERS[1]} (32 kanálů)",
             ),
             "curves": viz.plot_history(
                 run.history,
                 metrics=["content_loss", "style_loss"],
                 xlabel="krok",
-                title=f"Ztráty po krocích: {method[run.options['method']]} ({label})",
+                title=f"Ztráty po krocích: {method[run.options['method']]} (profil {run.profile})",
             ),
         }

@@ -51,10 +51,22 @@ class Sampling(layers.Layer):
     def call(self, inputs):
         mean, log_var = inputs
         eps = keras.random.normal(ops.shape(mean), seed=self.seed_generator)
-        return mean + ops.exp(0.5 * log_var) * eps
+        return reparameterise(mean, log_var, eps)
 
     def get_config(self):
         return {**super().get_config(), "seed": self.seed}
+
+
+def reparameterise(mean, log_var, eps):
+    """The latent point `mean + exp(log_var / 2) * eps` for noise `eps` drawn from N(0, I).
+
+    Examples:
+        >>> float(reparameterise(1.0, np.log(4.0), 0.5))  # sigma 2
+        2.0
+    """
+    mean = ops.convert_to_tensor(mean)
+    log_var, eps = ops.cast(log_var, mean.dtype), ops.cast(eps, mean.dtype)
+    return mean + ops.exp(0.5 * log_var) * eps
 
 
 def kl_divergence(mean, log_var):
@@ -163,7 +175,7 @@ class VAE(keras.Model):
     def generate(self, count: int, seed: int = 0) -> np.ndarray:
         """`count` new images decoded from points drawn from N(0, I)."""
         z = np.random.default_rng(seed).normal(size=(count, self.latent_dim)).astype("float32")
-        return self.decoder.predict(z, verbose=0)
+        return decode(self, z)
 
     def get_config(self):
         return {
@@ -174,6 +186,14 @@ class VAE(keras.Model):
         }
 
 
+def decode(vae: VAE, points) -> np.ndarray:
+    """The images of latent `points` `(n, latent_dim)`, as a NumPy array.
+
+    A direct call of the decoder (not `predict`, which traces a graph for every new batch size).
+    """
+    return ops.convert_to_numpy(vae.decoder(np.asarray(points, "float32"), training=False))
+
+
 def interpolate(vae: VAE, first, second, steps: int = 8) -> np.ndarray:
     """Images decoded along the straight line between the latent means of two images.
 
@@ -182,9 +202,10 @@ def interpolate(vae: VAE, first, second, steps: int = 8) -> np.ndarray:
         >>> interpolate(VAE(2), images[0], images[1], steps=5).shape
         (5, 28, 28, 1)
     """
-    mean, _ = vae.encoder.predict(np.stack([first, second]), verbose=0)
+    mean, _ = vae.encoder(np.stack([first, second]).astype("float32"), training=False)
+    mean = ops.convert_to_numpy(mean)
     weights = np.linspace(0, 1, steps)[:, None]
-    return vae.decoder.predict((1 - weights) * mean[0] + weights * mean[1], verbose=0)
+    return decode(vae, (1 - weights) * mean[0] + weights * mean[1])
 
 
 def latent_grid(vae: VAE, size: int = 12, extent: float = 2.5) -> np.ndarray:
@@ -201,7 +222,7 @@ def latent_grid(vae: VAE, size: int = 12, extent: float = 2.5) -> np.ndarray:
         raise ValueError(f"the latent plane needs latent_dim 2, this VAE has {vae.latent_dim}.")
     axis = np.linspace(-extent, extent, size)
     points = np.array([(x, y) for y in axis[::-1] for x in axis], "float32")
-    return vae.decoder.predict(points, verbose=0)
+    return decode(vae, points)
 
 
 def frechet_distance(features, reference) -> float:

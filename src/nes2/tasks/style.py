@@ -37,7 +37,10 @@ CONTENT_LAYER = "block4_conv2"
 STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1")
 WEIGHTS_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
 """The file `keras.applications.VGG19(include_top=False)` keeps in Keras' cache."""
-STYLE_WEIGHT, TV_WEIGHT = 5.0, 2e-4
+STYLE_WEIGHT = 5.0
+"""The style loss's weight against the content loss's 1: more style, less of the photo."""
+TV_WEIGHT = 2e-4
+"""The weight of the total variation, which keeps neighbouring pixels alike."""
 
 
 def imagenet_weights_cached() -> bool:

@@ -285,7 +285,7 @@ def run_report(run, labels: dict[str, str], note: str = "") -> str:
     """
     m = run.metrics
     line = (
-        f"Data: {m['data_source']}, profil `{run.profile}`, {m['epochs']} epoch, "
+        f"Data: {m['data_source']}, profil `{run.profile}`, {m['epochs']} {run.recipe.epoch_unit}, "
         f"trénink {m['seconds']:.0f} s"
         + (f" (uložený běh z {run.created:%d. %m. %Y %H:%M})" if run.reused else "")
         + "."
