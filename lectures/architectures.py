@@ -342,8 +342,10 @@ viz.plot_history(
 # CIFAR-10 (Krizhevsky, 2009) je malý benchmark, na kterém He a kol. pokus se zkratkami
 # provedli: 60 000 barevných obrázků 32 × 32 v 10 třídách. Recept `cifar10` na něm
 # trénuje stejnou dvojici sítí (20 vrstev s vahami, se zkratkami a bez nich, obrázky
-# náhodně zrcadlené a posunuté o 4 px). Data se stahují, proto běží jen
-# v profilu `full`.
+# náhodně zrcadlené a posunuté o 4 px). Tytéž obrázky rozdělené do 100 jemnějších tříd
+# (500 trénovacích na třídu) tvoří CIFAR-100, těžší sourozence: s volbou
+# `--data cifar100` ho recept trénuje stejnými sítěmi. Data se stahují, proto oba běží
+# jen v profilu `full`.
 
 # %%
 if PROFILE == "full":
@@ -359,8 +361,9 @@ if PROFILE == "full":
     display(viz.plot_history({name: run.history for name, run in cifar.items()}))
 else:
     print(
-        "Profil quick: CIFAR-10 se zde nestahuje ani netrénuje. V profilu full: "
-        "nes2 train cifar10 --model resnet --profile full (a --model plain)."
+        "Profil quick: CIFAR-10 ani CIFAR-100 se zde nestahují ani netrénují. V profilu full: "
+        "nes2 train cifar10 --model resnet --profile full (a --model plain; "
+        "CIFAR-100: --data cifar100)."
     )
 
 # %% [markdown]

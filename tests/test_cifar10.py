@@ -36,3 +36,14 @@ def test_both_twins_train_and_evaluate(cifar_like, model, tmp_path):
     weighted = [x for x in run.model.layers if x.__class__.__name__ in ("Conv2D", "Dense")]
     assert len(weighted) - (model == "resnet") == 20  # the resnet adds one 1x1 projection
     assert (tmp_path / "curves.png").is_file()
+
+
+def test_cifar100_trains_the_same_network_with_a_hundred_classes(monkeypatch, tmp_path):
+    rng = np.random.default_rng(1)
+    x, y = rng.integers(0, 256, (128, 32, 32, 3), dtype="uint8"), rng.integers(0, 100, 128)
+    data = arrays.ArrayData(x, y, x[:32], y[:32], "CIFAR-100 (fine) stand-in")
+    monkeypatch.setattr(arrays, "cifar100", lambda profile=None: data)
+    run = recipes.train("cifar10", "quick", epochs=1, store=False, data="cifar100")
+    assert run.metrics["run"] == "cifar10/resnet-cifar100" and run.metrics["data"] == "cifar100"
+    assert run.model.output_shape == (None, 100)
+    assert recipes.get("cifar10").run_name({"model": "plain", "data": "cifar10"}) == "cifar10/plain"
