@@ -142,6 +142,30 @@ Markdown(
 )
 
 # %% [markdown]
+# Přednáška ukazuje 96 filtrů první vrstvy AlexNetu naučených na ImageNetu: hrany
+# v různých směrech a barevné skvrny. `keras.applications` AlexNet nemá; stejný obraz dává
+# první vrstva ResNet50 (64 filtrů 7 × 7 × 3), pokud sestavení má její váhy ImageNetu:
+
+# %%
+keras.config.disable_interactive_logging()  # Keras' download message stays off the page
+try:
+    resnet50 = applications.base_model("ResNet50", (64, 64, 3))
+    display(
+        viz.filter_grid(
+            resnet50.get_layer("conv1_conv").kernel,
+            ncols=16,
+            title="První vrstva ResNet50 naučená na ImageNetu: 64 filtrů 7 × 7 × 3",
+        )
+    )
+except applications.WeightsNotFoundError:
+    print(
+        "Toto sestavení nemá váhy ImageNetu (stahují se z internetu), filtry ResNet50 proto "
+        "nekreslí. Filtry první vrstvy sítě naučené v kurzu ukazuje LeNet-5 výše."
+    )
+finally:
+    keras.config.enable_interactive_logging()
+
+# %% [markdown]
 # ## VGG (2014)
 #
 # Simonyan a Zisserman: jen konvoluce 3 × 3 (dvě za sebou mají stejné
