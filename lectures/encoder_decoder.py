@@ -26,7 +26,7 @@ PROFILE = config.get_profile()
 # Dekodér jde opačně, převzorkováním nebo transponovanou konvolucí zpět k pixelům. Úlohy
 # se liší tím, co jde dovnitř a s čím ztráta výstup porovnává:
 #
-# | úloha | vstup | výstup | ztráta porovnává výstup s |
+# | úloha | vstup | výstup | ztráta porovnává výstup |
 # |---|---|---|---|
 # | obnova obrazu | poškozený obrázek | obrázek | s čistým obrázkem po pixelech |
 # | generování (VAE) | obrázek; potom náhodný bod | obrázek | se vstupem; kód s $N(0, I)$ |
@@ -241,7 +241,7 @@ print(f"ztrátová síť: {optimised.metrics['loss_network']}")
 # Váhy ImageNetu VGG19 si Keras stahuje z internetu; sestavení, které je má v mezipaměti
 # Kerasu, je použije (`--weights auto`). Bez nich recept použije VGG19 s **náhodnými
 # vahami**: i náhodné konvoluce zachytí statistiky textur a barev a syntéza textur s nimi
-# funguje (Ustyuzhaninov et al., ICLR 2017), jen jemnější tahy stylu ztratí. Obě ztráty
+# funguje (Ustyuzhaninov et al., ICLR 2017). Obě ztráty
 # jsou proto relativní (čtverec rozdílu dělený čtvercem cíle): každá vrstva váží stejně,
 # ať jsou její příznaky jakkoli velké. Buňka výše říká, kterou síť použilo toto sestavení.
 #
@@ -283,7 +283,7 @@ optimised.figure("curves")
 # ### Kodér–dekodér, který stylizuje v jednom průchodu (Johnson et al. 2016)
 #
 # Optimalizace platí sekundy za každý obrázek. Johnson, Alahi a Fei-Fei (2016) naučili
-# síť, kodér–dekodér se zbytkovými bloky, aby s **touž ztrátou** stylizovala libovolnou
+# síť, kodér–dekodér s reziduálními bloky, aby s **touž ztrátou** stylizovala libovolnou
 # fotografii jedním průchodem. Naše je malá
 # ([`style.stylizer`][nes2.tasks.style.stylizer]) a učí se na náhodných výřezech tří
 # jiných fotografií ze scikit-image (astronautka, káva, raketa); kočku nikdy neviděla:
