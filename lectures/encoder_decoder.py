@@ -10,9 +10,11 @@
 # %%
 import inspect
 
+import keras
 import numpy as np
 from IPython.display import Markdown
 
+import nes2
 from nes2 import config, recipes, viz
 from nes2.tasks import generation, style
 from nes2.teaching import expected
@@ -365,6 +367,9 @@ print(f"síť stylizuje obrázek {speedup:,.0f}× rychleji než optimalizace".re
 # [`nes2.recipes.restoration`][nes2.recipes.restoration] ·
 # [`nes2.recipes.generation`][nes2.recipes.generation] ·
 # [`nes2.recipes.style_transfer`][nes2.recipes.style_transfer]
+
+# %%
+print(f"nes2 {nes2.__version__}, Keras {keras.__version__}, profil {PROFILE!r}")
 
 # %% [markdown]
 # Očekávané hodnoty všech běhů stránky a vztahy mezi nimi (`nes2 verify` je kontroluje):

@@ -72,13 +72,17 @@ class PageWatch:
             "console",
             lambda m: m.type == "error" and self.problems.append(f"console: {m.text}"),
         )
-        self.page.on(
-            "requestfailed", lambda r: self.problems.append(f"failed: {r.url} {r.failure}")
-        )
+        self.page.on("requestfailed", self._failed)
         self.page.on(
             "response",
             lambda r: r.status >= 400 and self.problems.append(f"{r.status}: {r.url}"),
         )
+
+    def _failed(self, request):
+        # ERR_ABORTED: the browser cancelled the request because the test went on to the next
+        # page (e.g. the search worker still loading); a missing file answers 404 instead
+        if "ERR_ABORTED" not in (request.failure or ""):
+            self.problems.append(f"failed: {request.url} {request.failure}")
 
     def open(self, url):
         response = self.page.goto(url, wait_until="networkidle")
