@@ -41,6 +41,16 @@ def test_help_does_not_import_tensorflow():
     assert "info" in out.stdout and "train" in out.stdout
 
 
+def test_resolving_every_recipe_s_options_imports_no_tensorflow():
+    code = (
+        "import sys\nfrom nes2 import recipes\n"
+        "for name in recipes.names():\n    recipes.get(name).spec('quick')\n"
+        "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "[]", out.stderr
+
+
 def test_import_nes2_is_light():
     code = (
         "import sys, nes2, nes2.config, nes2.data\n"

@@ -6,6 +6,7 @@ import pytest
 
 from nes2 import recipes
 from nes2.layers import ImageVariable
+from nes2.recipes import style_transfer
 from nes2.tasks import style
 
 
@@ -51,7 +52,7 @@ def test_auto_weights_mean_imagenet_only_when_keras_has_them(tmp_path, monkeypat
     recipe = recipes.get("style-transfer")
     assert recipe.resolve({}, "quick")["weights"] == "random"
     (tmp_path / "models").mkdir()
-    (tmp_path / "models" / style.WEIGHTS_FILE).write_bytes(b"")
+    (tmp_path / "models" / style_transfer.WEIGHTS_FILE).write_bytes(b"")
     assert recipe.resolve({}, "quick")["weights"] == "imagenet"
     assert recipe.resolve({"weights": "random"}, "quick")["weights"] == "random"
 

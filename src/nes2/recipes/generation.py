@@ -92,9 +92,13 @@ class Generation(Recipe):
         reference = test[:GENERATED] * 255
         rng = np.random.default_rng(spec.seed)
         noise = rng.normal(data.train.mean(0), data.train.std(0), (GENERATED, *test.shape[1:]))
-        generated = generation.judge(judge, model.generate(GENERATED, spec.seed) * 255, reference)
-        baseline = generation.judge(judge, np.clip(noise, 0, 1) * 255, reference)
-        real = generation.judge(judge, data.train[:GENERATED] * 255, reference)
+        candidates = {
+            "generated": model.generate(GENERATED, spec.seed),
+            "noise": np.clip(noise, 0, 1),
+            "real": data.train[:GENERATED],
+        }
+        verdicts = generation.judge(judge, {k: v * 255 for k, v in candidates.items()}, reference)
+        generated, baseline, real = (verdicts[k] for k in candidates)
         return {
             **generated,
             "frechet_noise": baseline["frechet_distance"],

@@ -37,7 +37,16 @@ CONTENT_PHOTO = "chelsea"
 TRAINING_PHOTOS = ("astronaut", "coffee", "rocket")
 STYLIZER_STYLE_WEIGHT = 50.0
 """The style loss's weight while the one-pass network trains (optimisation: `STYLE_WEIGHT`)."""
+WEIGHTS_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
+"""The file `keras.applications.VGG19(include_top=False)` keeps in Keras' cache."""
 NETWORKS = {"imagenet": "VGG19, váhy ImageNet", "random": "VGG19, náhodné váhy"}
+
+
+def imagenet_weights_cached() -> bool:
+    """Whether VGG19's ImageNet weights are in Keras' cache (checked without importing Keras)."""
+    from nes2.data.download import keras_home
+
+    return (keras_home() / "models" / WEIGHTS_FILE).is_file()
 
 
 @functools.cache
@@ -79,11 +88,9 @@ class StyleTransfer(Recipe):
     epoch_unit = "kroků"
 
     def resolve(self, options=None, profile=None):
-        from nes2.tasks import style
-
         resolved = super().resolve(options, profile)
         if resolved["weights"] == "auto":  # the key of a run names the network it used
-            resolved["weights"] = "imagenet" if style.imagenet_weights_cached() else "random"
+            resolved["weights"] = "imagenet" if imagenet_weights_cached() else "random"
         return resolved
 
     def data(self, spec):

@@ -250,27 +250,28 @@ def frechet_distance(features, reference) -> float:
     return float(max(mean_gap @ mean_gap + np.trace(cov1) + np.trace(cov2) - 2 * cross, 0.0))
 
 
-def judge(classifier: keras.Model, images, reference, feature_layer: str = "dense") -> dict:
-    """How a classifier of real images sees generated ones.
+def judge(classifier: keras.Model, candidates: dict, reference, feature_layer="dense") -> dict:
+    """How a classifier of real images sees sets of generated (or other) images.
 
     Args:
         classifier: a softmax classifier of the real images (inputs as it was trained on).
-        images: the generated images.
+        candidates: name -> images to judge (e.g. the generated ones and a baseline).
         reference: real images of the test split, the same kind of input.
         feature_layer: the layer whose outputs are compared (the last hidden one).
 
     Returns:
-        `confident_share` (top probability ≥ 0.9), `classes_covered` (classes
-        labelled confidently at least once), `frechet_distance` to the reference.
+        Name -> `confident_share` (top probability ≥ 0.9), `classes_covered`
+        (classes labelled confidently at least once), `frechet_distance` to the reference.
     """
     features = keras.Model(classifier.inputs, classifier.get_layer(feature_layer).output)
-    probabilities = classifier.predict(images, verbose=0)
-    confident = probabilities.max(axis=1) >= 0.9
-    distance = frechet_distance(
-        features.predict(images, verbose=0), features.predict(reference, verbose=0)
-    )
-    return {
-        "confident_share": float(confident.mean()),
-        "classes_covered": len(np.unique(probabilities.argmax(axis=1)[confident])),
-        "frechet_distance": distance,
-    }
+    real = features.predict(reference, verbose=0)
+    verdicts = {}
+    for name, images in candidates.items():
+        probabilities = classifier.predict(images, verbose=0)
+        confident = probabilities.max(axis=1) >= 0.9
+        verdicts[name] = {
+            "confident_share": float(confident.mean()),
+            "classes_covered": len(np.unique(probabilities.argmax(axis=1)[confident])),
+            "frechet_distance": frechet_distance(features.predict(images, verbose=0), real),
+        }
+    return verdicts

@@ -24,9 +24,7 @@ Examples:
 
 from __future__ import annotations
 
-import os
 import time
-from pathlib import Path
 
 import keras
 import numpy as np
@@ -35,18 +33,10 @@ from keras import layers
 
 CONTENT_LAYER = "block4_conv2"
 STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1")
-WEIGHTS_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
-"""The file `keras.applications.VGG19(include_top=False)` keeps in Keras' cache."""
 STYLE_WEIGHT = 5.0
 """The style loss's weight against the content loss's 1: more style, less of the photo."""
 TV_WEIGHT = 2e-4
 """The weight of the total variation, which keeps neighbouring pixels alike."""
-
-
-def imagenet_weights_cached() -> bool:
-    """Whether VGG19's ImageNet weights are in Keras' cache (`$KERAS_HOME/models`)."""
-    home = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"))
-    return (home / "models" / WEIGHTS_FILE).is_file()
 
 
 def as_rgb(image, size: int | None = None, *, role: str = "image") -> np.ndarray:
