@@ -367,7 +367,7 @@ viz.plot_history(
 # provedli: 60 000 barevných obrázků 32 × 32 v 10 třídách. Recept `cifar10` na něm
 # trénuje stejnou dvojici sítí (20 vrstev s vahami, se zkratkami a bez nich, obrázky
 # náhodně zrcadlené a posunuté o 4 px). Tytéž obrázky rozdělené do 100 jemnějších tříd
-# (500 trénovacích na třídu) tvoří CIFAR-100, těžší sourozence: s volbou
+# (500 trénovacích na třídu; Krizhevsky, 2009) tvoří CIFAR-100, těžší sourozence: s volbou
 # `--data cifar100` ho recept trénuje stejnými sítěmi. Data se stahují, proto oba běží
 # jen v profilu `full`.
 
