@@ -35,6 +35,8 @@ def on_page_content(content: str, page, config, files) -> str:
     content = html.figure_alternatives(html.focusable_scrollers(html.tex_to_mathml(content)))
     if pages.is_exercise(page):
         content = exercises.exercise_layout(content, Path(page.file.abs_src_path))
+    else:
+        content = html.folded_build_section(content)
     plugin = config.plugins.get("mkdocs-jupyter")
     cache_dir = plugin.config["cache_dir"] if plugin is not None else None
     return provenance.bar(page.file.src_uri, page.file.abs_src_path, cache_dir) + content

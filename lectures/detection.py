@@ -36,9 +36,7 @@ recipe = recipes.get("detection")
 spec = recipe.spec(PROFILE, data="digits", model="ssd")
 data = recipe.data(spec)
 test_canvases = data.canvases_test
-print(
-    f"{data.source}: {data.counts['train']} trénovacích a {data.counts['test']} testovacích plátna"
-)
+print(f"{data.source}: {data.counts['train']} trénovacích, {data.counts['test']} testovacích")
 viz.box_grid(
     data.shown["images"][:6],
     boxes=data.shown["boxes"][:6],
@@ -81,10 +79,8 @@ print("ponechané:", boxes.non_max_suppression(candidates, [0.9, 0.75, 0.6, 0.8]
 # %%
 COMPARED = 100  # the first test canvases; every detector below is measured on them
 compared = test_canvases.images[:COMPARED]
-truth = [
-    {"boxes": b, "classes": c}
-    for b, c in zip(test_canvases.boxes[:COMPARED], test_canvases.classes[:COMPARED], strict=True)
-]
+pairs = zip(test_canvases.boxes[:COMPARED], test_canvases.classes[:COMPARED], strict=True)
+truth = [{"boxes": b, "classes": c} for b, c in pairs]
 start = time.perf_counter()
 found = [sliding_window.detect(classifier, image) for image in compared]
 slide_seconds = (time.perf_counter() - start) / COMPARED
@@ -121,10 +117,7 @@ convolutional = sliding_window.fully_convolutional(classifier)
 window_boxes, crops = sliding_window.windows(compared[0], sizes=(28,), stride=4)
 per_window = classifier.predict(crops, verbose=0)
 one_boxes, one_map = sliding_window.one_pass(convolutional, compared[0])
-print(
-    "vrstvy:",
-    ", ".join(f"{layer.name} {layer.output.shape[1:]}" for layer in convolutional.layers[-2:]),
-)
+print("vrstvy:", ", ".join(f"{x.name} {x.output.shape[1:]}" for x in convolutional.layers[-2:]))
 print(
     f"{len(per_window)} oken po jednom a jeden průchod: největší rozdíl pravděpodobností "
     f"{np.abs(per_window - one_map).max():.1e}, "
@@ -193,9 +186,8 @@ viz.image_grid(
 )
 
 # %% [markdown]
-# Každá oblast, malá i velká, dává stejný tvar, takže za vyříznutím může stát obyčejná
-# plně propojená vrstva (třída a obdélník ve Fast R-CNN) nebo malá konvoluční síť (maska 14 × 14
-# v Mask R-CNN, horní řádek ukazuje, jak takový vstup vypadá na obraze).
+# Každá oblast, malá i velká, dává stejný tvar, takže za vyříznutím může stát plně propojená
+# vrstva (třída a obdélník ve Fast R-CNN) nebo malá konvoluční síť (maska v Mask R-CNN).
 #
 # ## Faster R-CNN: kotvy
 #
@@ -245,12 +237,8 @@ first = np.flatnonzero(matched == 0)[0]  # an anchor that finds digit 0 of the c
 box, anchor = test_canvases.boxes[0][:1], grid[first : first + 1]
 offsets = anchors.encode(box, anchor)
 print("obdélník", box[0], "kotva", anchor[0].round(1))
-print(
-    "posun (dx, dy, dw, dh):",
-    offsets[0].round(3),
-    "→ zpět",
-    anchors.decode(offsets, anchor)[0].round(2),
-)
+back = anchors.decode(offsets, anchor)[0]
+print("posun (dx, dy, dw, dh):", offsets[0].round(3), "→ zpět", back.round(2))
 
 # %% [markdown]
 # 3. **Hlavy**: na každé úrovni dvě konvoluce 3 × 3, jedna dává pro každou kotvu
@@ -266,10 +254,7 @@ print(
 # %%
 model = ssd.compile_detector(ssd.SingleShotDetector(num_classes=10, image_size=CANVAS))
 outputs = model(data.train[0][:2])
-print(
-    {name: tuple(value.shape) for name, value in outputs.items()},
-    f"{model.count_params():,} parametrů",
-)
+print({name: tuple(v.shape) for name, v in outputs.items()}, f"{model.count_params():,} parametrů")
 recipe.code("fit")
 
 # %% [markdown]
@@ -300,24 +285,10 @@ ssd_run.figure("detections")
 # %%
 yolo = recipes.train("detection", PROFILE, data="digits", model="yolov8")
 inputs = np.repeat(compared, 3, axis=-1).astype("float32")
-rows = [
-    {
-        "method": "posuvné okno",
-        "params": classifier.count_params(),
-        "map50": slide_map["map50"],
-        "seconds": None,
-    }
-]
+rows = [{"method": "posuvné okno", "params": classifier.count_params(), **slide_map}]
 for name, run in (("náš jednostupňový (ssd)", ssd_run), ("YOLOv8 (KerasCV)", yolo)):
-    score = detection.average_precision(detection.predict(run.model, inputs), truth)["map50"]
-    rows.append(
-        {
-            "method": name,
-            "params": run.model.count_params(),
-            "map50": score,
-            "seconds": run.metrics["seconds"],
-        }
-    )
+    score = detection.average_precision(detection.predict(run.model, inputs), truth)
+    rows.append({"method": name, "params": run.model.count_params(), **run.metrics, **score})
 Markdown(
     f"Na prvních {COMPARED} testovacích plátnech:\n\n"
     + viz.markdown_table(
@@ -328,10 +299,9 @@ Markdown(
 )
 
 # %% [markdown]
-# Rozdíl mezi oběma jednostupňovými detektory nedělá hlavní myšlenka, ta je stejná, ale
-# velikost: YOLOv8 má hlubší páteř a tři úrovně map, náš detektor je malý, aby se naučil
-# za pár desítek sekund na CPU, a jeho kotvy jsou šité na velikosti číslic. Na
-# fotografiích s objekty všech velikostí by tak jednoduché kotvy nestačily.
+# Myšlenka obou jednostupňových detektorů je stejná, liší se velikostí: YOLOv8 má hlubší
+# páteř a tři úrovně map, náš detektor je malý, aby se naučil za pár desítek sekund na CPU,
+# a jeho kotvy jsou šité na velikosti číslic; fotografiím by tak jednoduché kotvy nestačily.
 #
 # **RetinaNet** (KerasCV i KerasHub) je jednostupňový detektor s kotvami na pěti úrovních
 # a s fokální ztrátou, tedy to, co jsme napsali výše, s pyramidou příznaků. Jeho trénink
@@ -349,23 +319,15 @@ print(
 # %% [markdown]
 # ## Skutečné fotografie: Pascal VOC 2007
 #
-# Profil `full` učí stejné modely na fotografiích Pascal VOC 2007: trénink na `train` +
-# `validation` (5 011 fotografií), měření na `test` (4 952), 20 tříd (počty podle katalogu
-# tensorflow-datasets, `voc/2007`); obrázky zmenšené na čtverec a polovina z nich
-# zrcadlená i s obdélníky. Data stáhne a připraví tensorflow-datasets (0,9 GB, jednou);
-# [`nes2.data.tfds`][nes2.data.tfds] bez sítě hned řekne, co chybí (`tfds build voc/2007`).
-# Na počítači s GPU:
-#
-# ```bash
-# nes2 train detection --profile full                    # YOLOv8 na VOC 2007
-# nes2 train detection --profile full --model ssd        # náš detektor, kotvy pro fotografie
-# ```
+# Profil `full` učí stejné modely na fotografiích Pascal VOC 2007: 20 tříd, trénink na
+# 5 011 fotografiích, měření na 4 952 (katalog tensorflow-datasets, `voc/2007`), polovina
+# zrcadlená i s obdélníky. Data (0,9 GB) stáhne tensorflow-datasets jednou; bez nich
+# [`nes2.data.tfds`][nes2.data.tfds] hned řekne, co chybí. Na počítači s GPU
+# `nes2 train detection --profile full` (YOLOv8), s `--model ssd` náš detektor:
 
 # %%
 print(f"obrázky {VOC_SIZE['full']} × {VOC_SIZE['full']} px, nejvýše {VOC_MAX_BOXES} objektů")
-print(
-    "kotvy detektoru ssd pro fotografie (strana v px po úrovních):", ssd.PRESETS["photos"]["sizes"]
-)
+print("kotvy detektoru ssd pro fotografie (strana v px):", ssd.PRESETS["photos"]["sizes"])
 
 # %% [markdown]
 # ## Shrnutí

@@ -49,26 +49,23 @@ PROFILE = config.get_profile()
 
 # %%
 restored = {c: recipes.train("restoration", PROFILE, corruption=c) for c in ("noise", "mask")}
+corruptions = {"noise": "šum", "mask": "skrytý čtverec"}
 Markdown(
     viz.markdown_table(
-        [
-            {
-                "corruption": "šum" if c == "noise" else "skrytý čtverec",
-                "damaged": r.metrics["psnr_damaged"],
-                "restored": r.metrics["psnr_restored"],
-                "gain": r.metrics["gain_db"],
-                "seconds": r.metrics["seconds"],
-            }
-            for c, r in restored.items()
-        ],
+        [{"corruption": corruptions[c], **r.metrics} for c, r in restored.items()],
         {
             "corruption": "poškození",
-            "damaged": "PSNR poškozené (dB)",
-            "restored": "PSNR obnovené (dB)",
-            "gain": "zisk (dB)",
+            "psnr_damaged": "PSNR poškozené (dB)",
+            "psnr_restored": "PSNR obnovené (dB)",
+            "gain_db": "zisk (dB)",
             "seconds": "trénink (s)",
         },
-        {"damaged": "{:.1f}", "restored": "{:.1f}", "gain": "{:+.1f}", "seconds": "{:.0f}"},
+        {
+            "psnr_damaged": "{:.1f}",
+            "psnr_restored": "{:.1f}",
+            "gain_db": "{:+.1f}",
+            "seconds": "{:.0f}",
+        },
     )
 )
 
@@ -79,11 +76,9 @@ restored["noise"].figure("restored")
 restored["mask"].figure("restored")
 
 # %% [markdown]
-# Šum síť odstraní skoro celý: náhodné body nepatří k žádnému tahu, který viděla
-# v tisících číslic. Skrytý čtverec je těžší: co pod ním bylo, musí uhodnout z tvaru
-# zbytku číslice, a kde čtverec zakryl podstatnou část, obnovená číslice je rozmazaný
-# průměr možností (ztráta po pixelech odmění průměr). Proto se ve skutečných úlohách
-# doplňování obrazu přidávají ztráty, které rozmazání trestají.
+# Šum síť odstraní skoro celý: náhodné body nepatří k žádnému tahu, který viděla.
+# Co bylo pod skrytým čtvercem, musí uhodnout ze zbytku číslice; kde čtverec zakryl
+# podstatnou část, je výsledek rozmazaný průměr možností (ztráta po pixelech odmění průměr).
 
 # %% [markdown]
 # ## Generování obrazu: variační autoenkodér
@@ -107,16 +102,11 @@ restored["mask"].figure("restored")
 # [`VAE`][nes2.tasks.generation.VAE]:
 
 # %%
-Markdown(
-    "```python\n"
-    + inspect.getsource(generation.Sampling.call)
-    + "\n"
-    + inspect.getsource(generation.VAE.compute_loss)
-    + "```"
-)
+sources = [inspect.getsource(f) for f in (generation.Sampling.call, generation.VAE.compute_loss)]
+Markdown("```python\n" + "\n".join(sources) + "```")
 
 # %% [markdown]
-# Kodér má dvě konvoluce s krokem 2 (28 → 14 → 7 px) a dvě husté hlavy pro $\mu$
+# Kodér má dvě konvoluce s krokem 2 (28 → 14 → 7 px) a dvě plně propojené hlavy pro $\mu$
 # a $\log\sigma^2$; dekodér totéž zrcadlově, transponovanými konvolucemi:
 
 # %%
@@ -165,44 +155,31 @@ vaes[2].figure("latent_plane")
 # %% [markdown]
 # ### Měříme, ne od oka
 #
-# Jak dobré jsou vygenerované číslice? Posoudí je klasifikátor skutečných číslic (malá
-# CNN, kterou recept učí na stejných trénovacích číslicích). Na 1 000 vygenerovaných
-# číslicích měříme podíl těch, které označí s jistotou aspoň 0,9, kolik z deseti tříd
-# mezi nimi je, a **Fréchetovu vzdálenost** příznaků jeho poslední skryté vrstvy od
-# příznaků skutečných testovacích číslic (FID, Heusel et al. 2017, jen s naším
-# klasifikátorem místo sítě Inception). Pro srovnání dvě meze: šum se stejným průměrem
-# a rozptylem každého pixelu jako číslice (generátor, který dobrý být nemůže)
-# a skutečné trénovací číslice (lepší být nelze).
+# Vygenerované číslice posoudí klasifikátor skutečných číslic (malá CNN, kterou recept
+# učí na stejných trénovacích číslicích): podíl těch, které označí s jistotou aspoň 0,9,
+# kolik z deseti tříd mezi nimi je, a **Fréchetova vzdálenost** příznaků jeho poslední
+# skryté vrstvy od příznaků skutečných testovacích číslic (FID, Heusel et al. 2017, jen
+# s naším klasifikátorem místo sítě Inception). Dvě meze pro srovnání: šum se stejným
+# průměrem a rozptylem pixelů jako číslice a skutečné trénovací číslice.
 
 # %%
 best = vaes[16].metrics
-rows = [
-    {
-        "what": f"VAE, latentní prostor {d}",
-        "confident": r.metrics["confident_share"],
-        "classes": r.metrics["classes_covered"],
-        "distance": r.metrics["frechet_distance"],
-    }
-    for d, r in vaes.items()
-] + [
-    {"what": "šum s průměrem a rozptylem číslic", "distance": best["frechet_noise"]},
+rows = [{"what": f"VAE, latentní prostor {d}", **r.metrics} for d, r in vaes.items()] + [
+    {"what": "šum s průměrem a rozptylem číslic", "frechet_distance": best["frechet_noise"]},
     {
         "what": "skutečné trénovací číslice",
-        "confident": best["confident_real"],
-        "distance": best["frechet_real"],
+        "confident_share": best["confident_real"],
+        "frechet_distance": best["frechet_real"],
     },
 ]
+columns = {
+    "what": "číslice",
+    "confident_share": "jistě rozpoznané",
+    "classes_covered": "třídy (z 10)",
+    "frechet_distance": "Fréchetova vzdálenost",
+}
 Markdown(
-    viz.markdown_table(
-        rows,
-        {
-            "what": "číslice",
-            "confident": "jistě rozpoznané",
-            "classes": "třídy (z 10)",
-            "distance": "Fréchetova vzdálenost",
-        },
-        {"confident": "{:.0%}", "distance": "{:.1f}"},
-    )
+    viz.markdown_table(rows, columns, {"confident_share": "{:.0%}", "frechet_distance": "{:.1f}"})
 )
 
 # %%
@@ -240,16 +217,14 @@ optimised = runs["optimisation"]
 print(f"ztrátová síť: {optimised.metrics['loss_network']}")
 
 # %% [markdown]
-# Váhy ImageNetu VGG19 si Keras stahuje z internetu; sestavení, které je má v mezipaměti
-# Kerasu, je použije (`--weights auto`). Bez nich recept použije VGG19 s **náhodnými
-# vahami**: i náhodné konvoluce zachytí statistiky textur a barev a syntéza textur s nimi
-# funguje (Ustyuzhaninov et al., ICLR 2017). Obě ztráty
-# jsou proto relativní (čtverec rozdílu dělený čtvercem cíle): každá vrstva váží stejně,
-# ať jsou její příznaky jakkoli velké. Buňka výše říká, kterou síť použilo toto sestavení.
+# Váhy ImageNetu VGG19 si Keras stahuje z internetu; bez nich recept použije VGG19
+# s **náhodnými vahami**: i náhodné konvoluce zachytí statistiky textur a barev
+# (Ustyuzhaninov et al., ICLR 2017). Kterou síť použilo toto sestavení, říká buňka výše.
+# Obě ztráty jsou relativní (čtverec rozdílu dělený čtvercem cíle), takže každá vrstva
+# váží stejně, ať jsou její příznaky jakkoli velké.
 #
-# Gramovy matice jedné vrstvy (prvních 32 kanálů; světlejší = větší, kreslená je odmocnina
-# hodnot): styl, fotografie a výsledek. Jak blízko má matice výsledku k matici stylu, měří
-# ztráta stylu v tabulce níže:
+# Gramovy matice jedné vrstvy (prvních 32 kanálů, odmocnina hodnot; světlejší = větší) pro
+# styl, fotografii a výsledek; jak blízko má výsledek ke stylu, měří ztráta stylu níže:
 
 # %%
 optimised.figure("gram")
@@ -257,8 +232,7 @@ optimised.figure("gram")
 # %% [markdown]
 # ### Optimalizace pixelů (Gatys et al.)
 #
-# Začneme od fotografie a gradientním sestupem (Adam) měníme její pixely; síť se nemění.
-# Obrázek po 10 krocích a na konci:
+# Začneme od fotografie a gradientním sestupem (Adam) měníme její pixely; síť se nemění:
 
 # %%
 data = optimised.data
@@ -301,49 +275,39 @@ network.figure("curves")
 # Obě metody změřené stejnými ztrátami na fotografii kočky:
 
 # %%
-Markdown(
-    viz.markdown_table(
-        [
-            {
-                "method": "optimalizace pixelů",
-                "content": optimised.metrics["content_loss"],
-                "style": optimised.metrics["style_loss"],
-                "training": None,
-                "per_image": optimised.metrics["seconds"],
-            },
-            {
-                "method": "síť v jednom průchodu",
-                "content": network.metrics["content_loss"],
-                "style": network.metrics["style_loss"],
-                "training": network.metrics["seconds"],
-                "per_image": network.metrics["seconds_per_image"],
-            },
-            {
-                "method": "fotografie beze změny",
-                "content": 0.0,
-                "style": optimised.metrics["style_loss_photo"],
-            },
-        ],
-        {
-            "method": "metoda",
-            "content": "ztráta obsahu",
-            "style": "ztráta stylu",
-            "training": "trénink sítě (s)",
-            "per_image": "jeden obrázek (s)",
-        },
-        {"content": "{:.3f}", "style": "{:.3f}", "training": "{:.0f}", "per_image": "{:.3g}"},
-    )
-)
+mine, net = optimised.metrics, network.metrics
+rows = [
+    {"method": "optimalizace pixelů", **mine, "seconds": None, "per_image": mine["seconds"]},
+    {"method": "síť v jednom průchodu", **net, "per_image": net["seconds_per_image"]},
+    {
+        "method": "fotografie beze změny",
+        "content_loss": 0.0,
+        "style_loss": mine["style_loss_photo"],
+    },
+]
+columns = {
+    "method": "metoda",
+    "content_loss": "ztráta obsahu",
+    "style_loss": "ztráta stylu",
+    "seconds": "trénink sítě (s)",
+    "per_image": "jeden obrázek (s)",
+}
+formats = {
+    "content_loss": "{:.3f}",
+    "style_loss": "{:.3f}",
+    "seconds": "{:.0f}",
+    "per_image": "{:.3g}",
+}
+Markdown(viz.markdown_table(rows, columns, formats))
 
 # %%
-speedup = optimised.metrics["seconds"] / network.metrics["seconds_per_image"]
+speedup = mine["seconds"] / net["seconds_per_image"]
 print(f"síť stylizuje obrázek {speedup:,.0f}× rychleji než optimalizace".replace(",", " "))
 
 # %% [markdown]
 # Síť je o několik řádů rychlejší, ale v obou ztrátách horší: optimalizace ladí pixely
-# jednoho obrázku, síť jedno nastavení vah pro všechny fotografie, a ta naše je malá
-# a učila se krátce. Její trénink trval déle než jedna optimalizace, ale platí se jednou;
-# každá další fotografie pak stojí milisekundy.
+# jednoho obrázku, síť jedny váhy pro všechny fotografie (a ta naše je malá a učila se
+# krátce). Její trénink trval déle než jedna optimalizace, ale platí se jen jednou.
 
 # %% [markdown]
 # ## Shrnutí
@@ -383,11 +347,4 @@ labels = {
     "content_loss": "ztráta obsahu",
 }
 everything = [*restored.values(), *vaes.values(), *runs.values()]
-reports = [
-    expected.run_report(
-        r, {k: v for k, v in labels.items() if k in expected.entry(r.name, PROFILE).bands}
-    )
-    for r in everything
-]
-results = {r.name: r.metrics for r in everything}
-Markdown("\n\n".join([*reports, expected.relation_report(PROFILE, results)]))
+Markdown(expected.runs_report(everything, labels))

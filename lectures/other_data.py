@@ -3,7 +3,7 @@
 #
 # **Co se naučíte:** že konvoluce není jen pro fotografie. Stejná myšlenka (malé sdílené
 # filtry posouvané po datech) funguje na **časových řadách** (1D: tvar signálu i předpověď
-# z historie), na **textu** (1D nad vektory slov, *embeddingy*), na **zvuku** převedeném
+# z historie), na **textu** (1D nad vektory slov, jejich vnořeními), na **zvuku** převedeném
 # na spektrogram (2D), na **videu** (3D: výška, šířka, čas). Nakonec **odhad pózy**:
 # místo třídy nebo obdélníku síť předpovídá [tepelnou mapu](glossary.md#tepelna-mapa)
 # (heatmap) každého klíčového bodu.
@@ -107,10 +107,10 @@ viz.bar_chart(
 # ## Text: 1D konvoluce nad vektory slov
 #
 # Recenze je posloupnost slov. Vrstva `Embedding` nahradí každé slovo naučeným vektorem,
-# takže z recenze je **matice**: řádek na slovo, sloupec na složku vektoru slova
-# (*embedding*). Po ní `Conv1D` posouvá filtry široké tři slova, jako 2D konvoluce
-# posouvá filtr po obrázku, a globální max-pooling si z každého filtru nechá nejsilnější
-# odezvu v celé recenzi.
+# jeho [**vnořením**](glossary.md#vnoreni) (*embedding*), takže z recenze je **matice**:
+# řádek na slovo, sloupec na složku vnoření. Po ní `Conv1D` posouvá filtry široké tři
+# slova, jako 2D konvoluce posouvá filtr po obrázku, a globální max-pooling si z každého
+# filtru nechá nejsilnější odezvu v celé recenzi.
 # Pro srovnání **pytel slov** (*bag of words*): průměr řádků, který pořadí slov zapomene.
 # V profilu `full` jsou to recenze IMDB (`keras.datasets`), v profilu `quick` generované
 # recenze, ve kterých „not“ otočí názor („not good“): to pytel slov neumí přečíst.

@@ -6,10 +6,6 @@
 # objekty téže třídy. Postavíme U-Net (kodér–dekodér se zkratkami), porovnáme ho
 # se SegNetem (dekodér bez zkratek, max-unpooling) a ukážeme, kde jsou DeepLabV3+ a SegFormer
 # v KerasCV a KerasHub.
-#
-# Segmentujeme plátna se skutečnými číslicemi MNIST (11 tříd: pozadí a deset číslic);
-# profil `full` segmentuje fotografie psů a koček Oxford-IIIT Pet (3 třídy: pozadí,
-# zvíře, okraj), viz konec stránky. Měříme průměrné IoU přes všechny třídy včetně pozadí.
 
 # %%
 import keras
@@ -32,12 +28,12 @@ options = spec.options
 # %% [markdown]
 # ## Data: obrázky a jejich masky
 #
-# V profilu `quick` položíme na plátno 64 × 64 2–4 skutečné číslice MNIST. Maska přiřadí
-# každému pixelu inkoustu třídu jeho číslice (1–10), ostatním pozadí (0). Pixely číslic
-# tvoří jen asi desetinu obrázku: síť, která všude řekne „pozadí“, má přesnost 90 %,
-# a proto se segmentace měří **IoU po třídách**, ne přesností. V profilu `full` jsou to
-# fotografie Oxford-IIIT Pet, zmenšené na čtverec, a jejich trimapy. Podíl pozadí
-# a první testovací obrázky dat, na kterých se níže trénuje:
+# V profilu `quick` položíme na plátno 64 × 64 2–4 skutečné číslice MNIST (11 tříd).
+# Maska přiřadí každému pixelu inkoustu třídu jeho číslice (1–10), ostatním pozadí (0).
+# Pixely číslic tvoří malou část obrázku (podíl spočte buňka níže): síť, která všude
+# řekne „pozadí“, by měla vysokou přesnost, a proto se segmentace měří **průměrným IoU
+# přes třídy** včetně pozadí, ne přesností. V profilu `full` jsou to fotografie
+# Oxford-IIIT Pet a jejich trimapy (3 třídy, viz konec stránky).
 
 # %%
 data = recipe.data(spec)
@@ -133,11 +129,10 @@ viz.image_grid(
 
 # %% [markdown]
 # Poslední matice ukazuje, že transponovaná konvoluce s krokem 2 a jádrem 3 × 3 dá
-# pixelům výstupu různý počet příspěvků (jádra se překrývají jen někde): odtud
-# šachovnicové artefakty, které se síť musí naučit potlačit (Odena et al.,
-# *Deconvolution and Checkerboard Artifacts*, Distill 2016). U-Net v `nes2` používá jako
-# původní článek jádro 2 × 2 s krokem 2, které se nepřekrývá. Max-unpooling zachová
-# přesnou polohu maxim a jinde nechá nuly; bilineární převzorkování je hladké, ale polohy
+# pixelům výstupu různý počet příspěvků (jádra se překrývají jen někde): odtud šachovnicové
+# artefakty (Odena et al., *Deconvolution and Checkerboard Artifacts*, Distill 2016). U-Net
+# v `nes2` má jako původní článek nepřekrývající se jádro 2 × 2 s krokem 2. Max-unpooling
+# zachová polohu maxim a jinde nechá nuly; bilineární převzorkování je hladké, ale polohy
 # maxim zapomene.
 
 # %% [markdown]
@@ -153,28 +148,15 @@ viz.image_grid(
 # %%
 segnet_run = recipes.train("segmentation", PROFILE, model="segnet")
 runs = {"U-Net": run, "SegNet": segnet_run}
-Markdown(
-    viz.markdown_table(
-        [
-            {
-                "model": name,
-                "params": r.model.count_params(),
-                "mean_iou": r.metrics["mean_iou"],
-                "worst": min(r.metrics["iou_per_class"][1:]),
-                "seconds": r.metrics["seconds"],
-            }
-            for name, r in runs.items()
-        ],
-        {
-            "model": "model",
-            "params": "parametrů",
-            "mean_iou": "průměrné IoU",
-            "worst": "IoU nejhorší třídy popředí",
-            "seconds": "trénink (s)",
-        },
-        {"params": "{:,}", "mean_iou": "{:.3f}", "worst": "{:.3f}", "seconds": "{:.0f}"},
-    )
-)
+rows = [
+    r.metrics
+    | {"model": k, "params": r.model.count_params(), "worst": min(r.metrics["iou_per_class"][1:])}
+    for k, r in runs.items()
+]
+columns = {"model": "model", "params": "parametrů", "mean_iou": "průměrné IoU"}
+columns |= {"worst": "IoU nejhorší třídy popředí", "seconds": "trénink (s)"}
+formats = {"params": "{:,}", "mean_iou": "{:.3f}", "worst": "{:.3f}", "seconds": "{:.0f}"}
+Markdown(viz.markdown_table(rows, columns, formats))
 
 # %%
 gap = run.metrics["mean_iou"] - segnet_run.metrics["mean_iou"]
@@ -204,11 +186,7 @@ x = np.repeat(x, 3, axis=-1) if x.shape[-1] == 1 else x  # KerasCV a KerasHub ch
 classes = len(run.data.class_names)
 for name in ("deeplabv3plus", "segformer", "deeplabv3-hub"):
     model = segmentation.build(name, x.shape[1:], classes)
-    model.compile(
-        "adam",
-        segmentation.DiceCrossEntropy(classes, from_logits=name == "deeplabv3-hub"),
-        metrics=[],
-    )
+    model.compile("adam", segmentation.DiceCrossEntropy(classes, from_logits=name.endswith("hub")))
     loss = float(model.train_on_batch(x, run.data.test[1][:4]))
     print(f"{name:14s} {model.count_params():>10,} parametrů, ztráta po 1 kroku {loss:.3f}")
 
@@ -221,11 +199,10 @@ for name in ("deeplabv3plus", "segformer", "deeplabv3-hub"):
 # kromě třídy a zpřesnění obdélníku i binární masku 28 × 28 uvnitř něj. Dvě dotýkající
 # se číslice jsou dva návrhy, a tedy dvě masky.
 #
-# Nejtěžší případ vyrobí
-# [`digit_canvas.touching_digits`][nes2.data.digit_canvas.touching_digits]: na každém
-# plátně 48 × 48 jsou dvě různé číslice **téže třídy**, posunuté k sobě tak, že se jejich
-# inkoust dotýká. Souvislé oblasti sémantické masky (to jediné, co z ní lze o objektech
-# vyčíst) pak najdou jeden objekt tam, kde jsou dva:
+# Nejtěžší případ vyrobí [`touching_digits`][nes2.data.digit_canvas.touching_digits]: na
+# plátně 48 × 48 dvě různé číslice **téže třídy**, posunuté tak, že se jejich inkoust
+# dotýká. Souvislé oblasti sémantické masky (to jediné, co z ní lze o objektech vyčíst)
+# pak najdou jeden objekt tam, kde jsou dva:
 
 # %%
 from nes2.recipes.instances import CANVAS as PAIR_CANVAS
@@ -311,11 +288,9 @@ paired.figure("instances")
 # doplníme nulami na 64 × 64 a předpověď zase ořízneme:
 
 # %%
-digit_unet = (
-    run
-    if options["data"] == "digits"
-    else recipes.train("segmentation", PROFILE, model="unet", data="digits")
-)
+digit_unet = run  # the U-Net of the page's top, trained on digits in either profile
+if options["data"] != "digits":
+    digit_unet = recipes.train("segmentation", PROFILE, model="unet", data="digits")
 test = paired.data.canvases_test
 pad = (CANVAS - PAIR_CANVAS) // 2
 padded = np.pad(test.images, ((0, 0), (pad, pad), (pad, pad), (0, 0))).astype("float32")
@@ -338,19 +313,12 @@ print(
 # ## Skutečné fotografie: Oxford-IIIT Pet
 #
 # Profil `full` segmentuje fotografie psů a koček z Oxford-IIIT Pet (3 680 trénovacích,
-# 3 669 testovacích, 0,8 GB; podle katalogu tensorflow-datasets, `oxford_iiit_pet`) jako
-# příklad na keras.io: trimapa má tři třídy a
+# 3 669 testovacích, 0,8 GB; katalog tensorflow-datasets, `oxford_iiit_pet`) jako příklad
+# na keras.io: trimapu převede
 # [`nes2.data.tfds.pet_segmentation_example`][nes2.data.tfds.pet_segmentation_example]
-# ji převede na pozadí (0), zvíře (1) a okraj (2) a obrázek i masku zmenší na čtverec.
-# U-Net a SegNet mají na fotografiích širší první blok. Velikost a šířku vypíše buňka
-# níže. Na počítači s GPU:
-#
-# ```bash
-# nes2 train segmentation --profile full                   # U-Net na Oxford-IIIT Pet
-# nes2 train segmentation --profile full --model deeplabv3plus
-# ```
-#
-# Očekávané hodnoty profilu `full`:
+# na pozadí (0), zvíře (1) a okraj (2). Na počítači s GPU `nes2 train segmentation
+# --profile full` (U-Net; s `--model deeplabv3plus` DeepLabV3+). Velikost obrázků, šířka
+# prvního bloku a cíl profilu `full`:
 
 # %%
 print(f"obrázky {PETS_SIZE['full']} × {PETS_SIZE['full']} px, první blok {PETS_WIDTH} filtrů")

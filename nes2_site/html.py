@@ -65,3 +65,47 @@ def focusable_scrollers(html: str) -> str:
         '<math tabindex="0" display="block"><mi>x</mi></math><math><mi>y</mi></math>'
     """
     return SCROLLERS.sub(r'<\1 tabindex="0"', html)
+
+
+BUILD_SECTION = "o-tomto-sestaveni"
+"""The anchor of a lecture's closing section "O tomto sestavení" (versions, API, targets)."""
+
+
+def folded_build_section(html: str) -> str:
+    """Fold a lecture's last section "O tomto sestavení" and its cells into one closed box.
+
+    The build information (versions, profile, API links, targets) stays on the
+    page, out of the lesson's way: the section's heading becomes the box's
+    summary and the box keeps the heading's anchor. A page without the section
+    is returned unchanged.
+
+    Examples:
+        >>> page = ('<div class="jp-Cell"><h2 id="shrnuti">Shrnutí</h2></div>'
+        ...         '<div class="jp-Cell"><h2 id="o-tomto-sestaveni">O tomto sestavení</h2>'
+        ...         '<p>API</p></div><div class="jp-Cell">nes2 0.1</div>')
+        >>> print(folded_build_section(page))  # doctest: +NORMALIZE_WHITESPACE
+        <div class="jp-Cell"><h2 id="shrnuti">Shrnutí</h2></div><details class="note nes2-build"
+        id="o-tomto-sestaveni"><summary>O tomto sestavení</summary><div
+        class="jp-Cell"><p>API</p></div><div class="jp-Cell">nes2 0.1</div></details>
+    """
+    if f'id="{BUILD_SECTION}"' not in html:
+        return html
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    heading = soup.find("h2", id=BUILD_SECTION)
+    cell = heading
+    while cell.parent is not None and "jp-Cell" not in cell.get("class", []):
+        cell = cell.parent
+    if cell.parent is None:
+        cell = heading
+    following = [cell, *cell.find_next_siblings()]
+    box = soup.new_tag("details", attrs={"class": "note nes2-build", "id": BUILD_SECTION})
+    summary = soup.new_tag("summary")
+    summary.string = heading.get_text().replace("¶", "").strip()
+    box.append(summary)
+    cell.insert_before(box)
+    heading.decompose()
+    for element in following:
+        box.append(element.extract())
+    return str(soup)

@@ -224,6 +224,14 @@ GLOSSARY_VARIANTS = {
     r"\bzáklad(em|u)? \(backbone\)|jiný základ|zmrazeným základem": "páteř (backbone)",
     r"separovateln": "separabilní konvoluce",
     r"teplotn\w* map": "tepelná mapa",
+    r"\bhust[áéýo]\w* vrstv|\bhustá\b": "plně propojená vrstva",
+    r"(?<![*(])\blearning rate|rychlost\w* učení": "krok učení",
+    r"\bembedding(y|ů|em)\b": "vnoření",
+    r"\bmap\w* (rysů|vlastností)": "mapa příznaků",
+    r"(?m)^# #+ .*non-max suppression": "potlačení nemaxim",
+    r"\bsegmentační mas": "maska",
+    r"\bkodér-dekodér|\benkodér\b|encoder-decoder": "kodér–dekodér",
+    r"\bautokodér": "autoenkodér",
 }
 
 
@@ -292,3 +300,42 @@ def test_the_cache_key_of_a_notebook_does_not_depend_on_where_the_project_is(tmp
     assert _compat.portable_cache_key(copy, config, False) != _compat.portable_cache_key(
         copy, config, True
     )
+
+
+LECTURE_LINE_LIMIT = 350
+
+
+def test_lecture_sources_stay_under_the_line_limit():
+    for source in sorted((ROOT / "lectures").rglob("*.py")):
+        lines = len(source.read_text().splitlines())
+        assert lines <= LECTURE_LINE_LIMIT, (
+            f"{source.relative_to(ROOT)} has {lines} lines (limit {LECTURE_LINE_LIMIT}): "
+            "split the page or move code into the package"
+        )
+
+
+BUILD_DETAILS = re.compile(r"__version__|expected\.|\.goal\(|NES2_|profil \{")
+
+
+def test_every_lecture_opens_with_its_lesson_and_ends_with_a_summary(static_site):
+    from bs4 import BeautifulSoup
+
+    for source in sorted((ROOT / "lectures").glob("*.py")):
+        soup = BeautifulSoup((static_site / source.stem / "index.html").read_text(), "html.parser")
+        article = soup.select_one("article")
+        headings = article.find_all("h2")
+        assert headings, source.name
+        assert headings[-1].get_text(strip=True).rstrip("¶") == "Shrnutí", (
+            f"{source.name}: the last section is {headings[-1].get_text(strip=True)!r}"
+        )
+        assert len(headings[-1].find_next("ul").find_all("li", recursive=False)) in range(3, 7)
+        build = article.select_one("details.nes2-build")
+        assert build is not None and build.find("h2") is None, source.name
+        assert headings[-1] in build.find_all_previous("h2")
+        intro = []
+        for element in headings[0].find_all_previous(string=True):
+            intro.append(element)
+        before = "".join(reversed(intro))
+        assert "Co se naučíte" in before, f"{source.name} opens without 'Co se naučíte'"
+        found = BUILD_DETAILS.search(before[before.index("Co se naučíte") :])
+        assert not found, f"{source.name}: build information above the first section: {found[0]}"

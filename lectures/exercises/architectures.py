@@ -14,12 +14,12 @@ from nes2.teaching import checks
 #
 # LeNet-5 z [`architectures.lenet5`][nes2.models.architectures.lenet5] má na vstupu obrázek
 # 32 × 32 × 1: konvoluce 6 filtrů 5 × 5, pooling, konvoluce 16 filtrů 5 × 5, pooling,
-# husté vrstvy 120, 84 a 10 neuronů. Spočtěte **ručně** (jen aritmetikou, bez Kerasu)
+# plně propojené vrstvy 120, 84 a 10 neuronů. Spočtěte **ručně** (jen aritmetikou, bez Kerasu)
 # počet parametrů každé vrstvy a jejich součet do `by_hand`.
 
 # %% [markdown] tags=["hint"]
-# Konvoluce má `k·k·vstupní kanály·filtry + filtry` parametrů, hustá vrstva
-# `vstupy·neurony + neurony`, pooling žádné. Jaký tvar má vstup první husté vrstvy?
+# Konvoluce má `k·k·vstupní kanály·filtry + filtry` parametrů, plně propojená
+# vrstva `vstupy·neurony + neurony`, pooling žádné. Jaký tvar má vstup první plně propojené vrstvy?
 # Konvoluce 5 × 5 bez paddingu zmenší stranu o 4, pooling ji zmenší na polovinu.
 
 # %% tags=["solution"]

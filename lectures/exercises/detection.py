@@ -10,7 +10,7 @@ from nes2.tasks import anchors, detection
 from nes2.teaching import checks
 
 # %% [markdown]
-# ## Cvičení 1: non-max suppression ručně
+# ## Cvičení 1: potlačení nemaxim ručně
 #
 # Detektor najde kolem jednoho objektu mnoho překrývajících se obdélníků. Napište
 # hladovou funkci `nms(boxes_xyxy, scores, threshold)`: vezmi obdélník s nejvyšším skóre,

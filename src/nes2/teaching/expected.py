@@ -415,3 +415,24 @@ def relation_report(profile: str, results: dict[str, dict]) -> str:
         "ok": "",
     }
     return markdown_table(table, columns, {"value": "{:.3g}"})
+
+
+def runs_report(runs, labels: dict[str, str]) -> str:
+    """A page's closing report: `run_report` of each run, then `relation_report` between them.
+
+    Each run's table has the rows of `labels` that its entry has bands for.
+
+    Args:
+        runs: `nes2.recipes.Run`s of one profile.
+        labels: metric -> label, for every metric any of the runs is judged on.
+    """
+    runs = list(runs)
+    if not runs:
+        raise ValueError("runs_report needs at least one run.")
+    judged = [entry(run.name, run.profile).bands for run in runs]
+    reports = [
+        run_report(run, {k: v for k, v in labels.items() if k in bands})
+        for run, bands in zip(runs, judged, strict=True)
+    ]
+    results = {run.name: run.metrics for run in runs}
+    return "\n\n".join([*reports, relation_report(runs[0].profile, results)])
