@@ -252,6 +252,7 @@ viz.params_vs_accuracy(table, title="keras.applications: velikost a přesnost")
 
 
 # %% [markdown]
+#
 # %% [markdown]
 # ## Shrnutí
 #
