@@ -121,7 +121,14 @@ def test_a_solution_cell_without_a_well_formed_block_is_refused(tmp_path, source
 
 def test_every_exercise_has_solutions_and_checks():
     sources = sorted((ROOT / "lectures" / "exercises").glob("*.py"))
-    assert {p.stem for p in sources} == {p.stem for p in (ROOT / "lectures").glob("*.py")}
+    config = yaml.load((ROOT / "mkdocs.yml").read_text(), Loader=yaml.BaseLoader)
+    parts = [next(iter(i.values())) for i in config["nav"] if isinstance(i, dict)]
+    for part in (p for p in parts if isinstance(p, list)):
+        files = [next(iter(i.values())) if isinstance(i, dict) else i for i in part]
+        if any(f.endswith(".py") and "/" not in f for f in files):  # a part of the lecture
+            exercises = [f for f in files if f.startswith("exercises/")]
+            assert len(exercises) == 1, f"{files}: one exercise page per part"
+            assert exercises[0].replace("exercises/", "") in files, "named as a page of its part"
     for source in sources:
         solution = notebooks.notebook(source)
         solutions = [c for c in solution.cells if notebooks.is_solution(c)]
