@@ -90,7 +90,7 @@ run.figure("residuals")
 # ## Proč sinus a kosinus
 #
 # Pro srovnání stejná síť, která úhel (dělený 45°) předpovídá přímo jedním lineárním
-# výstupem, se stejným rozpočtem epoch. Na intervalu ±45° leží v [−1, 1] oba cíle
+# výstupem, se stejným počtem epoch. Na intervalu ±45° leží v [−1, 1] oba cíle
 # a blízké úhly mají blízké cíle u obou; rozdíl by se ukázal u úhlů kolem celého kruhu
 # (359° a 1° jsou blízko, ale jako čísla daleko), kde jen (sin, cos) zůstává spojitý.
 

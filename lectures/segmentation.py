@@ -177,7 +177,7 @@ segnet_run.figure("masks")
 #
 # Velké segmentační sítě mají předtrénovanou páteř. KerasCV 0.9 (už se nevyvíjí, jeho
 # modely přešly do KerasHub) nabízí `DeepLabV3Plus` a `SegFormer`; KerasHub
-# `DeepLabV3ImageSegmenter` (vrací logity). Předtrénované presety se stahují z Kaggle;
+# `DeepLabV3ImageSegmenter` (vrací logity). Předtrénované váhy se stahují z Kaggle;
 # zde je stavíme z argumentů konstruktoru a jen ověříme, že se učí, jeden krok:
 
 # %%

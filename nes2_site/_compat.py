@@ -10,6 +10,7 @@ asserts that each exists in the locked version.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from pathlib import Path
 
@@ -51,12 +52,14 @@ def require() -> None:
     )
 
 
-def portable_cache_key(nb_path, config, exec_nb, include_mermaidjs=True) -> str:
+def portable_cache_key(nb_path, config, exec_nb, include_mermaidjs=True, inputs=None) -> str:
     """mkdocs-jupyter's cache key of a notebook, with its path relative to the project.
 
     mkdocs-jupyter (0.27) hashes the notebook's absolute path, so an execution
     cache made in another checkout (the GPU runner's) would match nothing here;
-    this hashes what it hashes, with the path from the project's root instead.
+    this hashes what it hashes, with the path from the project's root instead,
+    and, for an executed notebook, `inputs(nb_path)`: what its outputs depend on
+    besides itself.
     """
     from mkdocs_jupyter.plugin import mathjax_url
 
@@ -75,15 +78,17 @@ def portable_cache_key(nb_path, config, exec_nb, include_mermaidjs=True) -> str:
         if key == "custom_mathjax_url":
             value = mathjax_url(config.get("mathjax_version", 4), value)
         hasher.update(f"{key}={value!r}".encode())
+    if exec_nb and inputs is not None:
+        hasher.update(f"inputs={inputs(nb_path)}".encode())
     return hasher.hexdigest()
 
 
-def use_portable_cache_keys() -> None:
-    """Make mkdocs-jupyter key its cache with `portable_cache_key`."""
+def use_portable_cache_keys(inputs=None) -> None:
+    """Make mkdocs-jupyter key its cache with `portable_cache_key` (and `inputs`)."""
     require()
     from mkdocs_jupyter import plugin
 
-    plugin._compute_cache_key = portable_cache_key
+    plugin._compute_cache_key = functools.partial(portable_cache_key, inputs=inputs)
 
 
 def is_cached(nb_path: str, plugin_config, execute: bool, mermaid: bool) -> bool:

@@ -1,11 +1,15 @@
 """Executing the lectures: the execution cache's key and folder, and notebooks run in parallel.
 
 mkdocs-jupyter caches a rendered notebook under a key made from the notebook
-alone; the cache folder is keyed here on the package source, the lock file,
-the kernel configuration and the profile too (`execution_key`), so a change in
-any of them executes the lectures again instead of serving stale outputs. The
-recipes the pages train are reused from the run store, keyed on the training
-code alone, so a change that cannot alter a trained result trains nothing.
+alone; here each notebook's key also holds what it reaches in the package
+(`nes2_site.reach.digest`: the training code as a whole, the other modules it
+imports file by file), and the cache folder is keyed on the lock file, the
+kernel configuration and the profile (`execution_key`). So a change executes
+again just the notebooks whose outputs it can change: an `expected.toml` edit
+the pages that read the expected results, a figure function the pages that
+draw, training code every page. The recipes the pages train are reused from
+the run store, keyed on the training code alone, so a change that cannot alter
+a trained result trains nothing.
 
 `NES2_REQUIRE_EXECUTED=1` builds from an execution cache made elsewhere (the
 GPU runner's artifact, in `NES2_SITE_CACHE`) and executes nothing: a cache
@@ -20,11 +24,12 @@ import os
 import shutil
 from pathlib import Path
 
-from nes2_site import ROOT, _compat, provenance
+from nes2_site import ROOT, _compat, provenance, reach
 
-EXECUTION_INPUTS = ("src/nes2", "uv.lock", ".ipython/profile_default/ipython_kernel_config.py")
-SITE_INPUTS = ("lectures",)
-"""What else a built site's executed outputs come from: the notebooks themselves."""
+EXECUTION_INPUTS = ("uv.lock", ".ipython/profile_default/ipython_kernel_config.py")
+"""What every notebook's outputs depend on (with the profile): the cache folder's key."""
+SITE_INPUTS = ("lectures", "src/nes2")
+"""What else a built site's executed outputs come from: the notebooks and the package."""
 CACHE_ROOT = Path(".cache/mkdocs-jupyter")
 
 
@@ -42,16 +47,19 @@ def _hashed(root: Path, names, seed: str) -> str:
 
 
 def execution_key(root: Path = ROOT, profile: str | None = None) -> str:
-    """A hash of everything besides the notebook itself that its outputs depend on."""
+    """A hash of what every notebook's outputs depend on besides the package: the lock,
+    the kernel configuration and the profile (the key of the cache folder)."""
     return _hashed(root, EXECUTION_INPUTS, f"profile={profile or provenance.profile()}")
 
 
 def content_key(root: Path = ROOT, profile: str | None = None) -> str:
-    """The key of a workflow's cache of executed lectures: `execution_key` and the lectures.
+    """The key of a workflow's cache of executed lectures: `execution_key`, the lectures
+    and the package.
 
     A change to the package, the lock, the kernel configuration, the profile or
-    a lecture gives another key (the cache is saved anew); a change elsewhere
-    (the README, a workflow, a test) keeps it, so nothing is executed again.
+    a lecture gives another key (the cache is saved anew, the notebooks it does
+    not reach are reused from the one restored); a change elsewhere (the README,
+    a workflow, a test) keeps it, so nothing is executed again.
     """
     return _hashed(root, SITE_INPUTS, execution_key(root, profile))
 
@@ -139,8 +147,9 @@ def require_executed() -> bool:
 
 
 def configure(plugin, config) -> None:
-    """Key mkdocs-jupyter's cache folder, drop stale folders, and execute in parallel."""
-    _compat.use_portable_cache_keys()
+    """Key mkdocs-jupyter's cache folder and notebooks, drop stale folders, execute in parallel."""
+    reach.clear()
+    _compat.use_portable_cache_keys(inputs=reach.digest)
     if plugin.config["execute"]:
         jobs = max(1, int(os.environ.get("NES2_SITE_JOBS", "2")))
         current = _compat.converter()
@@ -170,7 +179,7 @@ def _check_execution_cache(base: Path, folder: str, plugin) -> None:
         raise PluginError(
             f"NES2_REQUIRE_EXECUTED: the execution cache in {base} was made for "
             f"{', '.join(found) or 'nothing'}, not for this commit's key {folder} (profile "
-            f"{provenance.profile()}, package source, uv.lock, kernel configuration): execute the "
+            f"{provenance.profile()}, uv.lock, kernel configuration): execute the "
             "lectures for this commit (the GPU job) instead of serving outputs of another one."
         )
 

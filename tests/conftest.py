@@ -95,57 +95,13 @@ PASSED = "passed"
 """The folder of `TEST_CACHE` that records the keys of tests that passed (`keyed`)."""
 
 
-@functools.cache
-def _import_graph():
-    import grimp
-
-    return grimp.build_graph("nes2", cache_dir=None)
-
-
-def _imported(source: Path) -> set[str]:
-    import ast
-
-    found = set()
-    for node in ast.walk(ast.parse(source.read_text())):
-        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "nes2":
-            found.add(node.module)
-            found.update(f"{node.module}.{alias.name}" for alias in node.names)
-        elif isinstance(node, ast.Import):
-            found.update(a.name for a in node.names if a.name.split(".")[0] == "nes2")
-    return found
-
-
-@functools.cache
 def reached_inputs(test_file: Path) -> tuple[str, ...]:
-    """The modules besides the training code that a test file reaches, as paths from the root.
+    """The modules besides the training code that a test file reaches, as paths from the root
+    (`nes2_site.reach.reached_files`: a change to a figure reruns the tests that draw it,
+    not every test that trains)."""
+    from nes2_site import reach
 
-    From the `nes2` modules the file imports, the imports are followed through the
-    modules that cannot change a trained result (`store.NOT_TRAINING`: the command
-    line, the checks and expected results, the figures) and stop at the training code,
-    which `TRAINING` stands for as a whole. So a change to a figure reruns the tests
-    that draw it through those modules, and not every test that trains.
-    """
-    from nes2.recipes import store
-
-    graph = _import_graph()
-    root = store.package_root()
-
-    def path(module: str) -> Path:
-        base = root.parent.joinpath(*module.split("."))
-        return base / "__init__.py" if base.is_dir() else base.with_suffix(".py")
-
-    todo = [m for m in _imported(test_file) if m in graph.modules]
-    seen: set[str] = set()
-    while todo:
-        module = todo.pop()
-        if module in seen or store.trains(path(module)):
-            continue
-        seen.add(module)
-        todo += graph.find_modules_directly_imported_by(module)
-    files = {path(m) for m in seen} | {  # and what the packages reached ship (expected.toml)
-        f for m in seen for f in path(m).parent.glob("*") if f.suffix not in (".py", ".pyc")
-    }
-    return tuple(sorted(f.relative_to(ROOT).as_posix() for f in files if f.is_file()))
+    return reach.reached_files(Path(test_file).resolve())
 
 
 def _digest_of(name: str, digest) -> None:

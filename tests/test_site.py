@@ -13,7 +13,7 @@ import pytest
 import yaml
 from conftest import mkdocs_build
 
-from nes2_site import _compat, execution, notebooks, pages, provenance, search
+from nes2_site import _compat, execution, notebooks, pages, provenance, reach, search
 from nes2_site import html as site_html
 
 ROOT = Path(__file__).parents[1]
@@ -137,7 +137,7 @@ def test_every_exercise_has_solutions_and_checks():
         assert "checks.check_" in "".join(c.source for c in solution.cells), source.name
 
 
-def test_execution_cache_key_follows_package_lock_and_profile(tmp_path):
+def test_execution_cache_folder_follows_lock_kernel_and_profile(tmp_path):
     (tmp_path / "src" / "nes2").mkdir(parents=True)
     module = tmp_path / "src" / "nes2" / "models.py"
     module.write_text("A = 1\n")
@@ -148,11 +148,39 @@ def test_execution_cache_key_follows_package_lock_and_profile(tmp_path):
     key = execution.execution_key(tmp_path, "quick")
     assert execution.execution_key(tmp_path, "quick") == key
     assert execution.execution_key(tmp_path, "full") != key
-    module.write_text("A = 2\n")
-    touched = execution.execution_key(tmp_path, "quick")
-    assert touched != key
+    module.write_text("A = 2\n")  # the package is in each notebook's own key
+    assert execution.execution_key(tmp_path, "quick") == key
     (tmp_path / "uv.lock").write_text("lock 2\n")
-    assert execution.execution_key(tmp_path, "quick") not in (key, touched)
+    assert execution.execution_key(tmp_path, "quick") != key
+    kernel.write_text("c = get_config()\nc.x = 1\n")
+    assert len({key, execution.execution_key(tmp_path, "quick")}) == 2
+
+
+def test_a_notebook_s_key_follows_what_it_reaches_in_the_package(monkeypatch):
+    from nes2.recipes import store
+
+    expected_toml = "src/nes2/teaching/expected.toml"
+    lectures = ROOT / "lectures"
+    reads_expected = lectures / "regression.py"
+    imports_checks = lectures / "exercises" / "regression.py"
+    assert expected_toml in reach.reached_files(reads_expected)
+    assert expected_toml not in reach.reached_files(imports_checks)
+    assert "src/nes2/teaching/checks.py" in reach.reached_files(imports_checks)
+    assert "src/nes2/viz/curves.py" in reach.reached_files(lectures / "recap.py")
+    assert not any("recipes/base.py" in f for f in reach.reached_files(reads_expected))
+
+    keys = {path: reach.digest(path) for path in (reads_expected, imports_checks)}
+    original = Path.read_bytes
+
+    def edited(path):
+        data = original(path)
+        return data + b"\n# edited\n" if path.as_posix().endswith(expected_toml) else data
+
+    monkeypatch.setattr(Path, "read_bytes", edited)
+    assert reach.digest(reads_expected) != keys[reads_expected]
+    assert reach.digest(imports_checks) == keys[imports_checks]
+    monkeypatch.setattr(store, "training_digest", lambda: "other training code")
+    assert reach.digest(imports_checks) != keys[imports_checks]
 
 
 def test_search_folds_diacritics_and_math_becomes_mathml():
