@@ -67,7 +67,7 @@ Markdown(
 by_year = {w.year: w.top5_error for w in ilsvrc.winners()}
 print(
     f"2011 → 2012: chyba {100 * by_year[2011]:.2f} % → {100 * by_year[2012]:.2f} %, "
-    f"tedy o {1 - by_year[2012] / by_year[2011]:.0%} méně"
+    f"tedy o {100 * (1 - by_year[2012] / by_year[2011]):.0f} % méně"
 )
 
 # %% [markdown]
@@ -139,7 +139,6 @@ Markdown(
 # první vrstva ResNet50 (64 filtrů 7 × 7 × 3), pokud sestavení má její váhy ImageNetu:
 
 # %%
-keras.config.disable_interactive_logging()  # Keras' download message stays off the page
 try:
     resnet50 = applications.base_model("ResNet50", (64, 64, 3))
     display(
@@ -154,8 +153,6 @@ except applications.WeightsNotFoundError:
         "Toto sestavení nemá váhy ImageNetu (stahují se z internetu), filtry ResNet50 proto "
         "nekreslí. Filtry první vrstvy sítě naučené v kurzu ukazuje LeNet-5 výše."
     )
-finally:
-    keras.config.enable_interactive_logging()
 
 # %% [markdown]
 # ## VGG (2014)

@@ -48,7 +48,7 @@ alexnet_params = arch.alexnet().count_params()
 print(f"GoogLeNet: {googlenet.count_params():,} parametrů, AlexNet: {alexnet_params:,}")
 for name, net in (("s pomocnými klasifikátory", googlenet), ("bez nich", plain)):
     print(f"AlexNet / GoogLeNet {name}: {alexnet_params / net.count_params():.1f}×")
-print("výstupy:", [output.name for output in googlenet.outputs])
+print("výstupy (hlavní a dva pomocné klasifikátory):", googlenet.output_names)
 
 # %% [markdown]
 # ## ResNet (2015)

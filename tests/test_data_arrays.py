@@ -92,3 +92,23 @@ def test_tfds_offline_fails_fast(loader, monkeypatch, tmp_path):
     with pytest.raises(DownloadError, match=r"tfds build (voc/2007|coco/2017|oxford_iiit_pet)"):
         getattr(tfds, loader)(data_dir=str(tmp_path))
     assert time.perf_counter() - start < 10
+
+
+@pytest.mark.parametrize("quiet", ["1", ""])
+def test_keras_download_messages_stay_off_the_output_only_when_asked(
+    quiet, monkeypatch, tmp_path, capsys
+):
+    import keras
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setenv("NES2_QUIET_DOWNLOADS", quiet)
+
+    def offline(url, *args, **kwargs):
+        raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
+
+    monkeypatch.setattr("keras.src.utils.file_utils.urlretrieve", offline)
+    with pytest.raises(DownloadError):
+        arrays.imdb("quick")
+    printed = "Downloading data from" in capsys.readouterr().out
+    assert printed is (not quiet)
+    assert keras.config.is_interactive_logging_enabled(), "restored after the block"

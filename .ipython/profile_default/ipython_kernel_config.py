@@ -4,9 +4,11 @@ c.IPKernelApp.capture_fd_output = False  # noqa: F821
 # Without ipywidgets, tqdm.auto (imported by KerasCV's dependencies) warns on
 # import; the pages show plain-text progress instead.
 # Rich (Keras' model.summary) prints without colours: colours on the page's
-# background would fail the contrast the site is audited for.
+# background would fail the contrast the site is audited for. Keras' download
+# messages stay off the pages (nes2.data.download.keras_download).
 c.InteractiveShellApp.exec_lines = [  # noqa: F821
     "import os, warnings",
     "warnings.filterwarnings('ignore', message='IProgress not found')",
     "os.environ.setdefault('NO_COLOR', '1')",
+    "os.environ.setdefault('NES2_QUIET_DOWNLOADS', '1')",
 ]

@@ -3,7 +3,8 @@
 The rows (`nes2/applications/ilsvrc_top5.csv`) give the winning entry of the
 classification task 2010-2017 as the challenge's results pages list it, the
 model behind it, its top-5 error and the source; a last row is the human
-reference (one trained annotator, Russakovsky et al. 2015).
+reference (one trained annotator, Russakovsky et al. 2015). The `model` and `note`
+fields are in Czech, as the lecture pages show them.
 
 Examples:
     >>> rows = winners()

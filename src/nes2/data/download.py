@@ -164,6 +164,8 @@ def keras_download(
     this block sockets time out after `timeout` seconds and a failed download
     raises `error`, naming the URL, the file and the folder where Keras looks
     for it first (`~/.keras/<subdir>`), so a file copied there by hand works.
+    With `NES2_QUIET_DOWNLOADS=1` (set by the site build's kernels) Keras'
+    "Downloading data from ..." line and progress bar stay off the output.
 
     Args:
         what: what is downloaded, for the message.
@@ -181,6 +183,12 @@ def keras_download(
     folder = keras_home() / subdir
     previous = socket.getdefaulttimeout()
     socket.setdefaulttimeout(timeout)
+    quiet = os.environ.get("NES2_QUIET_DOWNLOADS", "").lower() in ("1", "true", "yes")
+    if quiet:
+        import keras
+
+        interactive = keras.config.is_interactive_logging_enabled()
+        keras.config.disable_interactive_logging()
     try:
         yield
     except (TimeoutError, ConnectionError, socket.gaierror) as exc:
@@ -200,3 +208,5 @@ def keras_download(
         ) from exc
     finally:
         socket.setdefaulttimeout(previous)
+        if quiet and interactive:
+            keras.config.enable_interactive_logging()
