@@ -3,7 +3,7 @@
 #
 # **Co se naučíte:** že konvoluce není jen pro fotografie. Stejná myšlenka (malé sdílené
 # filtry posouvané po datech) funguje na **časových řadách** (1D: tvar signálu i předpověď
-# z historie), na **textu** (1D nad vektory slov, jejich vnořeními), na **zvuku** převedeném
+# z historie), na **textu** (1D nad vnořeními slov), na **zvuku** převedeném
 # na spektrogram (2D), na **videu** (3D: výška, šířka, čas). Nakonec **odhad pózy**:
 # místo třídy nebo obdélníku síť předpovídá [tepelnou mapu](glossary.md#tepelna-mapa)
 # (heatmap) každého klíčového bodu.

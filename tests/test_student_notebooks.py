@@ -3,9 +3,11 @@ check says in Czech what to fill in, and no cell fails with a raw Python error.
 
 Each generated student notebook (`nes2_site/notebooks.py`) is executed top to
 bottom with errors allowed, in the quick profile. The executed notebook is kept
-in the tests' cache under a key of its content and of what the site's execution
-key covers (the package, the lock, the kernel configuration and the profile), so
-a second `make test` with nothing changed executes none.
+in the tests' cache under a key of its content, of what it reaches in the
+package (`nes2_site.reach.digest` of its exercise, as the site keys it) and of
+the site's execution key (the lock, the kernel configuration and the profile),
+so a second `make test` with nothing changed executes none, and neither does a
+change the exercise cannot see (an `expected.toml` edit).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import pytest
 from conftest import TEST_CACHE, site_environment
 
 from nes2.io import atomic_file
-from nes2_site import execution, notebooks
+from nes2_site import execution, notebooks, reach
 
 # A notebook runs the whole package (its checks too) against the exercises' sources.
 pytestmark = [
@@ -38,7 +40,8 @@ def executed(target, monkeypatch, nb=None, variant="as-downloaded") -> nbformat.
     from nbclient import NotebookClient
 
     text = notebooks.rendered(target) if nb is None else nbformat.writes(nb)
-    key = hashlib.sha256(f"{execution.execution_key()}\0{text}".encode()).hexdigest()[:16]
+    inputs = f"{execution.execution_key()}\0{reach.digest(target.source)}\0{text}"
+    key = hashlib.sha256(inputs.encode()).hexdigest()[:16]
     name = f"{Path(target.path).stem}-{variant}-{key}.ipynb"
     cached = TEST_CACHE / "student-notebooks" / name
     if cached.is_file():
