@@ -117,6 +117,8 @@ for name, h in histories.items():
     loss, accuracy = h.history["loss"][-1], h.history["accuracy"][-1]
     params = h.model.count_params()
     print(f"{name}: {params:,} parametrů, na konci ztráta {loss:.3f}, přesnost {accuracy:.3f}")
+lower = min(histories, key=lambda name: histories[name].history["loss"][-1])
+print(f"Nižší trénovací ztrátu na konci má síť {lower}.")
 viz.plot_history(
     histories,
     title=f"{2 * BLOCKS + 2} vrstev, {PASSES} průchody daty ({digits.source}, profil {PROFILE})",
