@@ -186,7 +186,8 @@ x = np.repeat(x, 3, axis=-1) if x.shape[-1] == 1 else x  # KerasCV a KerasHub ch
 classes = len(run.data.class_names)
 for name in ("deeplabv3plus", "segformer", "deeplabv3-hub"):
     model = segmentation.build(name, x.shape[1:], classes)
-    model.compile("adam", segmentation.DiceCrossEntropy(classes, from_logits=name.endswith("hub")))
+    dice = segmentation.DiceCrossEntropy(classes, from_logits=name.endswith("hub"))
+    model.compile("adam", dice, metrics=[])  # the library models' default metrics are not ours
     loss = float(model.train_on_batch(x, run.data.test[1][:4]))
     print(f"{name:14s} {model.count_params():>10,} parametrů, ztráta po 1 kroku {loss:.3f}")
 
@@ -306,8 +307,7 @@ print(
 )
 
 # %% [markdown]
-# Kodér–dekodér slouží i úlohám, jejichž výstupem je celý obrázek: obnově obrazu,
-# generování a přenosu stylu. Ty má stránka [Kodér–dekodér](encoder_decoder.py).
+# Obnovu obrazu, generování a přenos stylu ukazuje stránka [Kodér–dekodér](encoder_decoder.py).
 
 # %% [markdown]
 # ## Skutečné fotografie: Oxford-IIIT Pet
