@@ -44,3 +44,10 @@ def test_the_report_shows_a_relation_that_does_not_hold():
 def test_a_report_of_no_runs_is_refused():
     with pytest.raises(ValueError, match="at least one run"):
         expected.runs_report([], LABELS)
+
+
+def test_a_reused_run_reads_as_the_run_it_reuses():
+    trained = _run("generation/2", frechet_distance=111.1, classes_covered=5)
+    reused = _run("generation/2", frechet_distance=111.1, classes_covered=5)
+    reused.reused = True
+    assert expected.run_report(reused, LABELS) == expected.run_report(trained, LABELS)

@@ -278,6 +278,9 @@ def report(expected: Expected, metrics: dict, labels: dict[str, str]) -> str:
 def run_report(run, labels: dict[str, str], note: str = "") -> str:
     """What a lecture page says about a recipe's run: its data and time, then `report`.
 
+    The same whether the run was trained now or reused from the run store (the
+    store logs a reuse; the page is a lesson, not a build log).
+
     Args:
         run: a `nes2.recipes.Run`.
         labels: metric -> label of the rows of the table.
@@ -286,9 +289,7 @@ def run_report(run, labels: dict[str, str], note: str = "") -> str:
     m = run.metrics
     line = (
         f"Data: {m['data_source']}, profil `{run.profile}`, {m['epochs']} {run.recipe.epoch_unit}, "
-        f"trénink {m['seconds']:.0f} s"
-        + (f" (uložený běh z {run.created:%d. %m. %Y %H:%M})" if run.reused else "")
-        + "."
+        f"trénink {m['seconds']:.0f} s."
     )
     return f"{line} {note}\n\n" + report(entry(run.name, run.profile), m, labels)
 
