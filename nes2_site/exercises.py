@@ -2,7 +2,9 @@
 
 Before each cell tagged `solution` (and before its hint), the scaffold the
 student starts from (`notebooks.scaffold`) is shown; a markdown cell tagged
-`hint` is folded under "Nápověda" and the solution under "Řešení".
+`hint` is folded under "Nápověda" and the solution under "Řešení". A check
+tagged `hidden-check` runs in the build but is left out of the page (the
+grader adds it to a submission, `nes2 grade`).
 """
 
 from __future__ import annotations
@@ -44,6 +46,14 @@ def exercise_layout(html: str, source: Path) -> str:
     cells = jupytext.read(source).cells
     solutions = [notebooks.scaffold(c.source) for c in cells if notebooks.is_solution(c)]
     soup = BeautifulSoup(html, "html.parser")
+    for hidden in soup.select(f"div.celltag_{notebooks.HIDDEN_TAG}"):
+        # executed by the build (it passes on the solution), shown only to the grader
+        cell = (
+            hidden
+            if "jp-Cell" in hidden.get("class", [])
+            else hidden.find_parent("div", class_="jp-Cell")
+        )
+        (cell or hidden).decompose()
     hint_tag = f"celltag_{notebooks.HINT_TAG}"
     for hint in soup.select(f"div.{hint_tag}"):
         cell = hint.find_parent("div", class_="jp-Cell") or hint

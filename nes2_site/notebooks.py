@@ -19,11 +19,28 @@ so that Colab can open them from GitHub; the site offers the same files.
 
     python -m nes2_site.notebooks            # (re)write notebooks/
     python -m nes2_site.notebooks --check    # fail if notebooks/ is out of date
+
+Beside the notebooks it writes the grading spec of each exercise
+(`src/nes2/grading/exercises/NAME.json`, shipped in the wheel), all that
+`nes2 grade` needs of it:
+
+* each task starts with a markdown heading `## Cvičení N: title`, whose cell
+  may carry `points=P` (default `DEFAULT_POINTS`);
+* the title cell (`# Cvičení: ...`) may carry `timeout=S`, the seconds a
+  submission may run (default `DEFAULT_TIMEOUT`);
+* a check is a code cell of a task that calls `checks.check_...` (not a
+  solution); a code cell tagged `hidden-check` with `name="..."` is a check
+  that the generated notebooks and the site leave out and the grader adds.
+
+The spec lists the tasks with their points and cells, and the check cells
+with their code and the ids they have in both copies (`cell_id`), so that
+the grader restores a check a student edited or deleted.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import sys
@@ -43,6 +60,8 @@ BRANCH = "main"
 SOLUTION_TAG = "solution"
 HINT_TAG = "hint"
 SCAFFOLD_TAG = "scaffold"
+HIDDEN_TAG = "hidden-check"
+"""A check the grader runs (`nes2 grade`) and no generated notebook or page shows."""
 SOLUTION_SUFFIX = "-reseni"
 BLOCK_START = re.compile(r"^(?P<indent>\s*)# >>> doplňte(?::\s*(?P<names>.+?))?\s*$")
 BLOCK_END = re.compile(r"^\s*# <<<\s*$")
@@ -101,6 +120,15 @@ def is_solution(cell) -> bool:
     return _tagged(cell, SOLUTION_TAG)
 
 
+def is_hidden(cell) -> bool:
+    return _tagged(cell, HIDDEN_TAG)
+
+
+def cell_id(stem: str, index: int) -> str:
+    """The id of the source's cell `index` in both generated copies (the grader's anchor)."""
+    return f"{stem}-{index}"
+
+
 def scaffold(solution: str) -> str:
     """The student's start of a solution cell: each `# >>> doplňte` block blanked.
 
@@ -143,11 +171,16 @@ def hint_markdown(source: str) -> str:
 
 
 def _cells(source: Path, cells: list, student: bool) -> list:
-    """The cells of the generated notebook: hints folded, solutions replaced by scaffolds."""
+    """The cells of the generated notebook: hints folded, solutions replaced by scaffolds,
+    hidden checks left out. A cell keeps the id of its source cell in both versions."""
     out, hints = [], []
     for index, cell in enumerate(cells):
+        cell["id"] = cell_id(source.stem, index)
+        if is_hidden(cell):
+            continue
         if _tagged(cell, HINT_TAG):
             cell = nbformat.v4.new_markdown_cell(hint_markdown(cell.source), metadata=cell.metadata)
+            cell["id"] = cell_id(source.stem, index)
             following = cells[index + 1] if index + 1 < len(cells) else None
             if student and following is not None and is_solution(following):
                 hints.append(cell)  # after the scaffold, as on the site
@@ -157,7 +190,9 @@ def _cells(source: Path, cells: list, student: bool) -> list:
                 code = scaffold(cell.source)
             except ValueError as error:
                 raise ValueError(f"{source.name}, solution cell {index + 1}: {error}") from None
-            out.append(nbformat.v4.new_code_cell(code, metadata={"tags": [SCAFFOLD_TAG]}))
+            blank = nbformat.v4.new_code_cell(code, metadata={"tags": [SCAFFOLD_TAG]})
+            blank["id"] = cell_id(source.stem, index)
+            out.append(blank)
             out += hints
             hints = []
             continue
@@ -172,11 +207,12 @@ def notebook(source: Path, student: bool = False) -> nbformat.NotebookNode:
     """
     nb = jupytext.read(source)
     setup = nbformat.v4.new_code_cell(COLAB_SETUP, metadata={"tags": ["colab-setup"]})
+    setup["id"] = f"{source.stem}-setup"
     nb.cells = [setup, *_cells(source, nb.cells, student)]
-    prefix = f"{source.stem}{'-student' if student else ''}"
-    for i, cell in enumerate(nb.cells):
-        cell["id"] = f"{prefix}-{i}"
     nb.metadata.pop("jupytext", None)
+    if source.parent.name == "exercises":  # what the grader recognises a submission by
+        copy = "student" if student else "solution"
+        nb.metadata["nes2"] = {"exercise": source.stem, "version": VERSION, "copy": copy}
     nb.metadata["kernelspec"] = {
         "name": "python3",
         "display_name": "Python 3",
@@ -220,19 +256,129 @@ def write_all(output: Path = OUTPUT) -> list[Path]:
     return changed
 
 
+# The grading specs
+
+SPEC_DIR = ROOT / "src" / "nes2" / "grading" / "exercises"
+TASK = re.compile(r"^##\s+Cvičení\s+(?P<number>\d+):\s*(?P<title>.+?)\s*$", re.M)
+DEFAULT_POINTS = 1
+DEFAULT_TIMEOUT = 600
+CHECK_CALL = "checks.check_"
+
+
+def _is_check(cell) -> bool:
+    return (
+        cell.cell_type == "code"
+        and not is_solution(cell)
+        and (is_hidden(cell) or CHECK_CALL in cell.source)
+    )
+
+
+def spec(source: Path) -> dict:
+    """The grading spec of the exercise script `source`.
+
+    Raises:
+        ValueError: a task without a check, a hidden check without a name, a check
+            before the first task, or tasks not numbered 1, 2, 3, ...
+    """
+    cells = jupytext.read(source).cells
+    stem = source.stem
+    title_cell = next(c for c in cells if c.cell_type == "markdown")
+    title = title_cell.source.splitlines()[0].lstrip("# ").strip()
+    tasks: list[dict] = []
+    previous = None
+    for index, cell in enumerate(cells):
+        heading = TASK.search(cell.source) if cell.cell_type == "markdown" else None
+        if heading:
+            tasks.append(
+                {
+                    "number": int(heading["number"]),
+                    "title": heading["title"],
+                    "points": cell.metadata.get("points", DEFAULT_POINTS),
+                    "heading": cell_id(stem, index),
+                    "cells": [],
+                    "checks": [],
+                }
+            )
+        if tasks:
+            tasks[-1]["cells"].append(cell_id(stem, index))
+        if not heading and _is_check(cell):
+            if not tasks:
+                raise ValueError(f"{source.name}, cell {index + 1}: a check before the first task")
+            hidden = is_hidden(cell)
+            if hidden and not cell.metadata.get("name"):
+                raise ValueError(
+                    f'{source.name}, cell {index + 1}: a hidden check needs name="..."'
+                )
+            check = {"id": cell_id(stem, index), "source": cell.source, "hidden": hidden}
+            if hidden:
+                check |= {"name": cell.metadata["name"], "after": previous}
+            tasks[-1]["checks"].append(check)
+        if not is_hidden(cell):
+            previous = cell_id(stem, index)
+    if [t["number"] for t in tasks] != list(range(1, len(tasks) + 1)):
+        raise ValueError(f"{source.name}: tasks are not numbered 1, 2, 3, ...")
+    for task in tasks:
+        if not task["checks"]:
+            raise ValueError(f"{source.name}, task {task['number']}: no check (nothing to grade)")
+        if not isinstance(task["points"], int | float) or task["points"] <= 0:
+            raise ValueError(f"{source.name}, task {task['number']}: points must be positive")
+    return {
+        "exercise": stem,
+        "title": title,
+        "version": VERSION,
+        "timeout": title_cell.metadata.get("timeout", DEFAULT_TIMEOUT),
+        "tasks": tasks,
+    }
+
+
+def exercise_sources() -> list[Path]:
+    return sorted((LECTURES / "exercises").glob("*.py"))
+
+
+def rendered_spec(source: Path) -> str:
+    return json.dumps(spec(source), indent=1, ensure_ascii=False) + "\n"
+
+
+def stale_specs(folder: Path = SPEC_DIR) -> list[str]:
+    """Spec files in `folder` that are missing, outdated or orphaned."""
+    expected = {f"{s.stem}.json": rendered_spec(s) for s in exercise_sources()}
+    present = {p.name for p in folder.glob("*.json")}
+    wrong = [
+        n for n, text in expected.items() if n not in present or (folder / n).read_text() != text
+    ]
+    return sorted(set(wrong) | (present - expected.keys()))
+
+
+def write_specs(folder: Path = SPEC_DIR) -> list[Path]:
+    """Write every stale spec atomically and remove orphans; returns what changed."""
+    from nes2.io import atomic_file
+
+    changed = []
+    for name in stale_specs(folder):
+        file = folder / name
+        source = LECTURES / "exercises" / f"{Path(name).stem}.py"
+        if not source.is_file():
+            file.unlink()
+        else:
+            with atomic_file(file) as tmp:
+                tmp.write_text(rendered_spec(source))
+        changed.append(file)
+    return changed
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only report stale notebooks")
     args = parser.parse_args(argv)
     if args.check:
-        wrong = stale()
+        wrong = stale() + [f"grading spec {name}" for name in stale_specs()]
         if wrong:
             print("Out of date in notebooks/: " + ", ".join(wrong))
             print("Run `make notebooks` (python -m nes2_site.notebooks) and commit the result.")
             return 1
-        print(f"notebooks/ is up to date ({len(targets())} notebooks).")
+        print(f"notebooks/ is up to date ({len(targets())} notebooks, grading specs too).")
         return 0
-    for path in write_all():
+    for path in write_all() + write_specs():
         print(f"wrote {path.relative_to(ROOT)}")
     return 0
 

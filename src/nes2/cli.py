@@ -6,6 +6,7 @@
     nes2 train RECIPE [options of the recipe] [--epochs N] [--profile quick|full]
                [--out DIR] [--fresh]
     nes2 verify [RUN ...] [--profile quick|full] [--out DIR] [--fresh] [--figures] [--markdown]
+    nes2 grade SUBMISSIONS... [--exercise NAME] [--out DIR] [--jobs N] [--timeout S]
 
 The recipes and their options come from the registry (`nes2.recipes`):
 `nes2 train --help` lists them, `nes2 train RECIPE --help` their options.
@@ -209,10 +210,35 @@ def _verify(args: argparse.Namespace) -> int:
     return 1 if misses else 0
 
 
+def _grade(args: argparse.Namespace) -> int:
+    from nes2 import grading
+
+    results = grading.grade(
+        args.submissions,
+        args.out,
+        exercise=args.exercise,
+        jobs=args.jobs,
+        timeout=args.timeout,
+        memory=int(args.memory * 2**30) if args.memory else None,
+        any_version=args.any_version,
+    )
+    counts = {s: sum(r.status == s for r in results) for s in grading.STATUSES}
+    print(", ".join(f"{n} {s}" for s, n in counts.items() if n), end="; ")
+    print(f"reports in {args.out}: report.csv, report.html, feedback/")
+    return 0 if counts[grading.GRADED] == len(results) else 1
+
+
 def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
     return value
 
 
@@ -294,6 +320,38 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     verify.set_defaults(func=_verify)
+
+    grade = commands.add_parser(
+        "grade",
+        help="score submitted exercise notebooks with the course's checks",
+        description="Run each submitted notebook apart (its own process and folder, no network, "
+        "a time and memory limit) and score its tasks; exit 1 unless every one was graded.",
+    )
+    grade.add_argument(
+        "submissions",
+        nargs="+",
+        metavar="SUBMISSION",
+        type=Path,
+        help="notebook files or folders of them",
+    )
+    grade.add_argument("--exercise", help="the exercise (default: the notebooks' metadata says)")
+    grade.add_argument(
+        "--out", type=Path, default=Path("grading"), help="folder of the reports (default: grading)"
+    )
+    grade.add_argument("--jobs", type=_positive, default=1, help="notebooks run at once")
+    grade.add_argument(
+        "--timeout", type=_positive_float, help="seconds per notebook (default: the exercise's own)"
+    )
+    grade.add_argument(
+        "--memory",
+        type=_positive_float,
+        default=8.0,
+        help="GiB of memory per notebook where the system can limit it (default 8)",
+    )
+    grade.add_argument(
+        "--any-version", action="store_true", help="grade notebooks of another course version too"
+    )
+    grade.set_defaults(func=_grade)
     return parser
 
 
@@ -345,6 +403,9 @@ INSTALLS = {
     "keras_hub": "nes2[cv]",
     "tensorflow_datasets": "nes2[cv]",
     "pycocotools": "nes2[cv]",
+    "nbclient": "nes2[grade]",
+    "nbformat": "nes2[grade]",
+    "ipykernel": "nes2[grade]",
 }
 """The extra that brings a module not installed with nes2 itself (the rest come with it)."""
 
@@ -361,7 +422,8 @@ def missing_dependency(module: str) -> str:
     top = module.split(".")[0]
     extra = INSTALLS.get(top)
     if extra:
-        return f"{top} is not installed; it comes with nes2's cv extra: pip install '{extra}'"
+        name = extra.removeprefix("nes2[").removesuffix("]")
+        return f"{top} is not installed; it comes with nes2's {name} extra: pip install '{extra}'"
     return f"{top} is not installed; it comes with nes2: pip install --force-reinstall nes2"
 
 

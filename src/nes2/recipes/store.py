@@ -48,6 +48,7 @@ NOT_TRAINING = (
     "teaching",
     "viz",
     "cli.py",
+    "grading",
     "explain.py",
     "errors.py",
     "io.py",

@@ -1,0 +1,152 @@
+"""The grader's reports: a CSV for a gradebook, an HTML page for the teacher, feedback for
+each student and the executed notebooks.
+
+`report.csv` has one row per submission: `student` (the identifier a gradebook
+matches, e.g. Moodle's CSV grade import), `status`, one column of points per
+task (its label and points in the header), `total`, `max`, `seconds`,
+`message` and `file`. A submission that was not run has empty points.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import html
+import io
+from pathlib import Path
+
+from nes2.grading.spec import Exercise
+from nes2.io import atomic_file
+
+STATUS_CS = {
+    "graded": "ohodnoceno",
+    "timed-out": "překročen čas",
+    "not-a-notebook": "není notebook",
+    "other-exercise": "jiné cvičení",
+    "other-version": "jiná verze kurzu",
+    "failed-to-start": "nespustilo se",
+}
+
+
+def _number(value) -> str:
+    return "" if value is None else f"{value:g}"
+
+
+def header(exercise: Exercise) -> list[str]:
+    tasks = [f"{t.label} ({t.points:g} b.)" for t in exercise.tasks]
+    return ["student", "status", *tasks, "total", "max", "seconds", "message", "file"]
+
+
+def rows(results, exercise: Exercise) -> list[list[str]]:
+    table = []
+    for r in results:
+        earned = {t.number: t.earned for t in r.tasks}
+        points = [
+            _number(earned.get(t.number)) if r.total is not None else "" for t in exercise.tasks
+        ]
+        table.append(
+            [
+                r.student,
+                r.status,
+                *points,
+                _number(r.total),
+                _number(exercise.max_points),
+                f"{r.seconds:.1f}",
+                r.message,
+                str(r.path),
+            ]
+        )
+    return table
+
+
+def feedback(result, exercise: Exercise) -> str:
+    """A student's feedback (Markdown, Czech): points per task and each failed check's message."""
+    lines = [f"# {exercise.title}: {result.student}", ""]
+    if result.total is None:
+        lines += [f"Neohodnoceno ({STATUS_CS[result.status]}): {result.message}", ""]
+        return "\n".join(lines)
+    lines += [f"Body: {result.total:g} z {exercise.max_points:g}", ""]
+    if result.message:
+        lines += [f"Poznámka: {result.message}", ""]
+    lines += [f"- {note}" for note in result.notes] + ([""] if result.notes else [])
+    for task in result.tasks:
+        mark = "✓" if task.earned else "✗"
+        lines.append(f"## {mark} Cvičení {task.label} ({task.earned:g} z {task.points:g} b.)")
+        lines += [""] + [f"- {line}" for line in task.feedback] + [""]
+    return "\n".join(lines)
+
+
+def task_chart(results, exercise: Exercise):
+    """A bar per task: the share of the run submissions that earned its points."""
+    from nes2.viz import charts
+
+    ran = [r for r in results if r.total is not None]
+    shares = {
+        t.label: 100
+        * sum(any(s.number == t.number and s.earned for s in r.tasks) for r in ran)
+        / max(len(ran), 1)
+        for t in exercise.tasks
+    }
+    weakest = min(shares, key=shares.get) if shares else None
+    return charts.bar_chart(
+        shares,
+        ylabel="odevzdání s body za úlohu (%)",
+        title=f"{exercise.title}: úspěšnost úloh ({len(ran)} odevzdání)",
+        highlight=[weakest] if weakest else (),
+        fmt="{:.0f} %",
+    )
+
+
+def _png(figure) -> tuple[str, str]:
+    from nes2.viz.figure import describe
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100)
+    return base64.b64encode(buffer.getvalue()).decode(), describe(figure)
+
+
+def page(results, exercise: Exercise) -> str:
+    """The teacher's report (Czech HTML): a summary, the chart of tasks and the table."""
+    esc = html.escape
+    data, alt = _png(task_chart(results, exercise))
+    graded = [r for r in results if r.total is not None]
+    mean = sum(r.total for r in graded) / len(graded) if graded else 0
+    head = "".join(f"<th scope='col'>{esc(c)}</th>" for c in header(exercise)[:-4])
+    body = []
+    for r, row in zip(results, rows(results, exercise), strict=True):
+        link = f"<a href='feedback/{esc(r.student)}.md'>{esc(r.student)}</a>"
+        cells = [link, esc(STATUS_CS[r.status]), *map(esc, row[2:-4])]
+        body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    return f"""<!doctype html>
+<html lang="cs"><head><meta charset="utf-8"><title>{esc(exercise.title)}: hodnocení</title>
+<style>body{{font-family:sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem}}
+table{{border-collapse:collapse}}td,th{{border:1px solid #888;padding:.25rem .5rem}}</style>
+</head><body>
+<h1>{esc(exercise.title)}: hodnocení</h1>
+<p>Odevzdání: {len(results)}, ohodnoceno: {len(graded)}, průměr {mean:.1f}
+z {exercise.max_points:g} bodů. Verze kurzu {esc(exercise.version)}.</p>
+<img src="data:image/png;base64,{data}" alt="{esc(alt)}">
+<table><thead><tr>{head}</tr></thead><tbody>
+{chr(10).join(body)}
+</tbody></table>
+</body></html>
+"""
+
+
+def write(results, exercise: Exercise, out: Path) -> None:
+    """Write `report.csv`, `report.html`, `feedback/STUDENT.md` and `executed/STUDENT.ipynb`."""
+    import json
+
+    out.mkdir(parents=True, exist_ok=True)
+    with atomic_file(out / "report.csv") as tmp, tmp.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(header(exercise))
+        writer.writerows(rows(results, exercise))
+    with atomic_file(out / "report.html") as tmp:
+        tmp.write_text(page(results, exercise), "utf-8")
+    for r in results:
+        with atomic_file(out / "feedback" / f"{r.student}.md") as tmp:
+            tmp.write_text(feedback(r, exercise) + "\n", "utf-8")
+        if r.executed is not None:
+            with atomic_file(out / "executed" / f"{r.student}.ipynb") as tmp:
+                tmp.write_text(json.dumps(r.executed, ensure_ascii=False), "utf-8")
