@@ -1,11 +1,15 @@
 """A student's notebook, run as a student runs it before answering: the setup runs, each
-check says in Czech what to fill in, and no cell fails with a raw Python error.
+check says in Czech what to fill in, and no cell fails with a raw Python error. And the
+same notebooks as the teacher's grader scores them: the untouched copy earns nothing,
+wrong answers lose every task's points, the solution earns them all.
 
-Each generated student notebook (`nes2_site/notebooks.py`) is executed top to
-bottom with errors allowed, in the quick profile. The executed notebook is kept
+Each generated notebook (`nes2_site/notebooks.py`) is executed as `nes2 grade` runs a
+submission (`nes2.grading`: the checks as the exercise wrote them, the hidden checks
+added, errors allowed, a process of its own), in the quick profile. The executed notebook is kept
 in the tests' cache under a key of its content, of what it reaches in the
 package (`nes2_site.reach.digest` of its exercise, as the site keys it) and of
-the site's execution key (the lock, the kernel configuration and the profile),
+the site's execution key (the lock, the kernel configuration and the profile), of the
+exercise's grading spec and of the grader's code,
 so a second `make test` with nothing changed executes none, and neither does a
 change the exercise cannot see (an `expected.toml` edit).
 """
@@ -20,6 +24,8 @@ import nbformat
 import pytest
 from conftest import TEST_CACHE, site_environment
 
+from nes2 import grading
+from nes2.grading import sandbox, scoring, submission
 from nes2.io import atomic_file
 from nes2_site import execution, notebooks, reach
 
@@ -30,17 +36,27 @@ pytestmark = [
 ]
 
 STUDENT = [t for t in notebooks.targets() if t.student]
+SOLUTION = [t for t in notebooks.targets() if t.path.endswith(f"{notebooks.SOLUTION_SUFFIX}.ipynb")]
+GRADING = Path(grading.__file__).parent
 TODO_NAME = re.compile(r"^\s*(\w+) = \.\.\.  # TODO: doplňte$", re.M)
 STUB = re.compile(r"^def (\w+)\(", re.M)
 
 
 def executed(target, monkeypatch, nb=None, variant="as-downloaded") -> nbformat.NotebookNode:
-    """The student notebook of `target` (or `nb`, a variant of it) executed with errors
-    allowed; kept in the tests' cache."""
-    from nbclient import NotebookClient
-
+    """The notebook of `target` (or `nb`, a variant of it) as `nes2 grade` runs it: its checks
+    as the exercise wrote them and the hidden ones added, in a process and folder of its own.
+    Kept in the tests' cache."""
     text = notebooks.rendered(target) if nb is None else nbformat.writes(nb)
-    inputs = f"{execution.execution_key()}\0{reach.digest(target.source)}\0{text}"
+    exercise = Path(target.source).stem
+    inputs = "\0".join(
+        [
+            execution.execution_key(),
+            reach.digest(target.source),
+            (notebooks.SPEC_DIR / f"{exercise}.json").read_text(),
+            *(p.read_text() for p in sorted(GRADING.glob("*.py"))),
+            text,
+        ]
+    )
     key = hashlib.sha256(inputs.encode()).hexdigest()[:16]
     name = f"{Path(target.path).stem}-{variant}-{key}.ipynb"
     cached = TEST_CACHE / "student-notebooks" / name
@@ -48,14 +64,21 @@ def executed(target, monkeypatch, nb=None, variant="as-downloaded") -> nbformat.
         return nbformat.reads(cached.read_text(), as_version=4)
     for name, value in site_environment().items():
         monkeypatch.setenv(name, value)
-    nb = nbformat.reads(text, as_version=4)
-    folder = target.source.parent
-    NotebookClient(
-        nb, timeout=900, allow_errors=True, resources={"metadata": {"path": folder}}
-    ).execute()
+    graded = grading.spec.load(exercise)
+    found = submission.Submission(
+        Path(target.path), nbformat.reads(text, as_version=4), exercise, graded.version
+    )
+    ran = sandbox.execute(submission.assemble(found, graded), timeout=1800)
+    assert not ran.timed_out and ran.notebook is not None, ran.error
     with atomic_file(cached) as tmp:
-        tmp.write_text(nbformat.writes(nb))
-    return nb
+        tmp.write_text(nbformat.writes(ran.notebook))
+    return ran.notebook
+
+
+def points(target, nb) -> dict[str, tuple[float, float]]:
+    """Each task's (earned, possible) points in an executed notebook."""
+    tasks = scoring.score(nb, grading.spec.load(Path(target.source).stem))
+    return {task.label: (task.earned, task.points) for task in tasks}
 
 
 def errors(cell) -> list[dict]:
@@ -64,6 +87,10 @@ def errors(cell) -> list[dict]:
 
 def is_check(cell) -> bool:
     return "checks.check_" in cell.source and "scaffold" not in cell.metadata.get("tags", [])
+
+
+def is_hidden(cell) -> bool:
+    return cell.metadata.get(submission.GRADE_KEY, {}).get("hidden", False)
 
 
 def filled_in(cell) -> set[str]:
@@ -97,6 +124,8 @@ def test_a_student_notebook_asks_for_what_is_missing_in_czech(target, monkeypatc
         named = re.match(r"Doplňte `(\w+)` v buňce výše: .+\.$", error["evalue"])
         assert named, f"the check does not say what to fill in: {error['evalue']}"
         assert named[1] in missing, f"{named[1]} is not a name the scaffold asks for ({missing})"
+    scored = points(target, nb)
+    assert all(earned == 0 for earned, _ in scored.values()), f"the untouched copy scores {scored}"
 
 
 WRONG = {
@@ -214,7 +243,42 @@ def test_every_check_fails_on_a_wrong_answer(target, monkeypatch):
     for cell in cells:
         for error in errors(cell):
             assert error["ename"] == "CheckFailed", f"{error['ename']}: {error['evalue']}"
-    for cell in [c for c in cells if is_check(c)]:
+    for cell in [c for c in cells if is_check(c) and not is_hidden(c)]:
         (error,) = errors(cell) or [None]
         assert error is not None, f"a check passes a wrong answer:\n{cell.source}"
         assert not error["evalue"].startswith("Doplňte"), error["evalue"]
+    scored = points(target, nb)
+    assert all(earned == 0 for earned, _ in scored.values()), f"wrong answers score {scored}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("target", SOLUTION, ids=[Path(t.path).stem for t in SOLUTION])
+def test_the_solution_scores_full_points(target, monkeypatch):
+    nb = executed(target, monkeypatch, variant="solution")
+    scored = points(target, nb)
+    assert all(earned == possible for earned, possible in scored.values()), scored
+
+
+HIDDEN_WRONG = {
+    "regression": (
+        "tilt_metrics",
+        "    error = np.asarray(predicted_deg, float) - np.asarray(true_deg, float)\n"
+        "    return np.sqrt(np.mean(error**2)), np.mean(np.abs(error) < 10)  # 10° left out",
+    ),
+}
+"""A mistake that only a hidden check of the exercise catches: (the function, its body)."""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("exercise", sorted(HIDDEN_WRONG))
+def test_a_hidden_check_catches_what_the_visible_ones_miss(exercise, monkeypatch):
+    (target,) = [t for t in SOLUTION if Path(t.source).stem == exercise]
+    function, body = HIDDEN_WRONG[exercise]
+    nb = nbformat.reads(notebooks.rendered(target), as_version=4)
+    (cell,) = [c for c in nb.cells if c.source.startswith(f"def {function}(")]
+    start, end = cell.source.index("# >>> doplňte"), cell.source.index("# <<<")
+    cell.source = cell.source[:start] + body.lstrip() + "\n    " + cell.source[end:]
+    nb = executed(target, monkeypatch, nb, "hidden-wrong")
+    (first, *rest) = scoring.score(nb, grading.spec.load(exercise))
+    assert first.earned == 0 and all(task.earned == task.points for task in rest)
+    assert first.feedback and all(line.startswith("Skrytá kontrola „") for line in first.feedback)

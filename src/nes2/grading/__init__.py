@@ -23,7 +23,7 @@ from pathlib import Path
 
 from nes2.errors import Nes2Error
 from nes2.grading import sandbox, spec, submission
-from nes2.grading.score import TaskScore, preamble_errors, score
+from nes2.grading.scoring import TaskScore, preamble_errors, score
 
 GRADED = "graded"
 TIMED_OUT = "timed-out"
