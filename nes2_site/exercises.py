@@ -46,14 +46,13 @@ def exercise_layout(html: str, source: Path) -> str:
     cells = jupytext.read(source).cells
     solutions = [notebooks.scaffold(c.source) for c in cells if notebooks.is_solution(c)]
     soup = BeautifulSoup(html, "html.parser")
+    hidden_cells = {}
     for hidden in soup.select(f"div.celltag_{notebooks.HIDDEN_TAG}"):
         # executed by the build (it passes on the solution), shown only to the grader
-        cell = (
-            hidden
-            if "jp-Cell" in hidden.get("class", [])
-            else hidden.find_parent("div", class_="jp-Cell")
-        )
-        (cell or hidden).decompose()
+        cell = hidden.find_parent("div", class_="jp-Cell") or hidden
+        hidden_cells[id(cell)] = cell
+    for cell in hidden_cells.values():
+        cell.decompose()
     hint_tag = f"celltag_{notebooks.HINT_TAG}"
     for hint in soup.select(f"div.{hint_tag}"):
         cell = hint.find_parent("div", class_="jp-Cell") or hint

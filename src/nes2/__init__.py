@@ -13,6 +13,7 @@ those below it:
 * `training`, `viz`, `teaching`: `fit` with checkpoints, figures, self-checks
   and expected results;
 * `recipes`: what `nes2 train` runs, and the run store that shares trained runs;
+* `grading`: what `nes2 grade` does with submitted exercise notebooks;
 * `cli`: the `nes2` command.
 
 Examples:

@@ -107,7 +107,14 @@ def _png(figure) -> tuple[str, str]:
 
 def page(results, exercise: Exercise) -> str:
     """The teacher's report (Czech HTML): a summary, the chart of tasks and the table."""
+    from nes2.grading.sandbox import network_isolation
+
     esc = html.escape
+    isolation = (
+        "Notebooky běžely bez sítě (vlastní síťový jmenný prostor)."
+        if network_isolation()
+        else "Síť notebookům odpojit nešlo (tento systém nemá síťové jmenné prostory)."
+    )
     data, alt = _png(task_chart(results, exercise))
     graded = [r for r in results if r.total is not None]
     mean = sum(r.total for r in graded) / len(graded) if graded else 0
@@ -124,7 +131,7 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #888;padding:.25rem .5r
 </head><body>
 <h1>{esc(exercise.title)}: hodnocení</h1>
 <p>Odevzdání: {len(results)}, ohodnoceno: {len(graded)}, průměr {mean:.1f}
-z {exercise.max_points:g} bodů. Verze kurzu {esc(exercise.version)}.</p>
+z {exercise.max_points:g} bodů. Verze kurzu {esc(exercise.version)}. {esc(isolation)}</p>
 <img src="data:image/png;base64,{data}" alt="{esc(alt)}">
 <table><thead><tr>{head}</tr></thead><tbody>
 {chr(10).join(body)}
