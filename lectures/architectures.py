@@ -21,6 +21,7 @@ from nes2.models import architectures as arch
 
 PROFILE = config.get_profile()
 
+# %% [markdown]
 # ## Soutěž ILSVRC
 #
 # ImageNet Large Scale Visual Recognition Challenge: 1,2 milionu trénovacích obrázků

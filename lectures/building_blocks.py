@@ -27,6 +27,7 @@ def millions(n: int) -> str:
     return f"{n / 1e6:.1f} M"
 
 
+# %% [markdown]
 # ## GoogLeNet / Inception v1 (2014)
 #
 # Szegedy et al.: **inception modul** počítá paralelně konvoluce 1 × 1, 3 × 3, 5 × 5

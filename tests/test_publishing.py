@@ -207,7 +207,7 @@ def test_license_and_citation_say_the_same_as_the_package():
 
 
 @pytest.mark.keyed("src/nes2", "pyproject.toml", "LICENSE", "README.md")
-def test_the_wheel_and_sdist_carry_the_license(tmp_path):
+def test_the_wheel_and_sdist_carry_the_license_and_the_grading_specs(tmp_path):
     uv = shutil.which("uv") or str(ROOT / ".tools" / "bin" / "uv")
     if not Path(uv).exists():
         pytest.skip("uv is not installed (make setup installs it)")
@@ -223,6 +223,9 @@ def test_the_wheel_and_sdist_carry_the_license(tmp_path):
         names = archive.namelist()
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     assert "nes2/py.typed" in names and not any(n.startswith("nes2_site") for n in names)
+    specs = {n.rsplit("/", 1)[-1] for n in names if n.startswith("nes2/grading/exercises/")}
+    exercises = {f"{p.stem}.json" for p in (ROOT / "lectures" / "exercises").glob("*.py")}
+    assert specs == exercises, "nes2 grade needs every exercise's spec in the wheel"
     with tarfile.open(sdist) as archive:
         assert any(n.endswith("/LICENSE") for n in archive.getnames())
 

@@ -349,6 +349,30 @@ def test_lecture_sources_stay_under_the_line_limit():
         )
 
 
+PROSE_IN_CODE = re.compile(r"# #{1,6} \S|# .*\]\((?!https?:)[^)]*\.(md|py)(#[\w-]+)?\)")
+"""A markdown heading, or a link to another page, written as a comment: prose whose
+`# %% [markdown]` line is missing, which the site would show inside a code cell."""
+
+
+def prose_in_code(source: Path) -> list[str]:
+    """The lines of `source`'s code cells that are a lost markdown cell's prose."""
+    import jupytext
+
+    cells = jupytext.read(source).cells
+    code = [c.source for c in cells if c.cell_type == "code"]
+    return [line for text in code for line in text.splitlines() if PROSE_IN_CODE.match(line)]
+
+
+def test_no_lecture_prose_ends_up_in_a_code_cell(tmp_path):
+    for source in sorted((ROOT / "lectures").rglob("*.py")):
+        assert prose_in_code(source) == [], f"{source.name}: a `# %% [markdown]` line is missing"
+    # the two sections that once lost their marker would fail
+    lost = tmp_path / "lost.py"
+    text = (ROOT / "lectures" / "architectures.py").read_text()
+    lost.write_text(text.replace("# %% [markdown]\n# ## Soutěž ILSVRC", "# ## Soutěž ILSVRC"))
+    assert prose_in_code(lost) == ["# ## Soutěž ILSVRC"]
+
+
 BUILD_DETAILS = re.compile(r"__version__|expected\.|\.goal\(|NES2_|profil \{")
 
 
