@@ -34,6 +34,28 @@ def test_frechet_distance_sees_the_means_and_the_covariances():
     assert generation.frechet_distance(a, 2 * a) == pytest.approx(2.0, rel=0.02)
 
 
+def test_kl_term_in_several_dimensions_by_hand():
+    mean = np.array([[1.0, -2.0, 0.0], [0.0, 0.0, 0.0]])
+    log_var = np.log([[1.0, 2.0, 0.5], [1.0, 1.0, 1.0]])
+    # 0.5 * [(1 + 1 - 1 - 0) + (4 + 2 - 1 - ln 2) + (0 + 0.5 - 1 + ln 2)] = 0.5 * 5.5
+    got = np.asarray(generation.kl_divergence(mean, log_var))
+    np.testing.assert_allclose(got, [2.75, 0.0], rtol=1e-6)
+
+
+def test_frechet_distance_with_covariances_that_do_not_commute():
+    from scipy import linalg
+
+    rng = np.random.default_rng(1)
+    a = rng.normal(size=(5000, 3)) @ np.array([[2.0, 0.5, 0.0], [0.0, 1.0, 0.3], [0.0, 0.0, 0.4]])
+    b = rng.normal(size=(5000, 3)) @ np.array([[0.3, 0.0, 0.0], [1.2, 0.8, 0.0], [0.5, -0.7, 1.5]])
+    b += [1.0, -0.5, 0.2]
+    s1, s2 = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    assert not np.allclose(s1 @ s2, s2 @ s1, atol=0.1)
+    gap = a.mean(axis=0) - b.mean(axis=0)
+    exact = gap @ gap + np.trace(s1 + s2 - 2 * linalg.sqrtm(s1 @ s2).real)
+    assert generation.frechet_distance(a, b) == pytest.approx(exact, rel=1e-6)
+
+
 def test_the_vae_reports_both_loss_terms_and_refuses_a_bad_latent_size():
     vae = generation.VAE(latent_dim=3, seed=0)
     vae.compile("adam")

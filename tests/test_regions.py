@@ -45,3 +45,21 @@ def test_bad_input_is_named():
         regions.roi_pool(FEATURES[None], BOXES)
     with pytest.raises(InvalidOptionError, match="at least 1 x 1"):
         regions.roi_align(FEATURES, BOXES, size=0)
+
+
+def test_roi_align_reads_the_edge_cell_near_the_border():
+    constant = np.full((4, 4, 2), 5.0, "float32")
+    pooled = regions.roi_align(constant, [[0, 0, 4, 4], [0, 0, 2, 3]], size=7, samples=2)
+    np.testing.assert_allclose(pooled, 5.0, rtol=1e-6)  # no sample reads zeros beyond the map
+
+
+def test_roi_align_values_by_hand():
+    grid = np.add.outer(10 * np.arange(8), np.arange(8)).astype("float32")[..., None]
+    # box [2, 2, 6, 6] px = cells 1.5 .. 5.5; two bins per side centred on 2.5 and 4.5
+    pooled = regions.roi_align(grid, [[2, 2, 6, 6]], size=2)[0, ..., 0]
+    np.testing.assert_allclose(pooled, [[27.5, 29.5], [47.5, 49.5]], atol=1e-5)
+    # a bin between four cells of a random map: the bilinear mean written out
+    rng = np.random.default_rng(3)
+    small = rng.uniform(size=(3, 3, 1)).astype("float32")
+    (value,) = regions.roi_align(small, [[0.5, 0.5, 1.5, 1.5]], size=1, samples=1)[0, 0, 0]
+    assert value == pytest.approx(small[:2, :2, 0].mean(), rel=1e-6)  # the centre (0.5, 0.5)

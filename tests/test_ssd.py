@@ -95,3 +95,26 @@ def test_training_lowers_both_losses():
     history = net.fit(images, labels, epochs=6, batch_size=8, verbose=0).history
     for name in ("classes_loss", "boxes_loss"):
         assert history[name][-1] < history[name][0]
+
+
+def test_output_i_is_the_prediction_of_anchor_i(model):
+    """The head's numbers for anchor i come from the cell that anchor i is centred on, in the
+    place of its shape among the cell's anchors (the order `anchors.anchors` gives)."""
+    from nes2.tasks import anchors
+
+    image = np.random.default_rng(0).uniform(0, 255, (1, 96, 96, 3)).astype("float32")
+    outputs = keras.ops.convert_to_numpy(model(image)["classes"])[0]
+    per_cell, offset = anchors.per_location(), 0
+    for level, stride in enumerate((8, 16), start=1):
+        maps = keras.Model(model.input, model.get_layer(f"backbone_pool{level + 2}").output)
+        cells = keras.ops.convert_to_numpy(model.get_layer(f"class_head{level}")(maps(image)))[0]
+        count = per_cell[level - 1]
+        side = 96 // stride
+        for i in range(offset, offset + side * side * count):
+            box = model.anchor_boxes[i]
+            column, row = ((box[:2] + box[2:]) / 2 // stride).astype(int)
+            shape = (i - offset) % count
+            expected = cells[row, column, shape * 11 : (shape + 1) * 11]
+            np.testing.assert_allclose(outputs[i], expected, rtol=1e-4, atol=1e-4)
+        offset += side * side * count
+    assert offset == len(model.anchor_boxes) == len(outputs)

@@ -130,7 +130,9 @@ def match(
     An anchor whose best IoU with a true box is at least `positive` takes that
     box; below `negative` it is background; in between it is ignored. Then
     every true box also takes its own best anchor, even below `positive`, so
-    that no object is left without an anchor (unless it overlaps none).
+    that no object is left without an anchor (unless it overlaps none); where
+    two boxes have the same best anchor, the box that overlaps it more keeps
+    it and the other takes its next best free anchor.
 
     Args:
         anchor_boxes: `(n, 4)` anchors.
@@ -160,9 +162,15 @@ def match(
     iou = box_iou(anchor_boxes, boxes)
     best, best_iou = iou.argmax(axis=1), iou.max(axis=1)
     matched = np.where(best_iou >= positive, best, np.where(best_iou < negative, -1, -2))
-    for j, i in enumerate(iou.argmax(axis=0)):
-        if iou[i, j] > 0:
-            matched[i] = j
+    taken: set[int] = set()
+    for j in np.argsort(-iou.max(axis=0), kind="stable"):  # the best-placed box chooses first
+        for i in np.argsort(-iou[:, j], kind="stable"):
+            if iou[i, j] <= 0:
+                break
+            if i not in taken:  # two boxes with one best anchor: the second takes its next best
+                matched[i] = j
+                taken.add(int(i))
+                break
     return matched, best_iou
 
 

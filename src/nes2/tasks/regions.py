@@ -73,7 +73,9 @@ def roi_align(features, boxes, size: int = 7, stride: int = 1, samples: int = 2)
 
     The samples sit at the centres of a regular `size * samples` grid over the
     region, on the map's cell centres (a box edge at pixel 0 is the map's
-    coordinate -0.5); `tf.image.crop_and_resize` samples them.
+    coordinate -0.5). A sample within a cell of the map's border reads the
+    edge cell (as Mask R-CNN's implementation clamps it), so a constant map
+    pools to that constant everywhere.
 
     Args:
         features: `(height, width, channels)`, one image's feature map.
@@ -85,23 +87,26 @@ def roi_align(features, boxes, size: int = 7, stride: int = 1, samples: int = 2)
     Returns:
         `(k, size, size, channels)`.
     """
-    import tensorflow as tf
-
     features, boxes = _checked(features, boxes, size)
-    height, width, _ = features.shape
     points = size * samples
     cells = boxes / stride - 0.5  # a box in the map's cell-centre coordinates
-    step = (cells[:, 2:] - cells[:, :2]) / points
-    first = cells[:, :2] + step / 2
-    last = cells[:, 2:] - step / 2
-    scale = np.array([max(width - 1, 1), max(height - 1, 1)], "float64")
-    normalised = np.concatenate([first / scale, last / scale], axis=1)[:, [1, 0, 3, 2]]
-    crops = tf.image.crop_and_resize(
-        features[None],
-        normalised.astype("float32"),
-        np.zeros(len(boxes), "int32"),
-        (points, points),
-        extrapolation_value=0.0,
-    )
-    pooled = tf.nn.avg_pool2d(crops, samples, samples, "VALID")
-    return pooled.numpy()
+    out = np.zeros((len(boxes), size, size, features.shape[-1]), "float32")
+    for k, (x0, y0, x1, y1) in enumerate(cells):
+        ys = y0 + (np.arange(points) + 0.5) * (y1 - y0) / points
+        xs = x0 + (np.arange(points) + 0.5) * (x1 - x0) / points
+        sampled = _bilinear(features, ys, xs)
+        out[k] = sampled.reshape(size, samples, size, samples, -1).mean(axis=(1, 3))
+    return out
+
+
+def _bilinear(features: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
+    """The map read at every (y, x) of the grid `ys x xs` (cell coordinates), bilinearly,
+    a coordinate past the first or last cell's centre clamped to it."""
+    height, width, _ = features.shape
+    ys, xs = np.clip(ys, 0, height - 1), np.clip(xs, 0, width - 1)
+    y0, x0 = np.floor(ys).astype(int), np.floor(xs).astype(int)
+    y1, x1 = np.minimum(y0 + 1, height - 1), np.minimum(x0 + 1, width - 1)
+    wy, wx = (ys - y0)[:, None, None], (xs - x0)[None, :, None]
+    top = features[y0][:, x0] * (1 - wx) + features[y0][:, x1] * wx
+    bottom = features[y1][:, x0] * (1 - wx) + features[y1][:, x1] * wx
+    return top * (1 - wy) + bottom * wy
