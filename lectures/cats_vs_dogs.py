@@ -16,6 +16,7 @@ from IPython.display import Markdown, display
 import nes2
 from nes2 import config, explain, models, recipes, viz
 from nes2.data import catsdogs
+from nes2.recipes.cats_vs_dogs import LABELS as VARIANTS
 from nes2.teaching import expected
 
 PROFILE = config.get_profile()
@@ -129,7 +130,7 @@ train("augmented")
 
 # %%
 viz.plot_history(
-    {variant: run.history for variant, run in runs.items()},
+    {VARIANTS[variant]: run.history for variant, run in runs.items()},
     title=f"Tři varianty ({data.label}, profil {PROFILE})",
 )
 
@@ -138,7 +139,7 @@ Markdown(
     f"Přesnost, data: **{data.label}**, profil **{PROFILE}**, {data.counts['train']} "
     "trénovacích obrázků.\n\n"
     + viz.markdown_table(
-        [{"variant": variant, **run.metrics} for variant, run in runs.items()],
+        [{**run.metrics, "variant": VARIANTS[variant]} for variant, run in runs.items()],
         {
             "variant": "varianta",
             "epochs": "epochy",

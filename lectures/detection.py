@@ -288,7 +288,7 @@ inputs = np.repeat(compared, 3, axis=-1).astype("float32")
 rows = [{"method": "posuvné okno", "params": classifier.count_params(), **slide_map}]
 for name, run in (("náš jednostupňový (ssd)", ssd_run), ("YOLOv8 (KerasCV)", yolo)):
     score = detection.average_precision(detection.predict(run.model, inputs), truth)
-    rows.append({"method": name, "params": run.model.count_params(), **run.metrics, **score})
+    rows.append({**run.metrics, **score, "method": name, "params": run.model.count_params()})
 Markdown(
     f"Na prvních {COMPARED} testovacích plátnech:\n\n"
     + viz.markdown_table(

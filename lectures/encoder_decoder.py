@@ -52,7 +52,7 @@ restored = {c: recipes.train("restoration", PROFILE, corruption=c) for c in ("no
 corruptions = {"noise": "šum", "mask": "skrytý čtverec"}
 Markdown(
     viz.markdown_table(
-        [{"corruption": corruptions[c], **r.metrics} for c, r in restored.items()],
+        [{**r.metrics, "corruption": corruptions[c]} for c, r in restored.items()],
         {
             "corruption": "poškození",
             "psnr_damaged": "PSNR poškozené (dB)",
@@ -277,8 +277,8 @@ network.figure("curves")
 # %%
 mine, net = optimised.metrics, network.metrics
 rows = [
-    {"method": "optimalizace pixelů", **mine, "seconds": None, "per_image": mine["seconds"]},
-    {"method": "síť v jednom průchodu", **net, "per_image": net["seconds_per_image"]},
+    {**mine, "method": "optimalizace pixelů", "seconds": None},
+    {**net, "method": "síť v jednom průchodu"},
     {
         "method": "fotografie beze změny",
         "content_loss": 0.0,
@@ -290,18 +290,18 @@ columns = {
     "content_loss": "ztráta obsahu",
     "style_loss": "ztráta stylu",
     "seconds": "trénink sítě (s)",
-    "per_image": "jeden obrázek (s)",
+    "seconds_per_image": "jeden obrázek (s)",
 }
 formats = {
     "content_loss": "{:.3f}",
     "style_loss": "{:.3f}",
     "seconds": "{:.0f}",
-    "per_image": "{:.3g}",
+    "seconds_per_image": "{:.3g}",
 }
 Markdown(viz.markdown_table(rows, columns, formats))
 
 # %%
-speedup = mine["seconds"] / net["seconds_per_image"]
+speedup = mine["seconds_per_image"] / net["seconds_per_image"]
 print(f"síť stylizuje obrázek {speedup:,.0f}× rychleji než optimalizace".replace(",", " "))
 
 # %% [markdown]

@@ -17,6 +17,7 @@ from IPython.display import Markdown, display
 import nes2
 from nes2 import applications, config, models, recipes, viz
 from nes2.data import arrays, catsdogs
+from nes2.recipes.cats_vs_dogs import LABELS as VARIANTS
 from nes2.teaching import checks
 
 PROFILE = config.get_profile()
@@ -93,7 +94,7 @@ if HAVE_IMAGENET:
     display(
         Markdown(
             viz.markdown_table(
-                [{"variant": v, **r.metrics} for v, r in runs.items()],
+                [{**r.metrics, "variant": VARIANTS[v]} for v, r in runs.items()],
                 {"variant": "varianta", "val_accuracy": "validace", "test_accuracy": "test"},
                 {"val_accuracy": "{:.3f}", "test_accuracy": "{:.3f}"},
             )

@@ -99,3 +99,14 @@ def test_a_smoke_run_is_limited_and_stored_apart(nes2_home):
     assert limited.folder.name != store.run_key("forecasting", whole)
     with pytest.raises(ValueError, match="limit must be at least 1"):
         recipes.train("forecasting", "quick", limit=0)
+
+
+def test_cifar_validates_on_training_images_not_on_the_test_split(
+    nes2_home, tmp_path, cifar_stand_in
+):
+    run = recipes.train("cifar10", "quick", epochs=1, limit=LIMIT, store=False, out=tmp_path / "o")
+    validation, test = run.data.validation[0], run.data.test[0]
+    assert len(validation) and not any(
+        (test == image).all(axis=(1, 2, 3)).any() for image in validation
+    )
+    assert run.data.counts["validation"] > 0

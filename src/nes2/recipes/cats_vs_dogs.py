@@ -33,6 +33,14 @@ needs more epochs: each one shows new variants of the images); `finetune`
 spends half of them training the new head, half fine-tuning."""
 VARIANTS = tuple(EPOCHS["quick"])
 TRANSFER_VARIANTS = ("transfer", "finetune")
+LABELS = {
+    "scratch": "od začátku",
+    "regularized": "s regularizací",
+    "augmented": "s augmentací",
+    "transfer": "extrakce příznaků",
+    "finetune": "doladění",
+}
+"""The variants' Czech names, as the lecture pages show them."""
 DEFAULT_BACKBONE = "VGG16"
 FINE_TUNE_LAYERS = 3
 """Layers with weights unfrozen by `finetune` (VGG16's last block has three convolutions)."""

@@ -5,8 +5,9 @@ CIFAR-10 (`keras.datasets`, 50,000 training and 10,000 test colour images of
 20 layers with weights, with shortcuts (`--model resnet`, close to He et
 al.'s ResNet-20) or without (`--model plain`), the comparison of He et al.
 (2015), fig. 6, at full scale. Training images are flipped and shifted by up
-to 4 px at random. The quick profile keeps 5,000 training and 1,000 test
-images. The data set is a download, so the lecture pages train it only
+to 4 px at random; the last tenth of the training images validates each epoch,
+and the test images are used once, at the end. The quick profile keeps 5,000
+training and 1,000 test images. The data set is a download, so the lecture pages train it only
 in the full profile. Metric: accuracy on the test images.
 
 `--data cifar100` trains the same networks on CIFAR-100 (the same images
@@ -35,6 +36,8 @@ BATCH_SIZE = 128
 LEARNING_RATE = 2e-3
 DATA_SETS = ("cifar10", "cifar100")
 NUM_CLASSES = {"cifar10": 10, "cifar100": 100}
+VALIDATION_SHARE = 10
+"""One training image in this many validates (the last ones; `keras.datasets` shuffles them)."""
 SHIFT = 4 / 32
 """The largest random shift of a training image, as a fraction of its size (4 px)."""
 
@@ -57,10 +60,14 @@ class Cifar10(Recipe):
 
         data_set = spec.options["data"]
         images = getattr(arrays, data_set)(spec.profile)
+        # the last tenth of the training images validates; the test images are for the end
+        held = len(images.x_train) // VALIDATION_SHARE
+        x, y = images.x_train, images.y_train
         return Data(
             images.source,
-            {"train": len(images.x_train), "test": len(images.x_test)},
-            train=(images.x_train, images.y_train),
+            {"train": len(x) - held, "validation": held, "test": len(images.x_test)},
+            train=(x[:-held], y[:-held]),
+            validation=(x[-held:], y[-held:]),
             test=(images.x_test, images.y_test),
             num_classes=NUM_CLASSES[data_set],
         )
@@ -107,7 +114,7 @@ class Cifar10(Recipe):
         )
         history = model.fit(
             train,
-            validation_data=data.test,
+            validation_data=data.validation,
             epochs=spec.epochs,
             shuffle=False,
             verbose=spec.verbose,
