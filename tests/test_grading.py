@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -14,7 +15,7 @@ import pytest
 from conftest import serve
 
 from nes2 import cli, grading
-from nes2.grading import sandbox, spec, worker
+from nes2.grading import report, sandbox, spec, worker
 
 VERSION = "0.1.0"
 CHECK_X = "checks.check_close('x', x, 2)"
@@ -177,7 +178,11 @@ def test_a_class_with_every_kind_of_bad_submission(demo, tmp_path, monkeypatch):
     text = next(r for r in table if r["student"] == "text")
     assert (text["status"], text["total"], text["1. součet (2 b.)"]) == ("not-a-notebook", "", "")
     page = (out / "report.html").read_text()
-    assert "<table>" in page and 'alt="Cvičení: ukázka: úspěšnost úloh' in page
+    assert "<table>" in page and 'alt="Úspěšnost úloh (7 spuštěných odevzdání)' in page
+    heads = re.findall(r"<th scope='col'>([^<]*)</th>", page)
+    assert heads[2:4] == ["1. součet (2 b.)", "2. druhá úloha (1 b.)"]
+    first_row = page.split("<tbody>")[1].split("</tr>")[0]
+    assert first_row.count("<td>") == len(heads)
     assert "neprošla" not in (out / "feedback" / "novak.md").read_text()
     assert "x: 3 místo 2" in (out / "feedback" / "svoboda.md").read_text()
     assert "překročen časový limit" in (out / "feedback" / "smycka.md").read_text()
@@ -251,3 +256,18 @@ def test_the_worker_caps_what_a_cell_prints():
     worker.cap_outputs(cell)
     kept = [len(o.get("text") or o["data"]["text/plain"]) for o in cell["outputs"]]
     assert all(worker.OUTPUT_LIMIT < n < worker.OUTPUT_LIMIT + 100 for n in kept)
+
+
+def test_the_chart_marks_the_task_fewest_students_managed(demo):
+    def result(*earned):
+        tasks = [
+            grading.TaskScore(t.number, t.title, t.points, e)
+            for t, e in zip(demo.tasks, earned, strict=True)
+        ]
+        return grading.Result("s", Path("s.ipynb"), "graded", tasks)
+
+    results = [result(2, 0), result(2, 1), result(0, 0)]
+    results.append(grading.Result("x", Path("x.ipynb"), "not-a-notebook"))
+    bars = report.task_chart(results, demo).axes[0].patches
+    assert [round(b.get_width()) for b in bars] == [67, 33]  # of the 3 that ran
+    assert bars[0].get_facecolor() != bars[1].get_facecolor()

@@ -79,24 +79,29 @@ def feedback(result, exercise: Exercise) -> str:
 
 
 def task_chart(results, exercise: Exercise):
-    """A bar per task: the share of the run submissions that earned its points."""
-    from nes2.viz import charts
+    """A horizontal bar per task: the share of the run submissions that earned its points;
+    the tasks fewest students managed in a second colour."""
+    from nes2.viz.figure import new_figure
 
     ran = [r for r in results if r.total is not None]
-    shares = {
-        t.label: 100
+    shares = [
+        100
         * sum(any(s.number == t.number and s.earned for s in r.tasks) for r in ran)
         / max(len(ran), 1)
         for t in exercise.tasks
-    }
-    weakest = min(shares, key=shares.get) if shares else None
-    return charts.bar_chart(
-        shares,
-        ylabel="odevzdání s body za úlohu (%)",
-        title=f"{exercise.title}: úspěšnost úloh ({len(ran)} odevzdání)",
-        highlight=[weakest] if weakest else (),
-        fmt="{:.0f} %",
-    )
+    ]
+    lowest = min(shares, default=0)
+    fig = new_figure(figsize=(8, 1.2 + 0.5 * len(shares)))
+    ax = fig.subplots()
+    labels = [t.label for t in exercise.tasks]
+    colours = ["C1" if v == lowest and lowest < max(shares) else "C0" for v in shares]
+    bars = ax.barh(labels, shares, color=colours)
+    ax.bar_label(bars, [f"{v:.0f} %" for v in shares], padding=3)
+    ax.invert_yaxis()  # task 1 on top
+    ax.set_xlim(0, 110)
+    ax.set_xlabel("odevzdání s body za úlohu (%)")
+    ax.set_title(f"Úspěšnost úloh ({len(ran)} spuštěných odevzdání)", fontsize="medium")
+    return fig
 
 
 def _png(figure) -> tuple[str, str]:
@@ -120,11 +125,13 @@ def page(results, exercise: Exercise) -> str:
     data, alt = _png(task_chart(results, exercise))
     graded = [r for r in results if r.total is not None]
     mean = sum(r.total for r in graded) / len(graded) if graded else 0
-    head = "".join(f"<th scope='col'>{esc(c)}</th>" for c in header(exercise)[:-4])
+    tasks = header(exercise)[2:-5]
+    columns = ["student", "stav", *tasks, f"celkem (z {exercise.max_points:g})", "zpráva"]
+    head = "".join(f"<th scope='col'>{esc(c)}</th>" for c in columns)
     body = []
     for r, row in zip(results, rows(results, exercise), strict=True):
         link = f"<a href='feedback/{esc(r.student)}.md'>{esc(r.student)}</a>"
-        cells = [link, esc(STATUS_CS[r.status]), *map(esc, row[2:-4])]
+        cells = [link, esc(STATUS_CS[r.status]), *map(esc, row[2:-4]), esc(r.message)]
         body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     return f"""<!doctype html>
 <html lang="cs"><head><meta charset="utf-8"><title>{esc(exercise.title)}: hodnocení</title>
@@ -132,7 +139,8 @@ def page(results, exercise: Exercise) -> str:
 table{{border-collapse:collapse}}td,th{{border:1px solid #888;padding:.25rem .5rem}}</style>
 </head><body>
 <h1>{esc(exercise.title)}: hodnocení</h1>
-<p>Odevzdání: {len(results)}, ohodnoceno: {len(graded)}, průměr {mean:.1f}
+<p>Odevzdání: {len(results)}, obodováno: {len(graded)} (z toho po překročení času
+{sum(r.status == "timed-out" for r in results)}), průměr {mean:.1f}
 z {exercise.max_points:g} bodů. Verze kurzu {esc(exercise.version)}. {esc(isolation)}</p>
 <img src="data:image/png;base64,{data}" alt="{esc(alt)}">
 <table><thead><tr>{head}</tr></thead><tbody>
