@@ -29,8 +29,9 @@ Beside the notebooks it writes the grading spec of each exercise
 * the title cell (`# Cvičení: ...`) may carry `timeout=S`, the seconds a
   submission may run (default `DEFAULT_TIMEOUT`);
 * a check is a code cell of a task that calls `checks.check_...` (not a
-  solution); a code cell tagged `hidden-check` with `name="..."` is a check
-  that the generated notebooks and the site leave out and the grader adds.
+  solution); a code cell tagged `hidden-check` whose first line is
+  `# Skrytá kontrola: NAME` is a check that the generated notebooks and the
+  site leave out and the grader adds (the report shows its NAME alone).
 
 The spec lists the tasks with their points and cells, and the check cells
 with their code and the ids they have in both copies (`cell_id`), so that
@@ -50,6 +51,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 
+from nes2.grading.spec import TASK_HEADING
 from nes2_site import ROOT
 from nes2_site.check_tag import package_version
 
@@ -259,7 +261,7 @@ def write_all(output: Path = OUTPUT) -> list[Path]:
 # The grading specs
 
 SPEC_DIR = ROOT / "src" / "nes2" / "grading" / "exercises"
-TASK = re.compile(r"^##\s+Cvičení\s+(?P<number>\d+):\s*(?P<title>.+?)\s*$", re.M)
+HIDDEN_NAME = re.compile(r"# Skrytá kontrola: (?P<name>.+?)\s*$", re.M)
 DEFAULT_POINTS = 1
 DEFAULT_TIMEOUT = 300
 CHECK_CALL = "checks.check_"
@@ -287,7 +289,7 @@ def spec(source: Path) -> dict:
     tasks: list[dict] = []
     previous = None
     for index, cell in enumerate(cells):
-        heading = TASK.search(cell.source) if cell.cell_type == "markdown" else None
+        heading = TASK_HEADING.search(cell.source) if cell.cell_type == "markdown" else None
         if heading:
             tasks.append(
                 {
@@ -305,13 +307,15 @@ def spec(source: Path) -> dict:
             if not tasks:
                 raise ValueError(f"{source.name}, cell {index + 1}: a check before the first task")
             hidden = is_hidden(cell)
-            if hidden and not cell.metadata.get("name"):
+            named = HIDDEN_NAME.match(cell.source)
+            if hidden and not named:
                 raise ValueError(
-                    f'{source.name}, cell {index + 1}: a hidden check needs name="..."'
+                    f"{source.name}, cell {index + 1}: a hidden check starts with its name, "
+                    "`# Skrytá kontrola: ...`"
                 )
             check = {"id": cell_id(stem, index), "source": cell.source, "hidden": hidden}
             if hidden:
-                check |= {"name": cell.metadata["name"], "after": previous}
+                check |= {"name": named["name"], "after": previous}
             tasks[-1]["checks"].append(check)
         if not is_hidden(cell):
             previous = cell_id(stem, index)

@@ -89,7 +89,7 @@ def demo(tmp_path) -> spec.Exercise:
 def run(exercise, nb, tmp_path, name="student", **options) -> grading.Result:
     path = tmp_path / f"{name}.ipynb"
     nbformat.write(nb, path)
-    return grading.grade_one(path, name, exercise, memory=None, **options)
+    return grading.grade_one(path, name, exercise, **{"memory": None, **options})
 
 
 def earned(result) -> list[float]:
@@ -132,17 +132,52 @@ def test_a_class_with_every_kind_of_bad_submission(demo, tmp_path, monkeypatch):
     vandal = "2\nimport os, pathlib\npathlib.Path('../venku.txt').write_text('x')\n"
     vandal += "for p in pathlib.Path('.').iterdir():\n    p.unlink()"
     nbformat.write(notebook(x=vandal), folder / "vandal.ipynb")
+    (folder / "hluboky.ipynb").write_text("[" * 100_000)
+    (folder / "odkaz.ipynb").symlink_to(folder / "nikde.ipynb")
+    odd = notebook()
+    odd.metadata["nes2"] = "regression"
+    nbformat.write(odd, folder / "divny.ipynb")
+    listed = notebook()
+    listed.metadata["nes2"]["exercise"] = ["demo"]
+    nbformat.write(listed, folder / "seznam.ipynb")
+    colab = json.loads(nbformat.writes(notebook()))  # Colab keeps format 4.0: no cell ids
+    colab["nbformat_minor"] = 0
+    for cell in colab["cells"]:
+        del cell["id"]
+    (folder / "colab.ipynb").write_text(json.dumps(colab))
+    solution = notebook()
+    solution.metadata["nes2"]["copy"] = "solution"
+    nbformat.write(solution, folder / "opsany.ipynb")
+    nbformat.write(
+        notebook(y="3\nimport os, signal\nos.kill(os.getpid(), signal.SIGKILL)"),
+        folder / "padly.ipynb",
+    )
     monkeypatch.setenv("TEACHER_TOKEN", "tajne")
     curious = "2 if __import__('os').environ.get('TEACHER_TOKEN') is None else 0"
     nbformat.write(notebook(x=curious), folder / "zvedavy.ipynb")
-    before = {p.name: p.read_bytes() for p in folder.iterdir()}
-    out = tmp_path / "hodnoceni"
+    before = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
     monkeypatch.chdir(tmp_path)
     results = grading.grade(
-        [folder], out, exercise=demo, jobs=2, timeout=40, memory=None, progress=False
+        [folder],
+        folder / "hodnoceni",
+        exercise=demo,
+        jobs=2,
+        timeout=40,
+        memory=None,
+        progress=False,
     )
+    out = folder / "hodnoceni"
+    again = grading.collect([folder], exclude=out)
+    assert len(again) == len(results), "the reports' own notebooks are not submissions"
     rows = {r.student: r for r in results}
     assert {s: r.status for s, r in rows.items()} == {
+        "colab": "graded",
+        "divny": "graded",
+        "hluboky": "not-a-notebook",
+        "odkaz": "not-a-notebook",
+        "opsany": "graded",
+        "padly": "kernel-died",
+        "seznam": "graded",
         "jine": "other-exercise",
         "json": "not-a-notebook",
         "novak": "graded",
@@ -156,12 +191,15 @@ def test_a_class_with_every_kind_of_bad_submission(demo, tmp_path, monkeypatch):
         "zvedavy": "graded",
     }
     assert earned(rows["novak"]) == [2, 1] and earned(rows["svoboda"]) == [0, 1]
+    assert earned(rows["colab"]) == [2, 1], "checks found by their place without cell ids"
+    assert earned(rows["padly"]) == [2, 0], "the tasks before the kernel died still count"
+    assert rows["opsany"].notes == ["Odevzdaný notebook je kopie s řešením ze stránek kurzu."]
     assert earned(rows["syntax"]) == [0, 1]
     assert rows["syntax"].tasks[0].feedback[0].startswith("Buňka skončila chybou: SyntaxError")
     assert earned(rows["smycka"]) == [2, 0], "the tasks before the endless loop still count"
     assert earned(rows["vypis"]) == [2, 1] and earned(rows["vandal"]) == [2, 1]
     assert earned(rows["zvedavy"]) == [2, 1], "the teacher's variables are not passed"
-    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} == before
     assert not (tmp_path / "venku.txt").exists()
     printed = json.loads((out / "executed" / "vypis.ipynb").read_text())
     longest = max(len(o.get("text", "")) for c in printed["cells"] for o in c.get("outputs", []))
@@ -178,7 +216,7 @@ def test_a_class_with_every_kind_of_bad_submission(demo, tmp_path, monkeypatch):
     text = next(r for r in table if r["student"] == "text")
     assert (text["status"], text["total"], text["1. součet (2 b.)"]) == ("not-a-notebook", "", "")
     page = (out / "report.html").read_text()
-    assert "<table>" in page and 'alt="Úspěšnost úloh (7 spuštěných odevzdání)' in page
+    assert "<table>" in page and 'alt="Úspěšnost úloh (12 spuštěných odevzdání)' in page
     heads = re.findall(r"<th scope='col'>([^<]*)</th>", page)
     assert heads[2:4] == ["1. součet (2 b.)", "2. druhá úloha (1 b.)"]
     first_row = page.split("<tbody>")[1].split("</tr>")[0]
@@ -198,6 +236,13 @@ def test_a_submission_reaches_no_network(demo, tmp_path):
         open_net = run(demo, notebook(x=request), tmp_path, isolate=False)
     assert earned(blocked) == [2, 1], "the server on the grader's loopback is out of reach"
     assert earned(open_net)[0] == 0, "without the namespace the same request gets through"
+
+
+@pytest.mark.slow
+def test_a_notebook_gets_no_more_memory_than_its_limit(demo, tmp_path):
+    hungry = run(demo, notebook(x="len(bytearray(6 * 2**30)) and 2"), tmp_path, memory=3 * 2**30)
+    assert earned(hungry) == [0, 1]
+    assert hungry.tasks[0].feedback[0] == "Buňka skončila chybou: MemoryError"
 
 
 def test_the_kernel_gets_no_variable_outside_the_allowed_ones(tmp_path):

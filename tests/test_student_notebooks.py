@@ -78,7 +78,7 @@ def executed(target, monkeypatch, nb=None, variant="as-downloaded") -> nbformat.
 def points(target, nb) -> dict[str, tuple[float, float]]:
     """Each task's (earned, possible) points in an executed notebook."""
     tasks = scoring.score(nb, grading.spec.load(Path(target.source).stem))
-    return {task.label: (task.earned, task.points) for task in tasks}
+    return {f"{task.number}. {task.title}": (task.earned, task.points) for task in tasks}
 
 
 def errors(cell) -> list[dict]:

@@ -43,7 +43,8 @@ corners = rng.uniform(0, 50, (100, 2, 2))
 pairs = np.concatenate([corners, corners + rng.uniform(1, 30, (100, 2, 2))], axis=-1)
 checks.check_function("IoU", iou, lambda a, b: boxes.box_iou(a, b)[0, 0], [tuple(p) for p in pairs])
 
-# %% tags=["hidden-check"] name="IoU obdélníků, které se nepřekrývají, dotýkají nebo leží v sobě"
+# %% tags=["hidden-check"]
+# Skrytá kontrola: IoU obdélníků, které se nepřekrývají, dotýkají nebo leží v sobě
 edge_cases = [
     ((0, 0, 10, 10), (20, 20, 30, 30)),
     ((0, 0, 10, 10), (10, 0, 20, 10)),

@@ -46,7 +46,8 @@ true_deg = rng.uniform(-45, 45, 200)
 cases = [(true_deg, true_deg + rng.normal(0, noise, 200)) for noise in (2, 6, 20)]
 checks.check_function("RMSE a podíl do ±10°", tilt_metrics, reference_metrics, cases, rtol=1e-2)
 
-# %% tags=["hidden-check"] name="přesné předpovědi a chyba právě 10°"
+# %% tags=["hidden-check"]
+# Skrytá kontrola: přesné předpovědi a chyba právě 10°
 exact = [(true_deg, true_deg), (true_deg, true_deg + 10.0), (true_deg, true_deg - 10.5)]
 checks.check_function(
     "RMSE a podíl do ±10° (okraje)", tilt_metrics, reference_metrics, exact, rtol=1e-2

@@ -17,6 +17,7 @@ Examples:
 from __future__ import annotations
 
 import collections
+import sys
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +32,17 @@ NOT_A_NOTEBOOK = "not-a-notebook"
 OTHER_EXERCISE = "other-exercise"
 OTHER_VERSION = "other-version"
 FAILED_TO_START = "failed-to-start"
-STATUSES = (GRADED, TIMED_OUT, NOT_A_NOTEBOOK, OTHER_EXERCISE, OTHER_VERSION, FAILED_TO_START)
+KERNEL_DIED = "kernel-died"
+STATUSES = {
+    GRADED: "ohodnoceno",
+    TIMED_OUT: "překročen čas",
+    KERNEL_DIED: "jádro spadlo",
+    NOT_A_NOTEBOOK: "není notebook",
+    OTHER_EXERCISE: "jiné cvičení",
+    OTHER_VERSION: "jiná verze kurzu",
+    FAILED_TO_START: "nespustilo se",
+}
+"""Each status of a submission and its Czech name (the HTML report and the feedback)."""
 DEFAULT_MEMORY = 8 * 2**30
 """Bytes of address space for a submission's kernel (TensorFlow needs several GiB of it)."""
 
@@ -52,11 +63,13 @@ class Result:
     @property
     def total(self) -> float | None:
         """The points in all, None for a submission that was not run."""
-        return sum(t.earned for t in self.tasks) if self.status in (GRADED, TIMED_OUT) else None
+        ran = (GRADED, TIMED_OUT, KERNEL_DIED)
+        return sum(t.earned for t in self.tasks) if self.status in ran else None
 
 
-def collect(paths) -> list[Path]:
-    """The submissions: the files named, and the `.ipynb` files in the folders named.
+def collect(paths, exclude: Path | None = None) -> list[Path]:
+    """The submissions: the files named, and the `.ipynb` files in the folders named (not
+    those under `exclude`, the reports' folder).
 
     Raises:
         Nes2Error: no paths, a path that does not exist, or a folder without a notebook.
@@ -66,8 +79,12 @@ def collect(paths) -> list[Path]:
     found: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
+            skipped = exclude.resolve() if exclude is not None else None
             notebooks = sorted(
-                p for p in path.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts
+                p
+                for p in path.rglob("*.ipynb")
+                if ".ipynb_checkpoints" not in p.parts
+                and (skipped is None or skipped not in p.resolve().parents)
             )
             if not notebooks:
                 raise Nes2Error(f"No notebook (.ipynb) in {path}: collect the submissions there.")
@@ -76,7 +93,7 @@ def collect(paths) -> list[Path]:
             found.append(path)
         else:
             raise Nes2Error(f"No file or folder {path}.")
-    return list(dict.fromkeys(p.resolve() for p in found))
+    return list(dict.fromkeys(p.absolute() for p in found))
 
 
 def student_names(paths: list[Path]) -> dict[Path, str]:
@@ -102,7 +119,16 @@ def student_names(paths: list[Path]) -> dict[Path, str]:
     }
 
 
-def grade_one(
+def grade_one(path: Path, student: str, exercise: spec.Exercise, **options) -> Result:
+    """Read, recognise, run and score one submission; a bad submission gives its row, never an
+    exception (options: `any_version`, and `timeout`, `memory`, `isolate` of `run_one`)."""
+    try:
+        return run_one(path, student, exercise, **options)
+    except Exception as error:  # the grader's own failure on this file: its row says so
+        return Result(student, path, FAILED_TO_START, message=f"{type(error).__name__}: {error}")
+
+
+def run_one(
     path: Path,
     student: str,
     exercise: spec.Exercise,
@@ -112,7 +138,7 @@ def grade_one(
     memory: int | None = DEFAULT_MEMORY,
     isolate: bool = True,
 ) -> Result:
-    """Read, recognise, run and score one submission; never raises for a bad submission."""
+    """`grade_one` without its guard: the steps, in order."""
     try:
         found = submission.read(path)
     except submission.Unreadable as why:
@@ -122,23 +148,23 @@ def grade_one(
     if found.exercise is not None and found.version != exercise.version and not any_version:
         message = f"notebook verze kurzu {found.version}, hodnotí se verze {exercise.version}"
         return Result(student, path, OTHER_VERSION, message=message)
-    run = submission.assemble(found, exercise)
-    ran = sandbox.execute(run, timeout or exercise.timeout, memory=memory, isolate=isolate)
+    limit = timeout or exercise.timeout
+    ran = sandbox.execute(submission.assemble(found, exercise), limit, memory, isolate)
     if ran.notebook is None:
         return Result(student, path, FAILED_TO_START, message=ran.error, seconds=ran.seconds)
+    status = TIMED_OUT if ran.timed_out else KERNEL_DIED if ran.error else GRADED
     result = Result(
         student,
         path,
-        TIMED_OUT if ran.timed_out else GRADED,
+        status,
         score(ran.notebook, exercise),
         seconds=ran.seconds,
         notes=preamble_errors(ran.notebook),
         executed=ran.notebook,
     )
-    if ran.timed_out:
-        result.message = f"překročen časový limit {timeout or exercise.timeout:.0f} s"
-    elif ran.error:
-        result.message = ran.error
+    result.message = f"překročen časový limit {limit:.0f} s" if ran.timed_out else ran.error
+    if found.copy == "solution":
+        result.notes.insert(0, "Odevzdaný notebook je kopie s řešením ze stránek kurzu.")
     return result
 
 
@@ -188,26 +214,37 @@ def grade(
 
     if jobs < 1:
         raise Nes2Error(f"--jobs must be at least 1, not {jobs}.")
-    files = collect(paths)
+    files = collect(paths, exclude=Path(out) if out is not None else None)
     chosen = recognise(files, exercise)
     names = student_names(files)
+    if options.get("isolate", True) and not sandbox.network_isolation():
+        print(
+            "nes2 grade: this system cannot run notebooks in a network namespace of their own "
+            "(no user namespaces): they run with the network on.",
+            file=sys.stderr,
+        )
     results: dict[Path, Result] = {}
-    with (
-        ThreadPoolExecutor(jobs) as pool,
-        tqdm(
+    pool = ThreadPoolExecutor(jobs)
+    try:
+        with tqdm(
             total=len(files),
             desc=f"nes2 grade {chosen.name}",
             unit="notebook",
             disable=not progress,
-        ) as bar,
-    ):
-        futures = {pool.submit(grade_one, p, names[p], chosen, **options): p for p in files}
-        for future in as_completed(futures):
-            results[futures[future]] = future.result()
-            bar.update()
+        ) as bar:
+            futures = {pool.submit(grade_one, p, names[p], chosen, **options): p for p in files}
+            for future in as_completed(futures):
+                results[futures[future]] = future.result()
+                bar.update()
+    except BaseException:  # Ctrl-C: nothing more starts, and what runs is stopped
+        pool.shutdown(wait=False, cancel_futures=True)
+        sandbox.stop_all()
+        raise
+    pool.shutdown()
     ordered = [results[p] for p in files]
     if out is not None:
         from nes2.grading import report
 
-        report.write(ordered, chosen, Path(out))
+        isolated = options.get("isolate", True) and sandbox.network_isolation()
+        report.write(ordered, chosen, Path(out), isolated=isolated)
     return ordered

@@ -74,16 +74,35 @@ class Execution:
     error: str = ""
 
 
-def _stop(process: subprocess.Popen, work: Path) -> None:
-    """Stop the worker's process group and the kernel's (it starts its own)."""
-    pid_file = work / "kernel.pid"
-    groups = [process.pid]
-    if pid_file.is_file() and pid_file.read_text().strip().isdigit():
-        groups.append(int(pid_file.read_text()))
-    for group in groups:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
+RUNNING: dict[int, tuple[subprocess.Popen, list[int]]] = {}
+"""The workers running now (pid -> the process and its kernel's process group), for `stop_all`."""
+LOG_TAIL = 4096
+"""Bytes of the worker's log read back (its last line says why it failed)."""
+
+
+def _stop(process: subprocess.Popen, kernel: list[int]) -> None:
+    """Stop the worker's process group and its kernel's (jupyter_client starts the kernel in a
+    session of its own; under `unshare --pid` the namespace takes it down with the worker)."""
+    for group in [process.pid, *kernel]:
+        with contextlib.suppress(ProcessLookupError, PermissionError, OverflowError):
             os.killpg(group, signal.SIGKILL)
     process.wait()
+
+
+def stop_all() -> None:
+    """Stop every submission still running (the grader was interrupted)."""
+    for process, kernel in list(RUNNING.values()):
+        _stop(process, kernel)
+
+
+def _kernel_pid(read_end: int) -> list[int]:
+    """The kernel's process id as the worker wrote it to the pipe, if it has."""
+    os.set_blocking(read_end, False)
+    with contextlib.suppress(BlockingIOError, OSError):
+        text = os.read(read_end, 64).decode(errors="replace").strip()
+        if text.isdigit() and 1 < int(text) < 2**22:
+            return [int(text)]
+    return []
 
 
 def execute(nb, timeout: float, memory: int | None = None, isolate: bool = True) -> Execution:
@@ -108,11 +127,14 @@ def execute(nb, timeout: float, memory: int | None = None, isolate: bool = True)
         work.mkdir()
         home.mkdir()
         nbf.write(nb, work / "submission.ipynb")
+        read_end, write_end = os.pipe()
         command = [sys.executable, "-m", "nes2.grading.worker", "submission.ipynb"]
         command += [str(Path(folder) / "executed.ipynb"), "--timeout", str(timeout)]
+        command += ["--pid-fd", str(write_end)]
         if memory:
             command += ["--memory", str(memory)]
-        if isolate and network_isolation():
+        isolated = isolate and network_isolation()
+        if isolated:
             command = [*UNSHARE, *command, "--loopback"]
         log = Path(folder) / "worker.log"
         start = time.perf_counter()
@@ -125,19 +147,29 @@ def execute(nb, timeout: float, memory: int | None = None, isolate: bool = True)
                 stdout=subprocess.DEVNULL,
                 stderr=stderr,
                 start_new_session=True,
+                pass_fds=(write_end,),
             )
+            os.close(write_end)
+            kernel: list[int] = []
+            RUNNING[process.pid] = (process, kernel)
             try:
                 process.wait(timeout=timeout)
                 timed_out = False
             except subprocess.TimeoutExpired:
-                _stop(process, work)
+                kernel += [] if isolated else _kernel_pid(read_end)
+                _stop(process, kernel)
                 timed_out = True
+            finally:
+                RUNNING.pop(process.pid, None)
+                os.close(read_end)
         seconds = time.perf_counter() - start
         executed = Path(folder) / "executed.ipynb"
         try:
             notebook = nbf.read(executed, as_version=4) if executed.is_file() else None
         except Exception:  # written by the submission itself, or cut short
             notebook = None
-        lines = log.read_text(errors="replace").strip().splitlines() if log.is_file() else []
+        with log.open("rb") as f:
+            f.seek(max(0, log.stat().st_size - LOG_TAIL))
+            lines = f.read().decode(errors="replace").strip().splitlines()
         error = "" if process.returncode == 0 or timed_out else (lines[-1] if lines else "")
         return Execution(notebook, timed_out, seconds, error)

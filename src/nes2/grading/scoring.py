@@ -34,10 +34,6 @@ class TaskScore:
     earned: float = 0
     feedback: list[str] = field(default_factory=list)
 
-    @property
-    def label(self) -> str:
-        return f"{self.number}. {self.title}"
-
 
 def _first_line(text: str) -> str:
     lines = [line for line in str(text).strip().splitlines() if line.strip()]
@@ -57,7 +53,8 @@ def _what_failed(cell, mark: dict) -> str:
     if mark.get("check") and error.get("ename") == CHECK_FAILED:
         return _first_line(error.get("evalue", ""))
     where = "Kontrola skončila chybou" if mark.get("check") else "Buňka skončila chybou"
-    return f"{where}: {error.get('ename')}: {_first_line(error.get('evalue', ''))}"
+    first = _first_line(error.get("evalue", ""))
+    return f"{where}: {error.get('ename')}" + (f": {first}" if first else "")
 
 
 def score(executed: dict, exercise: Exercise) -> list[TaskScore]:
@@ -79,10 +76,7 @@ def score(executed: dict, exercise: Exercise) -> list[TaskScore]:
             name = f"„{mark['name']}“ " if mark.get("hidden") else ""
             scores[number].feedback.append(f"Kontrola {name}neproběhla (notebook nedoběhl).")
     for number, task in scores.items():
-        if checks[number] == 0:
-            passed[number] = False
-            task.feedback.append("Úloha v odevzdaném notebooku chybí.")
-        task.earned = task.points if passed[number] else 0
+        task.earned = task.points if passed[number] and checks[number] else 0
     return list(scores.values())
 
 

@@ -16,11 +16,15 @@ Examples:
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from nes2.errors import Nes2Error
+
+TASK_HEADING = re.compile(r"^##\s+Cvičení\s+(?P<number>\d+):\s*(?P<title>.+?)\s*$", re.M)
+"""A task's heading in an exercise, `## Cvičení N: title` (the generator's and the grader's)."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,7 @@ class Exercise:
 
     @classmethod
     def from_dict(cls, data: dict) -> Exercise:
+        """An exercise from its spec's JSON (as `nes2_site.notebooks.spec` writes it)."""
         tasks = tuple(
             Task(
                 number=t["number"],
@@ -111,16 +116,16 @@ def available() -> list[str]:
 
 
 def load(name: str | Path) -> Exercise:
-    """The spec of the exercise `name` (or of a spec file at that path).
+    """The spec of the exercise `name` (one of `available()`), or of the spec file at a `Path`.
 
     Raises:
         Nes2Error: no exercise of that name (the message lists those there are).
     """
-    if isinstance(name, Path) or str(name).endswith(".json"):
-        return Exercise.from_dict(json.loads(Path(name).read_text("utf-8")))
-    file = _folder() / f"{name}.json"
-    if not file.is_file():
+    if isinstance(name, Path):
+        return Exercise.from_dict(json.loads(name.read_text("utf-8")))
+    if name not in available():
         raise Nes2Error(
             f"No exercise {name!r} to grade; the exercises are: {', '.join(available())}."
         )
+    file = _folder() / f"{name}.json"
     return Exercise.from_dict(json.loads(file.read_text("utf-8")))

@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import copy
 import json
-import re
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from nes2.errors import Nes2Error
-from nes2.grading.spec import Exercise
+from nes2.grading.spec import TASK_HEADING, Exercise
 
 GRADE_KEY = "nes2_grade"
-TASK_HEADING = re.compile(r"^##\s+Cvičení\s+(\d+)\b", re.M)
 
 
 class Unreadable(Exception):
@@ -38,36 +37,52 @@ def nbformat():
 
 @dataclass(frozen=True)
 class Submission:
-    """A notebook read from `path`, with what its metadata says it is."""
+    """A notebook read from `path`, with what its metadata says it is (`copy`: "student" or
+    "solution", the generated copy it was made from)."""
 
     path: Path
     notebook: dict
     exercise: str | None
     version: str | None
+    copy: str | None = None
+
+
+def _text(value) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def read(path: Path) -> Submission:
-    """Read `path` as a notebook (format 4).
+    """Read `path` as a notebook (format 4; cells without ids get ids).
 
     Raises:
-        Unreadable: not UTF-8 JSON, or JSON that is not a valid notebook.
+        Unreadable: not a readable file, not UTF-8 JSON, or JSON that is not a valid notebook.
     """
     nbf = nbformat()
     try:
         text = Path(path).read_text("utf-8")
         data = json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise Unreadable(f"není to JSON ({type(error).__name__}: {error})") from None
-    if not isinstance(data, dict) or "cells" not in data:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        raise Unreadable(f"nejde přečíst jako JSON ({type(error).__name__}: {error})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
         raise Unreadable("JSON bez buněk (cells): není to notebook Jupyteru")
     try:
-        nb = nbf.reads(text, as_version=4)
+        nb = nbf.reads(text, as_version=4)  # an older format upgraded, sources joined
+        nb.nbformat_minor = max(nb.get("nbformat_minor", 0), 5)  # cell ids (Colab drops them)
+        for cell in nb.cells:
+            cell.setdefault("id", uuid.uuid4().hex[:8])
         nbf.validate(nb)
     except Exception as error:  # nbformat's several validation and reader errors
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise Unreadable(f"neplatný notebook ({first})") from None
-    meta = nb.metadata.get("nes2", {})
-    return Submission(Path(path), nb, meta.get("exercise"), meta.get("version"))
+        raise Unreadable(f"neplatný notebook ({first[:200]})") from None
+    meta = nb.metadata.get("nes2")
+    meta = meta if isinstance(meta, dict) else {}
+    return Submission(
+        Path(path),
+        nb,
+        _text(meta.get("exercise")),
+        _text(meta.get("version")),
+        _text(meta.get("copy")),
+    )
 
 
 def _task_numbers(cells: list, exercise: Exercise) -> list[int]:
@@ -79,8 +94,8 @@ def _task_numbers(cells: list, exercise: Exercise) -> list[int]:
         heading = TASK_HEADING.search(cell.source) if cell.cell_type == "markdown" else None
         if known is not None:
             current = known
-        elif heading and int(heading[1]) in {t.number for t in exercise.tasks}:
-            current = int(heading[1])
+        elif heading and int(heading["number"]) in {t.number for t in exercise.tasks}:
+            current = int(heading["number"])
         numbers.append(current)
     return numbers
 

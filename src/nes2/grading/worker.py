@@ -1,6 +1,7 @@
 """The process that runs one submission (started by `nes2.grading.sandbox`, never imported).
 
     python -m nes2.grading.worker NOTEBOOK EXECUTED --timeout S [--memory BYTES] [--loopback]
+                                  [--pid-fd FD]
 
 It executes NOTEBOOK with errors allowed (a failing cell does not stop the
 others) in the current folder and writes EXECUTED after every cell, so a
@@ -14,6 +15,7 @@ through it; nothing else is reachable there).
 from __future__ import annotations
 
 import argparse
+import os
 import socket
 import struct
 import sys
@@ -21,6 +23,8 @@ from pathlib import Path
 
 OUTPUT_LIMIT = 20_000
 """Characters kept of one output of a cell (a cell that prints megabytes keeps the start)."""
+OUTPUTS_LIMIT = 50
+"""Outputs kept of one cell (its streams are merged first)."""
 
 
 def capped(text: str, limit: int = OUTPUT_LIMIT) -> str:
@@ -38,12 +42,27 @@ def capped(text: str, limit: int = OUTPUT_LIMIT) -> str:
 
 
 def cap_outputs(cell) -> None:
-    for output in cell.get("outputs", []):
-        if isinstance(output.get("text"), str):
-            output["text"] = capped(output["text"])
+    """Cap each output of `cell` at `OUTPUT_LIMIT` characters (streams, text data, an error's
+    message and traceback) and the cell at `OUTPUTS_LIMIT` outputs, keeping its errors."""
+    outputs = cell.get("outputs", [])
+    for output in outputs:
+        for key in ("text", "evalue"):
+            if isinstance(output.get(key), str):
+                output[key] = capped(output[key])
+        if isinstance(output.get("traceback"), list):
+            output["traceback"] = [capped(line) for line in output["traceback"][-50:]]
         for mime, value in output.get("data", {}).items():
             if mime.startswith("text/") and isinstance(value, str):
                 output["data"][mime] = capped(value)
+    if len(outputs) > OUTPUTS_LIMIT:
+        errors = [o for o in outputs if o.get("output_type") == "error"]
+        kept = [o for o in outputs[:OUTPUTS_LIMIT] if o.get("output_type") != "error"]
+        note = {
+            "output_type": "stream",
+            "name": "stdout",
+            "text": f"… (vynecháno {len(outputs) - len(kept) - len(errors)} výstupů)\n",
+        }
+        cell["outputs"] = [*kept, note, *errors]
 
 
 def loopback_up() -> None:
@@ -56,26 +75,33 @@ def loopback_up() -> None:
         fcntl.ioctl(sock, 0x8914, struct.pack("16sH14x", b"lo", flags | 1))
 
 
-def kernel_pid(client) -> int | str:
-    """The kernel's process id (its own process group), for the sandbox to stop it."""
-    provisioner = getattr(client.km, "provisioner", None)
-    return getattr(provisioner, "pid", None) or ""
+def tell_pid(client, fd: int | None) -> None:
+    """Write the kernel's process id (its own process group) to `fd`, for the sandbox to stop
+    it; the kernel does not inherit `fd`, so a submission cannot write there."""
+    pid = getattr(getattr(client.km, "provisioner", None), "pid", None)
+    if fd is not None:
+        with os.fdopen(fd, "w") as pipe:
+            pipe.write(f"{pid or ''}\n")
 
 
 def main(argv=None) -> int:
+    """Execute the notebook (see the module's description); exit 0 when it ran to its end."""
     parser = argparse.ArgumentParser(prog="python -m nes2.grading.worker")
     parser.add_argument("notebook", type=Path)
     parser.add_argument("executed", type=Path)
     parser.add_argument("--timeout", type=float, required=True)
     parser.add_argument("--memory", type=int)
     parser.add_argument("--loopback", action="store_true")
+    parser.add_argument("--pid-fd", type=int, help="where to write the kernel's process id")
     args = parser.parse_args(argv)
     if args.loopback:
         loopback_up()
     if args.memory:
         import resource
 
-        resource.setrlimit(resource.RLIMIT_AS, (args.memory, args.memory))
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = args.memory if hard == resource.RLIM_INFINITY else min(args.memory, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
     import nbformat
     from nbclient import NotebookClient
 
@@ -96,7 +122,8 @@ def main(argv=None) -> int:
         kernel_name="python3",
         resources={"metadata": {"path": str(Path.cwd())}},
         on_cell_executed=save,
-        on_notebook_start=lambda **_: Path("kernel.pid").write_text(str(kernel_pid(client))),
+        coalesce_streams=True,
+        on_notebook_start=lambda **_: tell_pid(client, args.pid_fd),
     )
     client.execute()
     save()
