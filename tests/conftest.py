@@ -301,8 +301,9 @@ def http_server(pets_archive):
 ROOT = Path(__file__).parents[1]
 SITE_GROUP = "executed-site"
 """The xdist group of the tests that use `executed_site`: one process builds and checks it."""
-SITE_BUILD_TIMEOUT = 3000
-"""Seconds for `mkdocs build` with every lecture executed (about 20 minutes on 2 cores)."""
+SITE_BUILD_TIMEOUT = 4800
+"""Seconds after which `mkdocs build` with every lecture executed counts as hung (it takes
+about 30 minutes on 2 cores of a fast machine of CI's kind and up to 45 on a slow one)."""
 TEST_CACHE = Path(os.environ.get("NES2_TEST_CACHE", ROOT / ".cache" / "test"))
 """Where the tests keep what outlives one session: the executed notebooks (keyed on the
 package, the lock and the profile) and the run store, so that a second `make test`

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import TEST_CACHE, site_environment
+from conftest import SITE_GROUP, TEST_CACHE, site_environment
 
 from nes2 import grading
 from nes2.grading import sandbox, scoring, submission
@@ -252,8 +252,11 @@ def test_every_check_fails_on_a_wrong_answer(target, monkeypatch):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group(SITE_GROUP)
 @pytest.mark.parametrize("target", SOLUTION, ids=[Path(t.path).stem for t in SOLUTION])
-def test_the_solution_scores_full_points(target, monkeypatch):
+def test_the_solution_scores_full_points(target, monkeypatch, executed_site):
+    # after the site build (in its process): the runs the solutions train are the exercise
+    # pages' own, reused from the run store instead of trained beside the build
     nb = executed(target, monkeypatch, variant="solution")
     scored = points(target, nb)
     assert all(earned == possible for earned, possible in scored.values()), scored
@@ -270,8 +273,9 @@ HIDDEN_WRONG = {
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group(SITE_GROUP)
 @pytest.mark.parametrize("exercise", sorted(HIDDEN_WRONG))
-def test_a_hidden_check_catches_what_the_visible_ones_miss(exercise, monkeypatch):
+def test_a_hidden_check_catches_what_the_visible_ones_miss(exercise, monkeypatch, executed_site):
     (target,) = [t for t in SOLUTION if Path(t.source).stem == exercise]
     function, body = HIDDEN_WRONG[exercise]
     nb = nbformat.reads(notebooks.rendered(target), as_version=4)
