@@ -103,7 +103,16 @@ class Prefetch:
         ]
 
     def _execute(self, nb_path, kwargs: dict):
-        body = self.original(nb_path, **kwargs)
+        try:
+            body = self.original(nb_path, **kwargs)
+        except Exception as error:
+            broken = claim_error(error)
+            if broken is None:
+                raise
+            from mkdocs.exceptions import PluginError
+
+            page = Path(nb_path).resolve().relative_to(ROOT, walk_up=True).as_posix()
+            raise PluginError(f"{page}: a claim of this page does not hold.\n{broken}") from None
         provenance.record_provenance(self.plugin.config["cache_dir"], nb_path)
         return body
 
@@ -132,6 +141,18 @@ class Prefetch:
         return body
 
 
+def claim_error(error: BaseException) -> str | None:
+    """The message of a `nes2.teaching.expected.ClaimError` a notebook's cell raised, if any
+    (nbclient's `CellExecutionError` carries the kernel's exception as `ename`/`evalue`)."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if getattr(error, "ename", None) == "ClaimError":
+            return str(error.evalue)
+        error = error.__cause__ or error.__context__
+    return None
+
+
 def prefetch() -> Prefetch | None:
     """The build's `Prefetch`, if notebooks are executed."""
     try:
@@ -146,12 +167,30 @@ def require_executed() -> bool:
     return os.environ.get("NES2_REQUIRE_EXECUTED", "").lower() in ("1", "true", "yes")
 
 
+def site_jobs() -> int:
+    """The notebooks executed at once: `NES2_SITE_JOBS`, default 2 (on 2 cores, two kernels
+    finish a build sooner than one with both cores: a kernel seldom keeps two busy).
+
+    Raises:
+        PluginError: a value that is not a whole number of at least 1.
+    """
+    text = os.environ.get("NES2_SITE_JOBS", "2").strip()
+    if not text.isdigit() or int(text) < 1:
+        from mkdocs.exceptions import PluginError
+
+        raise PluginError(
+            f"NES2_SITE_JOBS={text!r}: give the number of notebooks to execute at once, a "
+            "whole number of at least 1 (e.g. NES2_SITE_JOBS=2), or unset it for the default 2."
+        )
+    return int(text)
+
+
 def configure(plugin, config) -> None:
     """Key mkdocs-jupyter's cache folder and notebooks, drop stale folders, execute in parallel."""
     reach.clear()
     _compat.use_portable_cache_keys(inputs=reach.digest)
     if plugin.config["execute"]:
-        jobs = max(1, int(os.environ.get("NES2_SITE_JOBS", "2")))
+        jobs = site_jobs()
         current = _compat.converter()
         original = current.original if isinstance(current, Prefetch) else current
         _compat.replace_converter(Prefetch(original, plugin, config, jobs))

@@ -1,5 +1,6 @@
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -340,12 +341,16 @@ def test_verify_prints_the_table_and_fails_on_a_miss(monkeypatch, tmp_path, caps
     assert cli.main(["verify", "localization", "--profile", "quick", "--out", str(tmp_path)]) == 1
     out = capsys.readouterr().out
     rows = {
-        line.split()[1]: line.split()[-1]
+        line.split()[1]: re.search(r"(ok|MISS|over budget)( \(1 run\))?$", line).group()
         for line in out.splitlines()
         if line.startswith("localization ")
     }
-    assert rows == {"accuracy": "ok", "mean_iou": "MISS", "seconds": "budget"}
+    assert rows == {"accuracy": "ok (1 run)", "mean_iou": "MISS (1 run)", "seconds": "over budget"}
     assert "1 runs, 3 checks, 1 missed" in out and "2 CPU cores" in out
+    # the words the site build fails with, and how to set the band from a spread of seeds
+    assert "run localization (quick): mean_iou = 0.6, expected ≥ 0.85 (recorded 0.952)" in out
+    assert "localization: bands set from one run" in out
+    assert "nes2 spread localization --record" in out
 
     measured["mean_iou"] = 0.9
     assert cli.main(["verify", "localization", "--profile", "quick", "--out", str(tmp_path)]) == 0
@@ -440,7 +445,7 @@ def test_verify_checks_relations_between_runs(monkeypatch, tmp_path, capsys):
     scores["keypoints"] = 0.96
     assert cli.main([*argv, "--markdown"]) == 0
     out = capsys.readouterr().out
-    assert "| keypoints vs localization | Δ score | 0.11 | >= 0.1 | - | ok |" in out
+    assert "| keypoints vs localization | Δ score | 0.11 | >= 0.1 | - | ok (1 run) |" in out
     assert cli.main(["verify", "keypoints", "--profile", "quick", "--out", str(tmp_path)]) == 0
     assert "not checked, run localization was not run" in capsys.readouterr().out
 

@@ -51,3 +51,95 @@ def test_a_reused_run_reads_as_the_run_it_reuses():
     reused = _run("generation/2", frechet_distance=111.1, classes_covered=5)
     reused.reused = True
     assert expected.run_report(reused, LABELS) == expected.run_report(trained, LABELS)
+
+
+CHECKED = """
+[hardware]
+cpu2 = "2 CPU cores"
+
+["text/conv1d".quick]
+options = { model = "conv1d" }
+hardware = "cpu2"
+seeds = [42, 43, 44]
+settings = ["default", "onednn=off", "threads=1"]
+claim = "Conv1D reads the order of words"
+test_accuracy = { min = 0.9, recorded = 0.934, spread = [0.91, 0.95] }
+
+["text/bag".quick]
+options = { model = "bag" }
+hardware = "cpu2"
+test_accuracy = { max = 0.7, recorded = 0.534 }
+
+[[relations]]
+profile = "quick"
+better = "text/conv1d"
+than = "text/bag"
+metric = "test_accuracy"
+by = 0.2
+claim = "order matters"
+spread = [0.3, 0.42]
+"""
+
+
+@pytest.fixture
+def bands(tmp_path, monkeypatch):
+    """Expected results of two runs, one checked over seeds, read through `NES2_EXPECTED`."""
+    path = tmp_path / "expected.toml"
+    path.write_text(CHECKED)
+    monkeypatch.setenv("NES2_EXPECTED", str(path))
+    expected.reload()
+    yield path
+    monkeypatch.delenv("NES2_EXPECTED")
+    expected.reload()
+
+
+def test_a_checked_band_missed_in_a_strict_build_names_the_run_the_claim_and_the_numbers(
+    bands, monkeypatch
+):
+    conv = expected.entry("text/conv1d", "quick")
+    assert conv.checked and not expected.entry("text/bag", "quick").checked
+    monkeypatch.setenv("NES2_STRICT_CLAIMS", "1")
+    with pytest.raises(expected.ClaimError) as raised:
+        expected.report(conv, {"test_accuracy": 0.85}, {"test_accuracy": "přesnost"})
+    message = str(raised.value)
+    assert "run text/conv1d (quick): test_accuracy = 0.85, expected ≥ 0.9" in message
+    assert "recorded 0.934" in message and "spread 0.91–0.95 over 3 seeds" in message
+    assert "claim: Conv1D reads the order of words" in message and "nes2 spread" in message
+    inside = expected.report(conv, {"test_accuracy": 0.92}, {"test_accuracy": "přesnost"})
+    assert "| 0.91–0.95 | ✓ |" in inside and "Mimo" not in inside
+
+
+def test_a_miss_is_said_in_words_where_it_does_not_fail_the_build(bands, monkeypatch):
+    monkeypatch.delenv("NES2_STRICT_CLAIMS", raising=False)
+    conv = expected.entry("text/conv1d", "quick")
+    page = expected.report(conv, {"test_accuracy": 0.85}, {"test_accuracy": "přesnost"})
+    assert "**✗ Mimo očekávání:** běh text/conv1d: přesnost = 0.85, očekáváno ≥ 0.9." in page
+    # a band set from one run is never strict, and the page says why
+    monkeypatch.setenv("NES2_STRICT_CLAIMS", "1")
+    bag = expected.entry("text/bag", "quick")
+    page = expected.report(bag, {"test_accuracy": 0.8}, {"test_accuracy": "přesnost"})
+    assert "přesnost = 0.8, očekáváno ≤ 0.7. Pásmo je zatím stanoveno z jediného běhu." in page
+
+
+def test_a_checked_relation_broken_in_a_strict_build_fails(bands, monkeypatch):
+    results = {"text/conv1d": {"test_accuracy": 0.8}, "text/bag": {"test_accuracy": 0.7}}
+    monkeypatch.setenv("NES2_STRICT_CLAIMS", "1")
+    with pytest.raises(expected.ClaimError, match=r"= 0\.1, expected >= 0\.2 \(spread 0\.3–0\.42"):
+        expected.relation_report("quick", results)
+    monkeypatch.delenv("NES2_STRICT_CLAIMS")
+    assert "**✗ Mimo očekávání:** vztah" in expected.relation_report("quick", results)
+    results["text/conv1d"]["test_accuracy"] = 0.95
+    assert "Mimo" not in expected.relation_report("quick", results)
+
+
+def test_an_unreadable_expected_file_is_named(tmp_path, monkeypatch):
+    broken = tmp_path / "expected.toml"
+    broken.write_text("[hardware\n")
+    monkeypatch.setenv("NES2_EXPECTED", str(broken))
+    expected.reload()
+    try:
+        with pytest.raises(ValueError, match=r"Cannot read the expected results .*expected\.toml"):
+            expected.entries("quick")
+    finally:
+        monkeypatch.delenv("NES2_EXPECTED")
+        expected.reload()

@@ -6,6 +6,7 @@
     nes2 train RECIPE [options of the recipe] [--epochs N] [--profile quick|full]
                [--out DIR] [--fresh]
     nes2 verify [RUN ...] [--profile quick|full] [--out DIR] [--fresh] [--figures] [--markdown]
+    nes2 spread RUN... [--seeds N] [--settings LIST] [--jobs N] [--record]
     nes2 grade SUBMISSIONS... [--exercise NAME] [--out DIR] [--jobs N] [--timeout S]
 
 The recipes and their options come from the registry (`nes2.recipes`):
@@ -23,7 +24,7 @@ import sys
 from pathlib import Path
 
 from nes2 import __version__, config, distribute, recipes
-from nes2.errors import Nes2Error
+from nes2.errors import Nes2Error, missing_dependency
 
 DATASETS = ("cats-vs-dogs",)
 
@@ -161,6 +162,18 @@ def _models_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_table(header: tuple, rows: list[tuple], markdown: bool = False) -> None:
+    if markdown:
+        from nes2.viz.tables import markdown_table
+
+        columns = dict(zip(map(str, range(len(header))), header, strict=True))
+        print(markdown_table([dict(zip(columns, row, strict=True)) for row in rows], columns))
+        return
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
 def _verify(args: argparse.Namespace) -> int:
     import time
 
@@ -173,41 +186,40 @@ def _verify(args: argparse.Namespace) -> int:
         raise Nes2Error(f"No expected results for profile {profile!r}.")
     expected.relations(profile)  # a relation naming an unknown run stops before training
     out = args.out or Path("runs") / f"verify-{profile}"
-    table, results = [], {}
     start = time.perf_counter()
-    for number, entry in enumerate(runs, 1):
-        print(f"[{number}/{len(runs)}] {entry.name} ({profile}) ...", flush=True)
-        folder = out / entry.name.replace("/", "-")
-        metrics = verify.run(entry, out=folder, fresh=args.fresh, figures=args.figures)
-        results[entry.name] = metrics
-        for row in expected.compare(entry, metrics):
-            recorded = "-" if row.recorded is None else f"{row.recorded:g}"
-            measured = "missing" if row.measured is None else f"{row.measured:g}"
-            table.append((entry.name, row.metric, measured, row.target, recorded, row.verdict))
-    relations, skipped = expected.check_relations(profile, results)
-    for relation, value, passed in relations:
-        measured = "missing" if value is None else f"{value:.3g}"
-        name = f"{relation.better} vs {relation.than}"
-        verdict = "ok" if passed else "MISS"
-        table.append((name, f"Δ {relation.metric}", measured, f">= {relation.by:g}", "-", verdict))
-    header = ("run", "metric", "measured", "expected", "recorded", "")
-    if args.markdown:
-        from nes2.viz.tables import markdown_table
-
-        columns = dict(zip(map(str, range(6)), header, strict=True))
-        print(markdown_table([dict(zip(columns, row, strict=True)) for row in table], columns))
-    else:
-        widths = [max(len(str(r[i])) for r in [header, *table]) for i in range(len(header))]
-        for row in [header, *table]:
-            print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-    for line in skipped:
+    table, misses, notes = verify.check(runs, out, fresh=args.fresh, figures=args.figures)
+    _print_table(verify.HEADER, table, args.markdown)
+    for line in [*notes, *misses]:
         print(line)
-    misses = sum(row[-1] == "MISS" for row in table)
     hardware = sorted({entry.hardware for entry in runs})
     seconds = time.perf_counter() - start
-    print(f"{len(runs)} runs, {len(table)} checks, {misses} missed, {seconds:.0f} s.")
+    print(f"{len(runs)} runs, {len(table)} checks, {len(misses)} missed, {seconds:.0f} s.")
     print("Recorded on: " + "; ".join(hardware))
     return 1 if misses else 0
+
+
+def _spread(args: argparse.Namespace) -> int:
+    from nes2.recipes import spread
+    from nes2.teaching import expected
+
+    profile = config.get_profile(args.profile)
+    entries = expected.entries(profile, args.runs)
+    settings = tuple(args.settings.split(",")) if args.settings else tuple(spread.SETTINGS)
+    trials = spread.grid(args.seeds, settings)
+    listed = ", ".join(f"seed {seed} {setting}" for seed, setting in trials)
+    print(f"{len(entries)} runs x {len(trials)} trials: {listed}")
+    measured = spread.measure(entries, args.seeds, settings, jobs=args.jobs)
+    relations = spread.relation_spreads(profile, measured)
+    rows = spread.table(measured, relations)
+    header = ("run", "metric", "band", "recorded", "lowest", "highest", "")
+    _print_table(header, rows, args.markdown)
+    outside = [line for s in measured for line in s.outside()]
+    outside += [f"{r}: spread {low:.4g} to {high:.4g}" for r, low, high, ok in relations if not ok]
+    for line in outside:
+        print(line)
+    if args.record:
+        print(f"Recorded the spread in {spread.record(measured, relations)}.")
+    return 1 if outside else 0
 
 
 def _grade(args: argparse.Namespace) -> int:
@@ -321,6 +333,28 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     verify.set_defaults(func=_verify)
 
+    spread = commands.add_parser(
+        "spread",
+        help="train runs over seeds and numerical settings; how far each band moves",
+        description="Train each run with several seeds and numerical settings (each in its own "
+        "process) and report the lowest and highest value of every band and relation; exit 1 "
+        "if a trial falls outside its band. --record writes the spread into expected.toml.",
+    )
+    spread.add_argument("runs", nargs="+", metavar="RUN", help="e.g. cats-vs-dogs or text/bag")
+    spread.add_argument(
+        "--profile", choices=config.PROFILES, help="default: $NES2_PROFILE or quick"
+    )
+    spread.add_argument(
+        "--seeds", type=_positive, default=3, help="seeds with the default settings (at least 3)"
+    )
+    spread.add_argument(
+        "--settings", help="comma-separated: default, threads=1, onednn=off (default: all)"
+    )
+    spread.add_argument("--jobs", type=_positive, default=1, help="trials trained at once")
+    spread.add_argument("--record", action="store_true", help="write the spread to expected.toml")
+    spread.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    spread.set_defaults(func=_spread)
+
     grade = commands.add_parser(
         "grade",
         help="score submitted exercise notebooks with the course's checks",
@@ -396,35 +430,6 @@ def _say_what_the_package_does() -> None:
         handler.setFormatter(logging.Formatter("%(message)s"))
         logger.addHandler(handler)
     logger.setLevel(logging.INFO)
-
-
-INSTALLS = {
-    "keras_cv": "nes2[cv]",
-    "keras_hub": "nes2[cv]",
-    "tensorflow_datasets": "nes2[cv]",
-    "pycocotools": "nes2[cv]",
-    "nbclient": "nes2[grade]",
-    "nbformat": "nes2[grade]",
-    "ipykernel": "nes2[grade]",
-}
-"""The extra that brings a module not installed with nes2 itself (the rest come with it)."""
-
-
-def missing_dependency(module: str) -> str:
-    """What to say when `module` is not installed: the package and the command that installs it.
-
-    Examples:
-        >>> print(missing_dependency("keras_cv"))
-        keras_cv is not installed; it comes with nes2's cv extra: pip install 'nes2[cv]'
-        >>> print(missing_dependency("tensorflow.python"))
-        tensorflow is not installed; it comes with nes2: pip install --force-reinstall nes2
-    """
-    top = module.split(".")[0]
-    extra = INSTALLS.get(top)
-    if extra:
-        name = extra.removeprefix("nes2[").removesuffix("]")
-        return f"{top} is not installed; it comes with nes2's {name} extra: pip install '{extra}'"
-    return f"{top} is not installed; it comes with nes2: pip install --force-reinstall nes2"
 
 
 if __name__ == "__main__":

@@ -31,3 +31,32 @@ class CheckFailed(AssertionError):
     written yet (`...`, `None`, a function whose body is `...`) fails with this
     too, naming what to fill in (`nes2.teaching.answers`).
     """
+
+
+INSTALLS = {
+    "keras_cv": "nes2[cv]",
+    "keras_hub": "nes2[cv]",
+    "tensorflow_datasets": "nes2[cv]",
+    "pycocotools": "nes2[cv]",
+    "nbclient": "nes2[grade]",
+    "nbformat": "nes2[grade]",
+    "ipykernel": "nes2[grade]",
+}
+"""The extra that brings a module not installed with nes2 itself (the rest come with it)."""
+
+
+def missing_dependency(module: str) -> str:
+    """What to say when `module` is not installed: the package and the command that installs it.
+
+    Examples:
+        >>> print(missing_dependency("keras_cv"))
+        keras_cv is not installed; it comes with nes2's cv extra: pip install 'nes2[cv]'
+        >>> print(missing_dependency("tensorflow.python"))
+        tensorflow is not installed; it comes with nes2: pip install --force-reinstall nes2
+    """
+    top = module.split(".")[0]
+    extra = INSTALLS.get(top)
+    if extra:
+        name = extra.removeprefix("nes2[").removesuffix("]")
+        return f"{top} is not installed; it comes with nes2's {name} extra: pip install '{extra}'"
+    return f"{top} is not installed; it comes with nes2: pip install --force-reinstall nes2"

@@ -55,6 +55,7 @@ NOT_TRAINING = (
     "_version.py",
     "recipes/store.py",
     "recipes/verify.py",
+    "recipes/spread.py",
 )
 """Parts of the package (relative to it) that cannot change a trained result: figures,
 self-checks and expected bands, explanations, the command line, messages, the run

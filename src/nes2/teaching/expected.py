@@ -18,6 +18,14 @@ Besides bands, a `[[relations]]` entry compares two runs of one profile: the
 `better` run's metric must exceed the other's by at least `by` (e.g. augmented
 Cats vs Dogs at least 5 points above the network trained from scratch).
 
+A band or relation is a claim a page makes. `nes2 spread` records how far it
+moves over seeds and numerical settings (`spread = [low, high]`, the entry's
+`seeds` and `settings`); an entry with at least `MIN_SEEDS` seeds is
+*checked*: where `NES2_STRICT_CLAIMS` is set (the site build sets it), a miss
+raises `ClaimError`, which fails the build with the run, the claim and the
+numbers. A miss of a band set from one run is shown on the page in words,
+never as a bare mark. `NES2_EXPECTED` reads another file (a fork's bands, a test).
+
 Examples:
     >>> band = entry("localization", "quick")
     >>> band.bands["mean_iou"]["min"]
@@ -29,14 +37,29 @@ Examples:
 from __future__ import annotations
 
 import functools
+import os
 import tomllib
 from dataclasses import dataclass, field
 from importlib.resources import files
+from pathlib import Path
 
-from nes2.errors import InvalidOptionError
+from nes2.errors import InvalidOptionError, Nes2Error
 
 NOT_RECORDED = "zatím nezaznamenáno"
 """What a page and `nes2 verify` show for a metric that no run has recorded yet."""
+MIN_SEEDS = 3
+"""The fewest seeds a band's spread is recorded from before it is checked strictly."""
+ENTRY_KEYS = ("options", "hardware", "seeds", "settings", "claim")
+"""The keys of an entry in `expected.toml` that are not metric bands."""
+
+
+class ClaimError(Nes2Error):
+    """A page's claim about a run does not hold: a missed band or a broken relation."""
+
+
+def strict() -> bool:
+    """Whether a miss of a checked band or relation raises `ClaimError` (`NES2_STRICT_CLAIMS`)."""
+    return os.environ.get("NES2_STRICT_CLAIMS", "").lower() in ("1", "true", "yes")
 
 
 @dataclass(frozen=True)
@@ -49,6 +72,24 @@ class Expected:
     options: dict
     hardware: str
     bands: dict = field(default_factory=dict)
+    seeds: tuple[int, ...] = ()
+    settings: tuple[str, ...] = ()
+    claim: str = ""
+
+    @property
+    def checked(self) -> bool:
+        """Whether the bands were set from the spread of at least `MIN_SEEDS` seeds.
+
+        Examples:
+            >>> Expected("a", "quick", "a", {}, "cpu", seeds=(42, 43, 44)).checked
+            True
+        """
+        return len(self.seeds) >= MIN_SEEDS
+
+    def spread(self, metric: str) -> str:
+        """The recorded spread of `metric` as text (`""` if none), e.g. `"0.71–0.79"`."""
+        low_high = self.bands.get(metric, {}).get("spread")
+        return f"{low_high[0]:.3g}–{low_high[1]:.3g}" if low_high else ""
 
     def target(self, metric: str) -> str:
         """The band as text, e.g. `"≥ 0.85"`.
@@ -122,11 +163,27 @@ class Row:
         return "over budget" if self.over_budget else "ok"
 
 
+def source() -> Path:
+    """The expected results read: `NES2_EXPECTED`, else the file shipped in the package."""
+    override = os.environ.get("NES2_EXPECTED")
+    return Path(override) if override else Path(str(files("nes2.teaching") / "expected.toml"))
+
+
 @functools.cache
+def _parsed(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise InvalidOptionError(f"Cannot read the expected results {path}: {error}") from error
+
+
 def _file() -> dict:
-    return tomllib.loads(
-        files("nes2.teaching").joinpath("expected.toml").read_text(encoding="utf-8")
-    )
+    return _parsed(source())
+
+
+def reload() -> None:
+    """Read `expected.toml` again on next use (after `nes2 spread --record` wrote it)."""
+    _parsed.cache_clear()
 
 
 def entries(profile: str | None = None, names=()) -> list[Expected]:
@@ -150,10 +207,20 @@ def entries(profile: str | None = None, names=()) -> list[Expected]:
         for run_profile, spec in profiles.items():
             if profile and run_profile != profile:
                 continue
-            spec = dict(spec)
-            options = spec.pop("options", {})
-            machine = hardware[spec.pop("hardware")]
-            found.append(Expected(name, run_profile, name.split("/")[0], options, machine, spec))
+            bands = {k: v for k, v in spec.items() if k not in ENTRY_KEYS}
+            found.append(
+                Expected(
+                    name,
+                    run_profile,
+                    name.split("/")[0],
+                    spec.get("options", {}),
+                    hardware[spec["hardware"]],
+                    bands,
+                    tuple(spec.get("seeds", ())),
+                    tuple(spec.get("settings", ())),
+                    spec.get("claim", ""),
+                )
+            )
     if names:
         unknown = [n for n in names if not any(_matches(e.name, n) for e in found)]
         if unknown:
@@ -231,21 +298,73 @@ def compare(expected: Expected, metrics: dict) -> list[Row]:
     return rows
 
 
+def band_miss(expected: Expected, row: Row) -> str:
+    """What the build and `nes2 verify` say of a missed band: the run, the numbers, the claim.
+
+    Examples:
+        >>> band = entry("localization", "quick")
+        >>> print(band_miss(band, compare(band, {"accuracy": 0.99, "mean_iou": 0.8})[1]))
+        ... # doctest: +ELLIPSIS
+        run localization (quick): mean_iou = 0.8, expected ≥ 0.85 (recorded 0.952...)
+    """
+    measured = "missing" if row.measured is None else f"{row.measured:.4g}"
+    details = [] if row.recorded is None else [f"recorded {row.recorded:g}"]
+    if expected.spread(row.metric):
+        trials = f"{len(expected.seeds)} seeds, settings {', '.join(expected.settings)}"
+        details.append(f"spread {expected.spread(row.metric)} over {trials}")
+    text = f"run {expected.name} ({expected.profile}): {row.metric} = {measured}, "
+    text += f"expected {row.target}" + (f" ({'; '.join(details)})" if details else "")
+    return text + (f"; claim: {expected.claim}" if expected.claim else "")
+
+
+def relation_miss(relation: Relation, value: float | None) -> str:
+    """What the build and `nes2 verify` say of a broken relation."""
+    measured = "missing" if value is None else f"{value:.4g}"
+    text = f"relation {relation.expression} = {measured}, expected >= {relation.by:g}"
+    if relation.spread:
+        text += f" (spread {relation.spread[0]:.3g}–{relation.spread[1]:.3g})"
+    return text + (f"; claim: {relation.claim}" if relation.claim else "")
+
+
+FIX = (
+    "A page's claim must hold on every seed and machine of this kind: see how far it moves "
+    "with `nes2 spread RUN`, then change the run until it holds (more data or epochs, a "
+    "clearer contrast) or change the claim and re-record it with `nes2 spread RUN --record`."
+)
+
+
+def _judge(misses: list[str], checked: bool, said: list[str]) -> str:
+    """Raise `ClaimError` for checked misses under `strict()`; else the page's Czech lines."""
+    if not misses:
+        return ""
+    if checked and strict():
+        raise ClaimError("\n".join(misses) + "\n" + FIX)
+    note = "" if checked else " Pásmo je zatím stanoveno z jediného běhu."
+    return "\n\n" + "\n\n".join(f"**✗ Mimo očekávání:** {line}{note}" for line in said)
+
+
+def _czech(value: float | None) -> str:
+    return "chybí" if value is None else f"{value:.3g}"
+
+
 def report(expected: Expected, metrics: dict, labels: dict[str, str]) -> str:
     """A Markdown table of the bands in `labels` (metric -> label), for a lecture page.
 
     It says where the bands come from and what they were recorded on; the
     columns are the metric, what this run measured, the expected band, what
-    the run that set the band recorded, and whether this run is inside the band.
+    the run that set the band recorded, the spread over seeds and settings
+    (`nes2 spread`), and whether this run is inside the band. A missed band is
+    said in words below the table; for a checked entry under `strict()` it
+    raises `ClaimError` instead.
 
     Examples:
         >>> print(report(entry("localization", "quick"), {"mean_iou": 0.9}, {"mean_iou": "IoU"}))
         ... # doctest: +ELLIPSIS
         Očekávané hodnoty jsou z `nes2/teaching/expected.toml` (zaznamenáno na: 2 CPU cores ...).
         <BLANKLINE>
-        | metrika | naměřeno | očekáváno | při stanovení |  |
-        |---|---:|---|---:|---|
-        | IoU | 0.9 | ≥ 0.85 | 0.952 | ✓ |
+        | metrika | naměřeno | očekáváno | při stanovení | rozptyl semen |  |
+        |---|---:|---|---:|---|---|
+        | IoU | 0.9 | ≥ 0.85 | 0.952 | ... | ✓ |
     """
     from nes2.viz.tables import markdown_table
 
@@ -257,6 +376,7 @@ def report(expected: Expected, metrics: dict, labels: dict[str, str]) -> str:
             "measured": rows[metric].measured,
             "target": rows[metric].target,
             "recorded": rows[metric].recorded,
+            "spread": expected.spread(metric) or "–",
             "verdict": verdicts[rows[metric].verdict],
         }
         for metric, label in labels.items()
@@ -266,13 +386,21 @@ def report(expected: Expected, metrics: dict, labels: dict[str, str]) -> str:
         "measured": "naměřeno",
         "target": "očekáváno",
         "recorded": "při stanovení",
+        "spread": "rozptyl semen",
         "verdict": "",
     }
     source = (
         "Očekávané hodnoty jsou z `nes2/teaching/expected.toml` "
         f"(zaznamenáno na: {expected.hardware}).\n\n"
     )
-    return source + markdown_table(table, columns, {"measured": "{:.3g}", "recorded": "{:g}"})
+    missed = [rows[m] for m in labels if not rows[m].passed]
+    said = [
+        f"běh {expected.name}: {labels[r.metric]} = {_czech(r.measured)}, očekáváno {r.target}."
+        for r in missed
+    ]
+    verdict = _judge([band_miss(expected, r) for r in missed], expected.checked, said)
+    formats = {"measured": "{:.3g}", "recorded": "{:g}"}
+    return source + markdown_table(table, columns, formats) + verdict
 
 
 def run_report(run, labels: dict[str, str], note: str = "") -> str:
@@ -319,6 +447,13 @@ class Relation:
     by: float = 0.0
     lower: bool = False
     than_metric: str | None = None
+    claim: str = field(default="", compare=False)
+    spread: tuple[float, float] | None = field(default=None, compare=False)
+
+    @property
+    def checked(self) -> bool:
+        """Whether `nes2 spread` recorded how far seeds and settings move it."""
+        return self.spread is not None
 
     @property
     def expression(self) -> str:
@@ -391,9 +526,9 @@ def relation_report(profile: str, results: dict[str, dict]) -> str:
         >>> results = {"cats-vs-dogs/scratch": {"test_accuracy": 0.75, "accuracy_gap": 0.27},
         ...            "cats-vs-dogs/augmented": {"test_accuracy": 0.95}}
         >>> print(relation_report("quick", results))  # doctest: +ELLIPSIS
-        | vztah běhů (expected.toml) | naměřeno | očekáváno |  |
-        |---|---:|---|---|
-        | cats-vs-dogs/augmented.test_accuracy - ....test_accuracy | 0.2 | ≥ 0.05 | ✓ |
+        | vztah běhů (expected.toml) | naměřeno | očekáváno | rozptyl semen |  |
+        |---|---:|---|---|---|
+        | cats-vs-dogs/augmented.test_accuracy - ....test_accuracy | 0.2 | ≥ 0.05 | ... | ✓ |
     """
     from nes2.viz.tables import markdown_table
 
@@ -405,6 +540,7 @@ def relation_report(profile: str, results: dict[str, dict]) -> str:
             "relation": r.expression,
             "value": value,
             "target": f"≥ {r.by:g}",
+            "spread": f"{r.spread[0]:.3g}–{r.spread[1]:.3g}" if r.spread else "–",
             "ok": "✓" if ok else "✗",
         }
         for r, value, ok in rows
@@ -413,9 +549,15 @@ def relation_report(profile: str, results: dict[str, dict]) -> str:
         "relation": "vztah běhů (expected.toml)",
         "value": "naměřeno",
         "target": "očekáváno",
+        "spread": "rozptyl semen",
         "ok": "",
     }
-    return markdown_table(table, columns, {"value": "{:.3g}"})
+    text = markdown_table(table, columns, {"value": "{:.3g}"})
+    for checked in (True, False):
+        broken = [(r, v) for r, v, ok in rows if not ok and r.checked == checked]
+        said = [f"vztah {r.expression} = {_czech(v)}, očekáváno ≥ {r.by:g}." for r, v in broken]
+        text += _judge([relation_miss(r, v) for r, v in broken], checked, said)
+    return text
 
 
 def runs_report(runs, labels: dict[str, str]) -> str:
