@@ -64,7 +64,8 @@ notebooks: setup  ## regenerate notebooks/ (for download and Colab) from lecture
 lock:  ## re-resolve uv.lock after changing pyproject.toml
 	$(UV) lock
 
-benchmark: setup  ## input-pipeline throughput; the full profile's training cost in FLOPs
+benchmark: setup  ## each quick run's seconds and share of the site build's training; input pipeline; full-profile FLOPs
+	$(BIN)/python benchmarks/quick_runs.py --home "$${NES2_HOME:-.cache/test/nes2-home}"
 	$(BIN)/python benchmarks/input_pipeline.py
 	$(BIN)/python benchmarks/full_profile_cost.py --markdown
 
