@@ -111,6 +111,8 @@ def test_training_improves_passes(history, metric, direction):
         ({"loss": [1.0, 0.2, 1.1]}, "loss", {}, "nezlepšila"),  # the last epoch counts
         ({"loss": [1.0, np.nan]}, "loss", {}, "konečné číslo"),
         ({"loss": [1.0, 0.99]}, "loss", {"min_change": 0.1}, "nezlepšila"),
+        ({"loss": [0.6984, 0.6923]}, "loss", {}, "jen o 0.9 %"),  # a network at chance
+        ({"accuracy": [0.5, 0.52]}, "accuracy", {}, "aspoň 10 %"),
         ({"accuracy": [0.9, 0.8]}, "accuracy", {}, "nezlepšila"),
         ({"score": [1.0, 2.0]}, "score", {}, 'předejte direction="down"'),
         ({"loss": [1.0]}, "accuracy", {}, "neobsahuje 'accuracy'"),
@@ -187,3 +189,24 @@ def test_a_scalar_has_no_position_and_a_large_input_is_described_by_its_shape():
     boxes = np.zeros((30, 4))
     with fails(r"^počet: pro vstup pole tvaru \(30, 4\) vrací 0 místo 30\."):
         checks.check_function("počet", lambda b: 0, len, [boxes])
+
+
+@pytest.mark.trains
+def test_a_network_that_learns_nothing_does_not_pass_the_improvement_check():
+    """Labels independent of the inputs: the loss falls from its initial value but ends at
+    chance, and the check with `chance` fails; the same network on labels it can learn
+    passes."""
+    import keras
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(512, 16)).astype("float32")
+    for labels, learns in ((rng.integers(0, 2, 512), False), ((x[:, 0] > 0).astype(int), True)):
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([keras.Input((16,)), keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(keras.optimizers.Adam(0.01), "binary_crossentropy")
+        history = model.fit(x, labels, epochs=5, batch_size=64, verbose=0)
+        if learns:
+            checks.check_training_improves(history, "loss", chance=np.log(2))
+        else:
+            with fails("síť není o 10 % lepší než náhoda"):
+                checks.check_training_improves(history, "loss", chance=np.log(2))

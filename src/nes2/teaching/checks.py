@@ -121,16 +121,30 @@ def _direction(metric: str) -> str | None:
 
 @requires_answers(history="výsledek model.fit(...) (historie tréninku)")
 def check_training_improves(
-    history, metric: str = "loss", min_change: float = 0.0, direction: str | None = None
+    history,
+    metric: str = "loss",
+    min_change: float = 0.0,
+    direction: str | None = None,
+    min_relative: float = 0.1,
+    chance: float | None = None,
 ) -> None:
-    """The metric got better from the first to the last epoch, by more than `min_change`.
+    """The metric got better from the first to the last epoch, by a margin chance does not give.
+
+    A network that learns nothing still drifts a little (a loss at chance,
+    0.70 -> 0.69): the improvement must exceed `min_change` and be at least
+    `min_relative` of the first epoch's value (10 % by default). A loss that
+    starts above chance (a random initialisation) can fall that far and still
+    end at chance: with `chance`, the metric's value for guessing (the
+    cross-entropy of guessing among `k` balanced classes is `ln k`), the last
+    epoch must also beat it by `min_relative` of it.
 
     Args:
         history: what `model.fit` returned, or its `.history` dict.
         metric: a key of the history.
-        min_change: the least improvement that counts.
+        min_change: the least improvement that counts, in the metric's units.
         direction: `"down"` (a loss, an error) or `"up"` (accuracy, IoU); by
             default read from Keras' metric names, and required for others.
+        min_relative: the least improvement as a share of the first epoch's value.
 
     Examples:
         >>> check_training_improves({"loss": [2.3, 1.1, 0.7]})
@@ -139,6 +153,14 @@ def check_training_improves(
         Traceback (most recent call last):
         ...
         nes2.errors.CheckFailed: mae se nezlepšila (první epocha 1, poslední 1.5). ...
+        >>> check_training_improves({"loss": [0.6984, 0.6923]})
+        Traceback (most recent call last):
+        ...
+        nes2.errors.CheckFailed: loss se zlepšila jen o 0.9 % (z 0.6984 na 0.6923);...
+        >>> check_training_improves({"loss": [0.82, 0.71]}, chance=0.693)
+        Traceback (most recent call last):
+        ...
+        nes2.errors.CheckFailed: loss je na konci 0.71, hádání dá 0.693: ...
     """
     values = getattr(history, "history", history).get(metric)
     if not values:
@@ -165,6 +187,21 @@ def check_training_improves(
             f"{metric} se nezlepšila (první epocha {first:.4g}, poslední {last:.4g}). "
             "Zkuste menší learning rate, jiná data na vstupu (škálování 0-1) nebo více epoch."
         )
+    if change < min_relative * abs(first):
+        raise CheckFailed(
+            f"{metric} se zlepšila jen o {100 * change / abs(first):.1f} % (z {first:.4g} na "
+            f"{last:.4g}); tolik se změní i u sítě, která se nic nenaučila (náhodné hádání). "
+            f"Čekáme aspoň {100 * min_relative:.0f} %: zkuste více epoch, jiný learning rate "
+            "nebo batch normalization."
+        )
+    if chance is not None:
+        gain = chance - last if direction == "down" else last - chance
+        if gain < min_relative * abs(chance):
+            raise CheckFailed(
+                f"{metric} je na konci {last:.4g}, hádání dá {chance:.4g}: síť není o "
+                f"{100 * min_relative:.0f} % lepší než náhoda. Zkuste více epoch, jiný "
+                "learning rate nebo batch normalization."
+            )
     _passed(f"{metric} se zlepšila z {first:.4g} na {last:.4g}.")
 
 
