@@ -63,3 +63,40 @@ def test_roi_align_values_by_hand():
     small = rng.uniform(size=(3, 3, 1)).astype("float32")
     (value,) = regions.roi_align(small, [[0.5, 0.5, 1.5, 1.5]], size=1, samples=1)[0, 0, 0]
     assert value == pytest.approx(small[:2, :2, 0].mean(), rel=1e-6)  # the centre (0.5, 0.5)
+
+
+@pytest.mark.parametrize("padding", ["valid", "same"])
+def test_the_cell_geometry_is_where_each_cell_looks(padding):
+    """An impulse at each pixel shows which pixels a cell of the map sees; their centre is
+    where `cell_geometry` says the cell is (valid convolutions: 3 px later than same ones)."""
+    import keras
+
+    model = keras.Sequential(
+        [
+            keras.Input((40, 1, 1)),
+            keras.layers.Conv2D(1, (3, 1), padding=padding, kernel_initializer="ones"),
+            keras.layers.AveragePooling2D((2, 1)),
+            keras.layers.Conv2D(1, (3, 1), padding=padding, kernel_initializer="ones"),
+            keras.layers.AveragePooling2D((2, 1)),
+        ]
+    )
+    impulses = np.eye(40, dtype="float32").reshape(40, 40, 1, 1)  # one lit pixel per image
+    seen = np.asarray(model(impulses))[..., 0, 0] > 0  # (pixel, cell)
+    stride, offset = regions.cell_geometry(model)
+    assert (stride, offset) == ((4, 3.0) if padding == "valid" else (4, 0.0))
+    cell = 4
+    pixels = np.flatnonzero(seen[:, cell])
+    assert (pixels.min() + pixels.max() + 1) / 2 == offset + (cell + 0.5) * stride
+
+
+def test_an_offset_map_cuts_the_region_the_box_covers():
+    """A map whose cell n lies at pixels 3 + 4n .. 7 + 4n: the box over cells 2-3 pools
+    exactly those cells with the offset, and a cell too early without it."""
+    grid = np.arange(8, dtype="float32")[None, :, None].repeat(8, axis=0)
+    box = [[11, 11, 19, 19]]  # cells 2 and 3 when the map starts 3 px in
+    assert regions.roi_pool(grid, box, size=1, stride=4, offset=3)[0, 0, 0, 0] == 3
+    aligned = regions.roi_align(grid, box, size=2, stride=4, offset=3)[0, 0, :, 0]
+    np.testing.assert_allclose(aligned, [2, 3])
+    np.testing.assert_allclose(
+        regions.roi_align(grid, box, size=2, stride=4)[0, 0, :, 0], [2.75, 3.75]
+    )

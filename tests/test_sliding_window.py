@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from nes2.boxes import box_iou
+from nes2.boxes import box_coverage, box_iou
 from nes2.data import arrays, digit_canvas
 from nes2.tasks import sliding_window as sw
 
@@ -25,6 +25,23 @@ def test_patches_are_digits_or_background_that_misses_them():
     assert (y == sw.BACKGROUND).sum() > 100
     assert sorted(y[y != sw.BACKGROUND].tolist()) == sorted(np.concatenate(canvases.classes))
     assert x[y != sw.BACKGROUND].mean() > 2 * x[y == sw.BACKGROUND].mean()
+
+
+def test_a_background_window_never_holds_most_of_a_digit():
+    """A 56-px window around a 20-px digit has IoU 0.13 with it, yet holds all of it: not
+    background. Every background window holds less than half of every digit."""
+    digit = np.array([[20, 20, 40, 40]], "float32")
+    rng = np.random.default_rng(0)
+    windows = sw.background_windows(digit, 64, 500, rng)
+    assert len(windows) > 50
+    assert (box_coverage(windows, digit) < 0.5).all()
+    around = np.array([[4, 4, 60, 60]], "float32")
+    assert box_iou(around, digit)[0, 0] < 0.3 and box_coverage(around, digit)[0, 0] == 1
+    digits = arrays.mnist("quick")
+    canvases = digit_canvas.digit_canvases(digits.x_train, digits.y_train, 20, size=96)
+    for boxes in canvases.boxes:
+        found = sw.background_windows(boxes, 96, 20, rng)
+        assert (box_coverage(found, boxes) < 0.5).all()
 
 
 class _BrightIsSeven:

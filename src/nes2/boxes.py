@@ -39,6 +39,32 @@ def box_iou(a, b) -> np.ndarray:
     return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
 
 
+def box_coverage(a, b) -> np.ndarray:
+    """The share of every box in `b` that lies inside every box in `a`.
+
+    A large window around a small object has a small IoU with it and yet holds
+    all of it: coverage 1.
+
+    Args:
+        a: `(n, 4)` xyxy boxes (windows).
+        b: `(m, 4)` xyxy boxes (objects).
+
+    Returns:
+        An `(n, m)` array in [0, 1] (0 for objects without area).
+
+    Examples:
+        >>> window, digit = np.array([[0, 0, 56, 56]]), np.array([[10, 10, 30, 30]])
+        >>> float(box_iou(window, digit)[0, 0].round(3)), float(box_coverage(window, digit)[0, 0])
+        (0.128, 1.0)
+    """
+    a = np.asarray(a, dtype="float64").reshape(-1, 4)[:, None, :]
+    b = np.asarray(b, dtype="float64").reshape(-1, 4)[None, :, :]
+    width = np.clip(np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0]), 0, None)
+    height = np.clip(np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1]), 0, None)
+    area_b = (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])
+    return np.where(area_b > 0, width * height / np.where(area_b > 0, area_b, 1), 0.0)
+
+
 def paired_iou(a, b) -> np.ndarray:
     """IoU of `a[i]` with `b[i]` for each `i` (e.g. predicted vs true boxes).
 

@@ -35,8 +35,6 @@ CROP = {"quick": 64, "full": 256}
 CROPS = 512
 CONTENT_PHOTO = "chelsea"
 TRAINING_PHOTOS = ("astronaut", "coffee", "rocket")
-STYLIZER_STYLE_WEIGHT = 50.0
-"""The style loss's weight while the one-pass network trains (optimisation: `STYLE_WEIGHT`)."""
 WEIGHTS_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
 """The file `keras.applications.VGG19(include_top=False)` keeps in Keras' cache."""
 NETWORKS = {"imagenet": "VGG19, váhy ImageNet", "random": "VGG19, náhodné váhy"}
@@ -134,15 +132,9 @@ class StyleTransfer(Recipe):
             start = time.perf_counter()  # one image's cost: the steps, not the loss network
             history = style.optimise(losses, data.test[0], steps=spec.epochs, image=image)[1]
             return history | {"seconds_per_image": [time.perf_counter() - start]}
-        # the network sees crops: its style targets are the pattern drawn at the crops' size, and
-        # style weighs more, or the easy minimum is to pass each photo through unchanged
-        crops = style.StyleLosses(
-            losses.network,
-            style.pattern(data.train.shape[1], seed=spec.seed),
-            STYLIZER_STYLE_WEIGHT,
-        )
+        # the optimisation's own losses: the same pattern, weights and per-image normalisation
         return style.train_stylizer(
-            model, crops, data.train, spec.epochs, self.batch_size, seed=spec.seed
+            model, losses, data.train, spec.epochs, self.batch_size, seed=spec.seed
         )
 
     def stylised(self, model, data, spec):

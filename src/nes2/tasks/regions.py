@@ -10,7 +10,10 @@ bin and averages them, so that a mask predicted from the pooled features lines
 up with the object to a fraction of a cell.
 
 Boxes are `[x_min, y_min, x_max, y_max]` in image pixels; `stride` is the
-feature map's (8: one cell per 8 x 8 pixels).
+feature map's (8: one cell per 8 x 8 pixels), and `offset` the pixels before
+its first cell: a network of `valid` convolutions loses a border, so its cell
+0 is not the image's first `stride` pixels (`cell_geometry` reads both from
+the network).
 
 Examples:
     >>> features = np.arange(16, dtype="float32").reshape(4, 4, 1)
@@ -40,7 +43,36 @@ def _checked(features, boxes, size: int):
     return features, boxes
 
 
-def roi_pool(features, boxes, size: int = 7, stride: int = 1) -> np.ndarray:
+def cell_geometry(model) -> tuple[int, float]:
+    """The `(stride, offset)` of a convolutional model's output map, from its layers.
+
+    Cell `n` of the map is centred on the image pixels around
+    `offset + (n + 0.5) * stride`: `stride` multiplies the layers' strides,
+    and each `valid` convolution or pooling of side `k` moves the centre of
+    cell 0 by `(k - 1) / 2` of the current stride (a `same` one pads that back).
+
+    Examples:
+        >>> import keras
+        >>> model = keras.Sequential([keras.Input((28, 28, 1)),
+        ...     keras.layers.Conv2D(4, 3), keras.layers.MaxPooling2D(),
+        ...     keras.layers.Conv2D(4, 3), keras.layers.MaxPooling2D()])
+        >>> cell_geometry(model)
+        (4, 3.0)
+    """
+    centre, jump = 0.0, 1  # cell 0's centre, in pixel indices; pixels per cell
+    for layer in model.layers:
+        config = layer.get_config()
+        kernel = config.get("kernel_size") or config.get("pool_size")
+        if kernel is None:
+            continue
+        side, step = int(np.ravel(kernel)[0]), int(np.ravel(config.get("strides") or kernel)[0])
+        padded = (max(side - step, 0) // 2) if config.get("padding") == "same" else 0
+        centre += ((side - 1) / 2 - padded) * jump
+        jump *= step
+    return jump, centre + 0.5 - jump / 2
+
+
+def roi_pool(features, boxes, size: int = 7, stride: int = 1, offset: float = 0.0) -> np.ndarray:
     """Fast R-CNN's RoI pooling: each region rounded to whole cells, max of each bin.
 
     Args:
@@ -48,6 +80,7 @@ def roi_pool(features, boxes, size: int = 7, stride: int = 1) -> np.ndarray:
         boxes: `(k, 4)` regions in image pixels (clipped to the map).
         size: the pooled side: every region becomes `size x size`.
         stride: image pixels per cell of the map.
+        offset: image pixels before the map's first cell (`cell_geometry`).
 
     Returns:
         `(k, size, size, channels)`, whatever the regions' sizes.
@@ -55,7 +88,7 @@ def roi_pool(features, boxes, size: int = 7, stride: int = 1) -> np.ndarray:
     features, boxes = _checked(features, boxes, size)
     height, width, channels = features.shape
     out = np.zeros((len(boxes), size, size, channels), "float32")
-    for k, box in enumerate(np.round(boxes / stride).astype(int)):
+    for k, box in enumerate(np.round((boxes - offset) / stride).astype(int)):
         x0, y0 = np.clip(box[:2], 0, [width - 1, height - 1])
         x1, y1 = np.maximum(np.clip(box[2:], 0, [width, height]), [x0 + 1, y0 + 1])
         rows = np.linspace(y0, y1, size + 1)
@@ -68,7 +101,9 @@ def roi_pool(features, boxes, size: int = 7, stride: int = 1) -> np.ndarray:
     return out
 
 
-def roi_align(features, boxes, size: int = 7, stride: int = 1, samples: int = 2) -> np.ndarray:
+def roi_align(
+    features, boxes, size: int = 7, stride: int = 1, samples: int = 2, offset: float = 0.0
+) -> np.ndarray:
     """Mask R-CNN's RoIAlign: `samples x samples` bilinear samples per bin, averaged.
 
     The samples sit at the centres of a regular `size * samples` grid over the
@@ -83,13 +118,14 @@ def roi_align(features, boxes, size: int = 7, stride: int = 1, samples: int = 2)
         size: the pooled side.
         stride: image pixels per cell of the map.
         samples: sampling points per bin side.
+        offset: image pixels before the map's first cell (`cell_geometry`).
 
     Returns:
         `(k, size, size, channels)`.
     """
     features, boxes = _checked(features, boxes, size)
     points = size * samples
-    cells = boxes / stride - 0.5  # a box in the map's cell-centre coordinates
+    cells = (boxes - offset) / stride - 0.5  # a box in the map's cell-centre coordinates
     out = np.zeros((len(boxes), size, size, features.shape[-1]), "float32")
     for k, (x0, y0, x1, y1) in enumerate(cells):
         ys = y0 + (np.arange(points) + 0.5) * (y1 - y0) / points

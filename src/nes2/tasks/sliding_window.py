@@ -9,7 +9,8 @@ proposed regions, and one-pass detectors (YOLO, SSD, RetinaNet) to one pass
 per image.
 
 The classifier learns the digits and an 11th class, background: windows
-that miss every digit or catch only part of one (`patches`).
+that miss every digit or catch less than half of one (`patches`); a large
+window around a small digit holds the digit, however small its IoU with it.
 
 `fully_convolutional` rewrites the classifier's dense layers as convolutions
 with the same weights (Sermanet et al., OverFeat, 2014): run once over the
@@ -28,7 +29,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from nes2.boxes import box_iou, non_max_suppression
+from nes2.boxes import box_coverage, non_max_suppression
 from nes2.errors import InvalidOptionError
 
 SIZES = (20, 28, 36, 44)
@@ -76,9 +77,27 @@ def _square(box, margin: float, size: int):
     ]
 
 
+def background_windows(boxes, size: int, count: int, rng) -> np.ndarray:
+    """Up to `count` random square windows of the `SIZES` on a `size` x `size` canvas that
+    hold less than half of every box in `boxes` (windows that hold more are drawn and dropped).
+
+    Returns:
+        `(k, 4)` xyxy windows, `k <= count`.
+    """
+    windows = []
+    for _ in range(count):
+        side = int(rng.choice(SIZES))
+        left, top = rng.integers(0, size - side + 1, 2)
+        window = np.array([left, top, left + side, top + side], "float32")
+        if len(boxes) and box_coverage(window, boxes).max() >= 0.5:
+            continue
+        windows.append(window)
+    return np.asarray(windows, "float32").reshape(-1, 4)
+
+
 def patches(canvases, per_canvas: int = 4, seed: int = 0):
     """Training patches from digit canvases: each digit in a square window (class = digit)
-    and `per_canvas` random windows overlapping no digit by more than IoU 0.3 (background).
+    and `per_canvas` random windows holding less than half of any digit (background).
 
     Returns:
         `(x (n, INPUT, INPUT, channels) float32, y (n,) int)`.
@@ -93,13 +112,10 @@ def patches(canvases, per_canvas: int = 4, seed: int = 0):
             left, top, right, bottom = _square(box, rng.uniform(0.05, 0.25), size)
             x.append(_resize([image[top:bottom, left:right]])[0])
             y.append(int(digit))
-        for _ in range(per_canvas):
-            side = int(rng.choice(SIZES))
-            left, top = rng.integers(0, size - side + 1, 2)
-            window = np.array([[left, top, left + side, top + side]], "float32")
-            if len(boxes) and box_iou(window, boxes).max() > 0.3:
-                continue
-            x.append(_resize([image[top : top + side, left : left + side]])[0])
+        for left, top, right, bottom in background_windows(boxes, size, per_canvas, rng).astype(
+            int
+        ):
+            x.append(_resize([image[top:bottom, left:right]])[0])
             y.append(BACKGROUND)
     return np.stack(x), np.asarray(y)
 

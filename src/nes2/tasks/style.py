@@ -125,9 +125,11 @@ def gram_matrix(features) -> tf.Tensor:
 
 
 def _relative(value, target) -> tf.Tensor:
+    """Per image: the squared error over the squared size of that image's target (a batch of
+    photos weighs each photo's content as the optimisation weighs its one photo)."""
     axes = list(range(1, len(target.shape)))
     return tf.reduce_sum(tf.square(value - target), axes) / (
-        tf.reduce_sum(tf.square(target)) + 1e-8
+        tf.reduce_sum(tf.square(target), axes) + 1e-8
     )
 
 
