@@ -175,7 +175,7 @@ segnet_run.figure("masks")
 # %% [markdown]
 # ## DeepLabV3+, SegFormer: KerasCV a KerasHub
 #
-# Velké segmentační sítě mají předtrénovanou páteř. KerasCV 0.9 (už se nevyvíjí, jeho
+# Velké segmentační sítě mají předtrénovanou páteř. KerasCV (verze `0.9`, už se nevyvíjí, jeho
 # modely přešly do KerasHub) nabízí `DeepLabV3Plus` a `SegFormer`; KerasHub
 # `DeepLabV3ImageSegmenter` (vrací logity). Předtrénované váhy se stahují z Kaggle;
 # zde je stavíme z argumentů konstruktoru a jen ověříme, že se učí, jeden krok:

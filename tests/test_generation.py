@@ -96,3 +96,24 @@ def test_eight_epochs_already_generate_digits_closer_than_noise(nes2_home, tmp_p
     assert m["judge_accuracy"] > 0.9 and m["confident_real"] > m["confident_share"]
     assert {p.name for p in tmp_path.iterdir()} >= {"generated.png", "interpolation.png"}
     assert keras.ops.convert_to_numpy(run.model.generate(2)).max() <= 1.0
+    # the judge was trained once and stored; another run (another seed) judges with it
+    (stored,) = (nes2_home / "judges").glob("mnist-*.keras")
+    other = recipes.train("generation", "quick", epochs=1, seed=7, store=False)
+    assert sorted((nes2_home / "judges").iterdir()) == [stored]
+    assert other.metrics["judge_accuracy"] == m["judge_accuracy"]
+    assert other.metrics["frechet_real"] == pytest.approx(m["frechet_real"], rel=1e-5)
+
+
+@pytest.mark.trains
+def test_the_judge_is_trained_once_and_loaded_after(nes2_home, monkeypatch):
+    from nes2.recipes import generation as recipe
+
+    rng = np.random.default_rng(0)
+    images = rng.uniform(0, 255, (64, 28, 28, 1)).astype("float32")
+    labels = np.arange(64) % 10
+    first = recipe.judge_model(images, labels)
+    monkeypatch.setattr(keras.Model, "fit", lambda *a, **k: pytest.fail("trained the judge again"))
+    again = recipe.judge_model(images, labels)
+    for a, b in zip(first.get_weights(), again.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert len(list((nes2_home / "judges").iterdir())) == 1  # nothing half-written left

@@ -373,6 +373,33 @@ def test_no_lecture_prose_ends_up_in_a_code_cell(tmp_path):
     assert prose_in_code(lost) == ["# ## Soutěž ILSVRC"]
 
 
+DECIMAL_POINT = re.compile(r"(?<![\w.])(0\.\d+|\d+\.\d+(?=\s?(?:%|s\b|px|°|dB|MB|GB)))")
+"""A decimal written with a point in Czech prose: one below 1 (no section number starts with
+0) or one followed by a unit; the prose writes the Czech decimal comma (0,5; 2,5 px)."""
+
+
+def decimal_points(source: Path) -> list[str]:
+    """The decimals with a point in the markdown cells of a lecture (code, math and links
+    left out: they are Python)."""
+    import jupytext
+
+    found = []
+    for cell in jupytext.read(source).cells:
+        if cell.cell_type != "markdown":
+            continue
+        text = re.sub(r"`[^`]*`|\$[^$]*\$|\]\([^)]*\)|https?://\S+", "", cell.source)
+        found += DECIMAL_POINT.findall(text)
+    return found
+
+
+def test_lecture_prose_writes_decimals_with_the_czech_comma(tmp_path):
+    for source in sorted((ROOT / "lectures").rglob("*.py")):
+        assert decimal_points(source) == [], source.name
+    mixed = tmp_path / "mixed.py"
+    mixed.write_text("# %% [markdown]\n# IoU 0.5, krok 2.5 px, kap. 5.2, `x = 0.1`, $0.3$\n")
+    assert decimal_points(mixed) == ["0.5", "2.5"]
+
+
 BUILD_DETAILS = re.compile(r"__version__|expected\.|\.goal\(|NES2_|profil \{")
 
 

@@ -1,13 +1,19 @@
 """Recipe `generation`: a convolutional variational autoencoder that draws new MNIST digits.
 
 The VAE (`nes2.tasks.generation`) is trained on real MNIST digits alone (no
-labels). It is then judged by a classifier of real digits, trained in the
-evaluation step on the same training digits: of 1,000 digits decoded from
-random latent points, the share it labels with confidence ≥ 0.9, the classes
-it sees, and the Fréchet distance of its features to those of the real test
-digits, beside the same distance for pixel noise with the digits' mean and
-spread per pixel (a generator that cannot be good) and for real training
-digits (the best a generator can reach).
+labels). It is then judged by a classifier of real digits, the *judge*: of
+1,000 digits decoded from random latent points, the share it labels with
+confidence ≥ 0.9, the classes it sees, and the Fréchet distance of its
+features to those of 1,000 real test digits, beside the same distance for
+pixel noise with the digits' mean and spread per pixel (a generator that
+cannot be good) and for 1,000 real training digits (the best a generator can
+reach).
+
+Every run is judged by one judge (`judge_model`): trained once, with the
+course's seed, on the training digits that no run is judged against, stored
+in the cache and loaded by every later run, so that the distances of runs
+with other latent sizes or seeds lie in one feature space. The split of the
+digits is the course's; a run's seed changes the VAE, not its data.
 
 Examples:
     ```python
@@ -31,6 +37,45 @@ GENERATED = 1000
 JUDGE_EPOCHS = 5
 
 
+def judge_model(images, labels):
+    """The judge of every generation run: a digit classifier trained once and stored.
+
+    Its key is the digits it learns from and the training code, so every run
+    that judges with the same digits loads the same model from the cache
+    (`NES2_HOME/judges/`, written atomically) and its features are one space.
+
+    Args:
+        images: `(n, 28, 28, 1)` digits, 0-255.
+        labels: `(n,)` their classes.
+    """
+    import hashlib
+
+    import keras
+    import numpy as np
+
+    from nes2 import config
+    from nes2.io import atomic_file
+    from nes2.models import convnets
+    from nes2.recipes import store
+
+    images, labels = np.asarray(images, "float32"), np.asarray(labels, "int64")
+    digest = hashlib.sha256(images.tobytes() + labels.tobytes())
+    digest.update(f"{JUDGE_EPOCHS}:{store.training_digest()}".encode())
+    path = config.cache_dir() / "judges" / f"mnist-{digest.hexdigest()[:16]}.keras"
+    if path.is_file():
+        return keras.models.load_model(path)
+    config.seed_everything(config.DEFAULT_SEED)
+    judge = convnets.small_convnet(
+        images.shape[1:], filters=(32, 64), dense_units=64, num_classes=10, name="judge"
+    )
+    judge.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    judge.fit(images, labels, epochs=JUDGE_EPOCHS, batch_size=64, verbose=0)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_file(path) as tmp:
+        judge.save(tmp)
+    return judge
+
+
 class Generation(Recipe):
     name = "generation"
     summary = "variational autoencoder: new digits from random latent points"
@@ -52,7 +97,7 @@ class Generation(Recipe):
     def data(self, spec):
         from nes2.data import arrays
 
-        digits = arrays.mnist(spec.profile, seed=spec.seed)
+        digits = arrays.mnist(spec.profile)  # one split for every seed: one judge for all runs
         train = (digits.x_train[..., None] / 255).astype("float32")
         test = (digits.x_test[..., None] / 255).astype("float32")
         return Data(
@@ -74,20 +119,10 @@ class Generation(Recipe):
     def evaluate(self, model, data, spec, history):
         import numpy as np
 
-        from nes2.models import convnets
         from nes2.tasks import generation
 
-        judge = convnets.small_convnet(
-            data.train.shape[1:], filters=(32, 64), dense_units=64, num_classes=10, name="judge"
-        )
-        judge.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
-        judge.fit(
-            data.train * 255,
-            data.labels[: len(data.train)],
-            epochs=JUDGE_EPOCHS,
-            batch_size=64,
-            verbose=0,
-        )
+        # the judge learns from the training digits after the first GENERATED, which are judged
+        judge = judge_model(data.train[GENERATED:] * 255, data.labels[GENERATED:])
         test, labels = data.test
         reference = test[:GENERATED] * 255
         rng = np.random.default_rng(spec.seed)
