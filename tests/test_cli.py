@@ -9,6 +9,7 @@ import pytest
 from conftest import SITE_GROUP, TEST_CACHE
 
 from nes2 import cli
+from nes2.data import synthetic_pets
 from nes2.recipes import verify
 
 
@@ -160,7 +161,7 @@ def test_train_synthetic_writes_metrics_and_curves(shared_home, capsys, tmp_path
     )
     assert result.returncode == 0, result.stderr[-2000:]
     metrics = json.loads((out_dir / "metrics.json").read_text())
-    assert metrics["data_source"] == "synthetic stand-in"
+    assert metrics["data_source"] == synthetic_pets.LABEL
     assert metrics["epochs"] == 1 and metrics["profile"] == "quick"
     for key in ("train_loss", "train_accuracy", "val_loss", "val_accuracy", "seconds"):
         assert isinstance(metrics[key], float)
@@ -309,7 +310,7 @@ def test_train_digit_tilt_writes_metrics_and_plots(shared_home, capsys, tmp_path
     metrics = json.loads((out_dir / "metrics.json").read_text())
     assert metrics["recipe"] == "digit-tilt" and metrics["epochs"] == 1
     assert metrics["rmse_deg"] > 0 and 0 <= metrics["within_10deg"] <= 1
-    assert metrics["data_source"].startswith("MNIST subset")
+    assert metrics["data_source"].startswith("podmnožina MNIST")
     assert {"predicted_vs_true.png", "residuals.png"} <= {p.name for p in out_dir.iterdir()}
     assert "Wrote metrics.json" in result.stdout
 

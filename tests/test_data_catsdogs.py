@@ -96,7 +96,7 @@ def test_load_without_download_names_the_command(nes2_home):
 
 def test_synthetic_stand_in_is_labelled(nes2_home):
     data = catsdogs.load("quick", source="synthetic", per_class=(4, 2, 2), image_size=(24, 24))
-    assert data.label == "synthetic stand-in"
+    assert data.label == "kreslená náhrada (ne fotografie)"
     assert data.counts == {"train": 8, "validation": 4, "test": 4}
     labels = np.concatenate([y.numpy() for _, y in data.train])
     assert sorted(labels.tolist()) == [0] * 4 + [1] * 4

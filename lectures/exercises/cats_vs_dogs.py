@@ -1,7 +1,7 @@
 # %% [markdown]
 # # Cvičení: Cats vs Dogs
 #
-# Data: v profilu `quick` kreslená náhrada (*synthetic stand-in*: nakreslené kočky a psi,
+# Data: v profilu `quick` kreslená náhrada (nakreslené kočky a psi,
 # ne fotografie), aby cvičení běžela bez stahování; s daty Microsoftu v cache
 # (`nes2 data fetch cats-vs-dogs`) stačí změnit `SOURCE` na `"real"`.
 

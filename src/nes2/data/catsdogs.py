@@ -320,7 +320,7 @@ def load(
         from nes2.data import cats_vs_dogs
         data = cats_vs_dogs(source="synthetic")
         data.counts        # {'train': 600, 'validation': 200, 'test': 200}
-        data.label         # 'synthetic stand-in'
+        data.label         # 'kreslená náhrada (ne fotografie)'
         ```
     """
     profile = config.get_profile(profile)

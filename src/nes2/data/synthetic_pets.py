@@ -7,7 +7,7 @@ and clutter (ear-like shapes among it) hides parts of it, so the task needs a
 convnet, and a small one trained on a few hundred images learns them by heart
 instead, as on the real data; data augmentation, which makes the same kinds of
 variation, helps it as it does there. Results on it are **not** results on Cats
-vs Dogs: everything made from it says "synthetic stand-in".
+vs Dogs: everything made from it says so (`LABEL`, Czech: a drawn stand-in, not photos).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
-LABEL = "synthetic stand-in"
+LABEL = "kreslená náhrada (ne fotografie)"
 CLASS_FOLDERS = ("Cat", "Dog")
 VERSION = 2
 """The drawing's version: caches of images drawn by another version are not reused."""

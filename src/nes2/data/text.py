@@ -60,7 +60,7 @@ FILLER = [
 ]
 POSITIVE = ["good", "great", "wonderful", "excellent", "enjoyable", "brilliant"]
 NEGATIVE = ["bad", "boring", "awful", "terrible", "dull", "weak"]
-GENERATED = "generated reviews (fillers, opinion words, 'not')"
+GENERATED = "vygenerované recenze (výplňová slova, hodnotící slova, „not“)"
 
 
 @dataclass

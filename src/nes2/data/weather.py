@@ -14,7 +14,7 @@
 Examples:
     >>> series = generated(24 * 30, seed=0)
     >>> series.values.shape, series.source
-    ((720,), 'generated temperature (daily and yearly cycles, lingering weather)')
+    ((720,), 'vygenerovaná teplota (denní a roční cyklus, přetrvávající počasí)')
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ MIN_ROWS = 400_000
 """The record has a row every 10 minutes for 8 years (about 420,000); fewer means a broken file."""
 EVERY = 6
 """Rows per hour: the series is taken hourly."""
-GENERATED = "generated temperature (daily and yearly cycles, lingering weather)"
+GENERATED = "vygenerovaná teplota (denní a roční cyklus, přetrvávající počasí)"
 
 
 @dataclass(frozen=True)
