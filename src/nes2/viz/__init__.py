@@ -23,7 +23,7 @@ from nes2.viz.images import (
     instance_heads,
     mask_grid,
 )
-from nes2.viz.tables import markdown_table
+from nes2.viz.tables import markdown_table, number
 
 __all__ = [
     "bar_chart",
@@ -38,6 +38,7 @@ __all__ = [
     "markdown_table",
     "mask_grid",
     "model_diagram",
+    "number",
     "params_vs_accuracy",
     "plot_history",
     "predicted_vs_true",

@@ -39,3 +39,13 @@ def markdown_table(
     ]
     lines += ["| " + " | ".join(cell(k, row.get(k)) for k in columns) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def number(value: float, spec: str = ".3g") -> str:
+    """`value` for Czech prose: formatted by `spec`, with the decimal comma.
+
+    Examples:
+        >>> number(0.3691), number(1234.5, ",.1f"), number(0.377, ".0%")
+        ('0,369', '1 234,5', '38%')
+    """
+    return format(value, spec).replace(",", " ").replace(".", ",")
