@@ -165,6 +165,7 @@ def test_ci_runs_the_readme_test_command_and_the_newest_job_fails_visibly():
     assert newest["continue-on-error"] == "${{ github.event_name == 'push' }}"
     dependabot = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text())
     assert {u["package-ecosystem"] for u in dependabot["updates"]} == {"github-actions", "uv"}
+    assert all(u["cooldown"]["default-days"] >= 7 for u in dependabot["updates"])
 
 
 def test_a_release_tests_the_cv_extra_on_colabs_python_and_publishes_notes():
@@ -174,7 +175,7 @@ def test_a_release_tests_the_cv_extra_on_colabs_python_and_publishes_notes():
     assert "train detection --model ssd" in script and "train digit-tilt" in script
     notes = release["github-release"]
     assert notes["needs"] == "publish" and notes["permissions"]["contents"] == "write"
-    assert "--generate-notes" in notes["steps"][-2]["run"]
+    assert "--notes-file release-notes.md" in notes["steps"][-2]["run"]
     assert "gh workflow run docs.yml" in notes["steps"][-1]["run"]
     assert notes["permissions"]["actions"] == "write"
     docs = workflow("docs.yml")

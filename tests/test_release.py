@@ -37,6 +37,30 @@ def test_a_tag_that_is_not_the_package_version_is_refused():
     assert check_tag(f"v{nes2.__version__}").returncode == 0
 
 
+def test_release_notes_are_the_version_s_section_of_the_changelog(tmp_path):
+    from nes2_site import changelog
+
+    path = tmp_path / "CHANGELOG.md"
+    path.write_text(
+        "# Changelog\n\n## [Unreleased]\n\n- next\n\n## [0.2.0] - 2027-02-01\n\n### Added\n\n"
+        "- grading\n\n## [0.1.0] - 2026-10-01\n\n- first\n\n"
+        "[0.2.0]: https://example.org/compare/v0.1.0...v0.2.0\n"
+    )
+    assert changelog.notes("v0.2.0", path) == "### Added\n\n- grading\n"
+    assert changelog.notes("0.1.0", path) == "- first\n"
+    with pytest.raises(SystemExit, match=r"no section \[0.3.0\]: move the entries under"):
+        changelog.notes("v0.3.0", path)
+    with pytest.raises(SystemExit, match="has no date"):
+        changelog.notes("Unreleased", path)
+    # the repository's own changelog: kept in the format, its next entries under [Unreleased]
+    text = changelog.CHANGELOG.read_text()
+    assert "## [Unreleased]" in text and "Keep a Changelog" in text
+    release = yaml.safe_load((ROOT / ".github/workflows/release.yml").read_text())["jobs"]
+    script = "\n".join(s.get("run", "") for job in release.values() for s in job["steps"])
+    assert 'nes2_site.changelog --check "${GITHUB_REF_NAME}"' in script
+    assert "--notes-file release-notes.md" in script and "--generate-notes" not in script
+
+
 def test_notebooks_install_the_version_they_were_made_with():
     for path in (ROOT / "notebooks").rglob("*.ipynb"):
         setup = "".join(json.loads(path.read_text())["cells"][0]["source"])

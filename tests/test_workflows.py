@@ -1,5 +1,6 @@
 """The GitHub Actions workflows, checked offline: schema (check-jsonschema), security (zizmor)."""
 
+import json
 import shutil
 import subprocess
 import sys
@@ -41,7 +42,7 @@ def test_workflows_match_the_github_schema():
 
 def test_zizmor_finds_nothing():
     result = subprocess.run(
-        [_tool("zizmor"), "--offline", "--no-progress", str(ROOT / ".github" / "workflows")],
+        [_tool("zizmor"), "--offline", "--no-progress", str(ROOT / ".github")],
         capture_output=True,
         text=True,
         timeout=120,
@@ -66,10 +67,21 @@ def test_actions_are_pinned_and_permissions_are_least():
 def test_gpu_runner_label_is_declared():
     declared = yaml.safe_load((ROOT / ".github/actionlint.yaml").read_text())
     gpu = yaml.safe_load((ROOT / ".github/workflows/gpu.yml").read_text())
-    labels = set(gpu["jobs"]["gpu"]["runs-on"]) - {"self-hosted"}
-    assert labels <= set(declared["self-hosted-runner"]["labels"])
+    runs_on = gpu["jobs"]["gpu"]["runs-on"]
+    default = json.loads(runs_on.split("|| '")[1].split("'")[0])  # the labels without the variable
+    assert set(default) - {"self-hosted"} <= set(declared["self-hosted-runner"]["labels"])
     triggers = gpu[True] if True in gpu else gpu["on"]  # YAML 1.1 reads `on` as True
     assert {"workflow_dispatch", "schedule"} <= set(triggers)
+
+
+def test_the_gpu_workflow_runs_only_where_a_gpu_runner_is_set():
+    jobs = yaml.safe_load((ROOT / ".github/workflows/gpu.yml").read_text())["jobs"]
+    assert jobs["gpu"]["if"] == "vars.NES2_GPU_RUNNER != ''"
+    assert "fromJSON(vars.NES2_GPU_RUNNER" in jobs["gpu"]["runs-on"]
+    skipped = jobs["no-gpu-runner"]
+    assert skipped["if"] == "vars.NES2_GPU_RUNNER == ''" and skipped["runs-on"] == "ubuntu-latest"
+    (step,) = skipped["steps"]
+    assert "skipped: no GPU runner" in step["run"] and "NES2_GPU_RUNNER" in step["run"]
 
 
 def _jobs():
