@@ -6,9 +6,11 @@ draws (`nes2.tasks.style.pattern`). With `--method optimisation` the pixels of
 the photo are optimised (Gatys et al.); with `--method network` a small
 encoder-decoder is trained on random crops of three other shipped photos
 (astronaut, coffee, rocket) and then stylises the cat, which it never saw, in
-one pass (Johnson et al.). Epochs count gradient steps: of the image, or of
-the network on one batch of crops. Both are measured by the same losses on the
-cat photo; `seconds_per_image` is what one more photo would cost.
+one pass (Johnson et al.). Both minimise the same losses: one pattern, one
+style weight, each photo's content loss relative to that photo, and crops of
+the content photo's size (`SIZE`). Epochs count gradient steps: of the image,
+or of the network on one batch of crops. Both are measured by those losses on
+the cat photo; `seconds_per_image` is what one more photo would cost.
 
 The loss network is VGG19 with ImageNet weights when they are in Keras' cache
 (`--weights auto`), else with random weights; `metrics.json` says which.
@@ -30,8 +32,9 @@ from typing import ClassVar
 
 from nes2.recipes.base import Data, Option, Recipe
 
-SIZE = {"quick": 128, "full": 384}
-CROP = {"quick": 64, "full": 256}
+SIZE = {"quick": 64, "full": 256}
+"""The side of the content photo, of the pattern and of the network's training crops: one size,
+so that both methods minimise the same losses against the same Gram matrices."""
 CROPS = 512
 CONTENT_PHOTO = "chelsea"
 TRAINING_PHOTOS = ("astronaut", "coffee", "rocket")
@@ -96,10 +99,10 @@ class StyleTransfer(Recipe):
 
         from nes2.tasks import style
 
-        size, crop = SIZE[spec.profile], CROP[spec.profile]
+        size = SIZE[spec.profile]
         content = style.as_rgb(getattr(photos, CONTENT_PHOTO)(), size, role="content image")
         training = [style.as_rgb(getattr(photos, n)(), 2 * size) for n in TRAINING_PHOTOS]
-        crops = style.random_crops(training, crop, CROPS, seed=spec.seed)
+        crops = style.random_crops(training, size, CROPS, seed=spec.seed)
         return Data(
             "fotografie ze scikit-image, vygenerovaný vzor",
             {"content": 1, "training_crops": len(crops)},
