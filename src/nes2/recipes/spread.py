@@ -11,7 +11,8 @@ oneDNN settings when it starts.
 It reports the lowest and highest value of each banded metric and of each
 relation's difference, and whether every trial lies inside its band (the
 lesson holds). `record` writes the spread beside each band and relation in
-`expected.toml` (`spread = [low, high]`, the entry's `seeds` and `settings`);
+`expected.toml` (`spread = [low, high]`, the entry's `seeds` and `settings`,
+and as `recorded` the value of the course's seed with the default settings);
 a band is then judged strictly on the site (`nes2.teaching.expected`).
 
 Examples:
@@ -241,9 +242,13 @@ def record(spreads: list[Spread], relations: list[tuple], path: Path | None = No
         _put(table_, "seeds", sorted({seed for seed, _ in spread.trials}), after="hardware")
         settings = sorted({setting for _, setting in spread.trials})
         _put(table_, "settings", settings, after="seeds")
+        course = spread.trials.get((config.DEFAULT_SEED, "default"), {})
         for metric in spread.banded():
             low, high = spread.low_high(metric)
             table_[metric]["spread"] = [round(low, 4), round(high, 4)]
+            value = expected.measured(course, metric)
+            if value is not None:  # the run the pages show: the course's seed, default settings
+                table_[metric]["recorded"] = round(value, 4)
     for relation, low, high, _ in relations:
         for spec in document.get("relations", []):
             if expected.Relation(**_relation_fields(spec)) == relation:
