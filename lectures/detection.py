@@ -50,9 +50,8 @@ viz.box_grid(
 #
 # Nejstarší způsob, jak z klasifikátoru udělat detektor: klasifikátor se spustí na **každém
 # okně** obrázku v několika velikostech; okna s jistou třídou zůstanou. Klasifikátor
-# číslic se tu učí i 11. třídu, **pozadí**: okna, která z žádné číslice nezachytí ani
-# polovinu. Velké okno kolem malé číslice má s jejím obdélníkem malé IoU, a přece ji drží
-# celou, takže pozadím není ([`tasks.sliding_window`][nes2.tasks.sliding_window]).
+# číslic se učí i 11. třídu, **pozadí**: okna, jež nezachytí ani polovinu žádné číslice (velké
+# okno kolem malé číslice ji drží celou) ([`tasks.sliding_window`][nes2.tasks.sliding_window]).
 
 # %%
 digits = arrays.mnist(PROFILE)
@@ -152,28 +151,23 @@ print(
 #   bilineárně odečte několik bodů a zprůměruje je, takže maska z takto vyříznutých
 #   příznaků sedí na objekt přesně ([`tasks.regions`][nes2.tasks.regions]).
 #
-# Mapa příznaků plně konvolučního klasifikátoru (po druhém poolingu) a tři oblasti
-# jednoho plátna, každá na 7 × 7. Obdélník v pixelech se na buňky mapy převede krokem
-# mapy a posunem její první buňky: konvoluce klasifikátoru okraje nedoplňují (`valid`),
-# takže každá ubere okraj obrázku a buňka 0 začíná až několik pixelů od jeho kraje
-# ([`regions.cell_geometry`][nes2.tasks.regions.cell_geometry] to spočte z vrstev):
+# Mapa příznaků klasifikátoru (po druhém poolingu) a tři oblasti plátna, každá na 7 × 7.
+# Obdélník se na buňky převede krokem mapy a posunem její první buňky: konvoluce `valid`
+# ubírají okraj ([`regions.cell_geometry`][nes2.tasks.regions.cell_geometry] to spočte z vrstev):
 
 # %%
 features_model = sliding_window.fully_convolutional(classifier, until="pool2")
 features = np.asarray(features_model(compared[:1]))[0]
 stride, offset = regions.cell_geometry(features_model)
 regions_xyxy = test_canvases.boxes[0]
-pooled = regions.roi_pool(features, regions_xyxy, size=7, stride=stride, offset=offset)
-aligned = regions.roi_align(features, regions_xyxy, size=7, stride=stride, offset=offset)
-print(
-    f"mapa příznaků {features.shape}: krok {stride} px, první buňka začíná {offset:g} px od kraje"
+pooled, aligned = (
+    cut(features, regions_xyxy, size=7, stride=stride, offset=offset)
+    for cut in (regions.roi_pool, regions.roi_align)
 )
-print(f"{len(regions_xyxy)} oblasti různých velikostí → RoI pooling {pooled.shape[1:]}", end=", ")
-print(f"RoIAlign {aligned.shape[1:]} každá")
+print(f"mapa {features.shape}: krok {stride} px, buňka 0 začíná {offset:g} px od kraje")
+print(f"{len(regions_xyxy)} oblasti → RoI pooling i RoIAlign {aligned.shape[1:]} každá")
 in_cells = (regions_xyxy[0] - offset) / stride
-print(
-    "oblast v buňkách mapy:", in_cells.round(2), "→ RoI pooling zaokrouhlí na", np.round(in_cells)
-)
+print("oblast v buňkách:", in_cells.round(2), "→ RoI pooling zaokrouhlí na", np.round(in_cells))
 crops = regions.roi_align(compared[0], regions_xyxy, size=14)[..., 0]
 
 

@@ -17,7 +17,7 @@ from IPython.display import Markdown
 import nes2
 from nes2 import config, recipes, viz
 from nes2.tasks import generation, style
-from nes2.teaching import expected
+from nes2.teaching import expected, verdicts
 
 PROFILE = config.get_profile()
 
@@ -191,32 +191,7 @@ print(
 )
 
 # %%
-small = vaes[2].metrics
-worse = [
-    name
-    for name, lower in (
-        ("confident_share", False),
-        ("classes_covered", False),
-        ("frechet_distance", True),
-    )
-    if (small[name] > best[name]) == lower and small[name] != best[name]
-]
-real, sure = viz.number(best["frechet_real"], ".1f"), viz.number(best["confident_share"], ".0%")
-closer = "mnohem blíž" if best["frechet_distance"] < best["frechet_noise"] / 2 else "blíž"
-Markdown(
-    f"Číslice VAE jsou skutečným {closer} než šum ({best['frechet_distance']:.0f} proti "
-    f"{best['frechet_noise']:.0f}), ale od trénovacích číslic samotných ({real}) daleko: jsou "
-    "rozmazanější (ztráta po pixelech opět odmění průměr) a klasifikátor s jistotou pozná jen "
-    f"{sure} z nich (skutečných {viz.number(best['confident_real'], '.0%')}). Dvourozměrný "
-    "latentní prostor "
-    + (
-        "je horší než šestnáctirozměrný ve všech sloupcích: dvě čísla na číslici jsou málo."
-        if len(worse) == 3
-        else f"je horší než šestnáctirozměrný ve sloupcích {', '.join(columns[w] for w in worse)}."
-        if worse
-        else "tu v žádném sloupci není horší než šestnáctirozměrný."
-    )
-)
+Markdown(verdicts.generation(best, vaes[2].metrics, PROFILE))
 
 
 # %% [markdown]
@@ -329,34 +304,7 @@ speedup = mine["seconds_per_image"] / net["seconds_per_image"]
 print(f"síť stylizuje obrázek {speedup:,.0f}× rychleji než optimalizace".replace(",", " "))
 
 # %%
-worse = [
-    label
-    for name, label in (("content_loss", "obsahu"), ("style_loss", "stylu"))
-    if net[name] > mine[name]
-]
-orders = int(np.log10(speedup))
-between = (
-    mine["style_loss_photo"] - net["style_loss"]
-    >= 0.1
-    <= 5 * (net["style_loss"] - mine["style_loss"])
-)
-sentences = [
-    f"Síť je o {orders} řád{'y' if 2 <= orders <= 4 else 'ů'} rychlejší"
-    if orders >= 1
-    else "Síť je rychlejší",
-    f", ale ve ztrátě {' i '.join(worse)} horší" if worse else " a ve ztrátách stejně dobrá",
-    ": optimalizace ladí pixely jednoho obrázku, síť jedny váhy pro všechny fotografie (a ta "
-    "naše je malá a učila se krátce). Ztráta stylu sítě ",
-    f"leží zřetelně mezi fotografií ({viz.number(mine['style_loss_photo'])}) a optimalizací "
-    f"({viz.number(mine['style_loss'])}). "
-    if between
-    else f"({viz.number(net['style_loss'])}) ale zřetelně mezi fotografií a optimalizací neleží. ",
-    f"Její trénink ({net['seconds']:.0f} s) trval déle než jedna optimalizace "
-    f"({mine['seconds_per_image']:.0f} s), ale platí se jen jednou."
-    if net["seconds"] > mine["seconds_per_image"]
-    else f"Její trénink ({net['seconds']:.0f} s) byl kratší než jedna optimalizace.",
-]
-Markdown("".join(sentences))
+Markdown(verdicts.style_transfer(mine, net, PROFILE))
 
 # %% [markdown]
 # ## Shrnutí

@@ -1,0 +1,106 @@
+"""Sentences about runs for a lecture page, written from their numbers.
+
+A sentence that compares runs is never typed beside their outputs: its wording
+is chosen here by the measured metrics and by the relations of
+`expected.toml` that back it, so that another seed or machine cannot leave a
+page saying what its own outputs contradict. Numbers are written with the
+Czech decimal comma (`nes2.viz.number`).
+
+Examples:
+    >>> mine = {"style_loss": 0.035, "style_loss_photo": 0.44, "content_loss": 0.18,
+    ...         "seconds_per_image": 20.0}
+    >>> net = {"style_loss": 0.07, "style_loss_photo": 0.44, "content_loss": 0.5,
+    ...        "seconds": 60.0, "seconds_per_image": 0.004}
+    >>> print(style_transfer(mine, net, "quick"))  # doctest: +ELLIPSIS
+    Síť je o 3 řády rychlejší, ale ve ztrátě obsahu i stylu horší: ... leží zřetelně mezi ...
+"""
+
+from __future__ import annotations
+
+import math
+
+from nes2.teaching import expected
+from nes2.viz.tables import number
+
+GENERATION_COLUMNS = {
+    "confident_share": ("jistě rozpoznané", False),
+    "classes_covered": ("třídy (z 10)", False),
+    "frechet_distance": ("Fréchetova vzdálenost", True),
+}
+"""Metric -> (the page's column, whether lower is better) compared between latent sizes."""
+
+
+def _holds(profile: str, results: dict[str, dict]) -> bool:
+    """Whether every relation of `profile` between the runs in `results` holds."""
+    rows, _ = expected.check_relations(profile, results)
+    return bool(rows) and all(ok for _, _, ok in rows)
+
+
+def generation(best: dict, small: dict, profile: str) -> str:
+    """What the VAE's judge says of the 16- and the 2-dimensional latent space.
+
+    Args:
+        best: metrics of `generation/16`.
+        small: metrics of `generation/2`.
+        profile: the runs' profile (its relations back "much closer than noise").
+    """
+    worse = [
+        label
+        for metric, (label, lower) in GENERATION_COLUMNS.items()
+        if small[metric] != best[metric] and (small[metric] > best[metric]) == lower
+    ]
+    results = {"generation/16": best, "generation/2": small}
+    closer = "mnohem blíž" if _holds(profile, results) else "blíž"
+    text = (
+        f"Číslice VAE jsou skutečným {closer} než šum ({best['frechet_distance']:.0f} proti "
+        f"{best['frechet_noise']:.0f}), ale od trénovacích číslic samotných "
+        f"({number(best['frechet_real'], '.1f')}) daleko: jsou rozmazanější (ztráta po pixelech "
+        "opět odmění průměr) a klasifikátor s jistotou pozná jen "
+        f"{number(best['confident_share'], '.0%')} z nich (skutečných "
+        f"{number(best['confident_real'], '.0%')}). Dvourozměrný latentní prostor "
+    )
+    if len(worse) == len(GENERATION_COLUMNS):
+        return (
+            text
+            + "je horší než šestnáctirozměrný ve všech sloupcích: dvě čísla na číslici nestačí."
+        )
+    if worse:
+        return text + f"je horší než šestnáctirozměrný ve sloupcích {', '.join(worse)}."
+    return text + "tu v žádném sloupci není horší než šestnáctirozměrný."
+
+
+def style_transfer(mine: dict, net: dict, profile: str) -> str:
+    """The optimisation against the one-pass network: speed, both losses, the style between.
+
+    Args:
+        mine: metrics of `style-transfer/optimisation`.
+        net: metrics of `style-transfer/network`.
+        profile: the runs' profile (its relations back "clearly between").
+    """
+    orders = int(math.log10(mine["seconds_per_image"] / net["seconds_per_image"]))
+    plural = "y" if 2 <= orders <= 4 else "ů"
+    text = f"Síť je o {orders} řád{plural} rychlejší" if orders >= 1 else "Síť je rychlejší"
+    worse = [
+        label
+        for metric, label in (("content_loss", "obsahu"), ("style_loss", "stylu"))
+        if net[metric] > mine[metric]
+    ]
+    text += f", ale ve ztrátě {' i '.join(worse)} horší" if worse else " a ve ztrátách stejně dobrá"
+    text += (
+        ": optimalizace ladí pixely jednoho obrázku, síť jedny váhy pro všechny fotografie (a ta "
+        f"naše je malá a učila se krátce). Ztráta stylu sítě ({number(net['style_loss'])}) "
+    )
+    results = {"style-transfer/optimisation": mine, "style-transfer/network": net}
+    if _holds(profile, results):
+        text += (
+            f"leží zřetelně mezi fotografií ({number(mine['style_loss_photo'])}) a optimalizací "
+            f"({number(mine['style_loss'])}). "
+        )
+    else:
+        text += "zřetelně mezi fotografií a optimalizací neleží. "
+    if net["seconds"] > mine["seconds_per_image"]:
+        return text + (
+            f"Její trénink ({net['seconds']:.0f} s) trval déle než jedna optimalizace "
+            f"({mine['seconds_per_image']:.0f} s), ale platí se jen jednou."
+        )
+    return text + f"Její trénink ({net['seconds']:.0f} s) byl kratší než jedna optimalizace."
