@@ -72,3 +72,20 @@ def test_optimisation_moves_the_style_and_the_stylizer_keeps_the_size():
     trained = style.train_stylizer(net, losses, crops, steps=3, batch_size=2)
     assert len(trained["style_loss"]) == 3
     assert net.predict(photo[None], verbose=0).shape == (1, 32, 32, 3)
+
+
+def test_the_random_loss_network_is_the_same_in_every_process():
+    """Its weights come from its seed alone, not from the global random state: the
+    optimisation and the network (and every trial of a spread) measure with one network."""
+    import keras
+
+    from nes2.tasks import style as style_task
+
+    keras.utils.set_random_seed(1)
+    first = style_task.loss_network(None)
+    keras.utils.set_random_seed(2)
+    second = style_task.loss_network(None)
+    for a, b in zip(first.get_weights(), second.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    other = style_task.loss_network(None, seed=1).get_weights()
+    assert not np.array_equal(other[0], first.get_weights()[0])

@@ -94,17 +94,27 @@ def pattern(size: int = 128, seed: int = 0) -> np.ndarray:
     return (0.15 + 0.85 * hue * np.array([1.0, 0.75, 0.35])).astype("float32")
 
 
-def loss_network(weights: str | None = "imagenet") -> keras.Model:
+def loss_network(weights: str | None = "imagenet", seed: int = 0) -> keras.Model:
     """VGG19's convolutions up to `CONTENT_LAYER`: image in [0, 1] -> the features the losses use.
 
     Args:
         weights: `"imagenet"` (downloaded once into Keras' cache) or `None` (random).
+        seed: the random weights' seed: drawn from it alone (Glorot uniform, zero biases),
+            so that every process, run and method measures with the same network.
 
     Returns:
         A frozen model from images `(n, h, w, 3)` in [0, 1] to a dict with the
         content layer and the style layers.
     """
     vgg = keras.applications.VGG19(include_top=False, weights=weights)
+    if weights is None:
+        rng = np.random.default_rng(seed)
+        for layer in vgg.layers:
+            if isinstance(layer, layers.Conv2D):
+                kernel, bias = layer.get_weights()
+                limit = np.sqrt(6 / (np.prod(kernel.shape[:2]) * sum(kernel.shape[2:])))
+                drawn = rng.uniform(-limit, limit, kernel.shape).astype(kernel.dtype)
+                layer.set_weights([drawn, np.zeros_like(bias)])
     vgg.trainable = False
     names = (*STYLE_LAYERS, CONTENT_LAYER)
     features = keras.Model(vgg.input, {name: vgg.get_layer(name).output for name in names})
