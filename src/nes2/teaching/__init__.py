@@ -6,4 +6,6 @@
   whose body is `...`), which the checks refuse with a message naming them.
 * `expected`: the metric bands of each recipe and the relations between runs
   (`expected.toml`) that `nes2 verify` and the lecture pages compare with.
+* `verdicts`: the pages' sentences about runs, worded by the runs' numbers and the
+  relations that back them.
 """
