@@ -33,7 +33,7 @@ def notes(version: str, path: Path = CHANGELOG) -> str:
                 raise SystemExit(
                     f"{path.name}: the section [{version}] has no date (- YYYY-MM-DD)."
                 )
-            end = following.start() if following else _links(text)
+            end = following.start() if following else _links(text, heading.end())
             body = text[heading.end() : end].strip()
             if not body:
                 raise SystemExit(f"{path.name}: the section [{version}] lists no change.")
@@ -44,9 +44,9 @@ def notes(version: str, path: Path = CHANGELOG) -> str:
     )
 
 
-def _links(text: str) -> int:
-    """Where the link references at the end of the file begin (or its end)."""
-    match = re.search(r"^\[[^\]]+\]: ", text, re.M)
+def _links(text: str, start: int) -> int:
+    """Where the link references after `start` (at the end of the file) begin (or its end)."""
+    match = re.compile(r"^\[[^\]]+\]: ", re.M).search(text, start)
     return match.start() if match else len(text)
 
 

@@ -175,7 +175,7 @@ def site_jobs() -> int:
         PluginError: a value that is not a whole number of at least 1.
     """
     text = os.environ.get("NES2_SITE_JOBS", "2").strip()
-    if not text.isdigit() or int(text) < 1:
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
         from mkdocs.exceptions import PluginError
 
         raise PluginError(

@@ -73,15 +73,16 @@ def test_the_cell_geometry_is_where_each_cell_looks(padding):
 
     model = keras.Sequential(
         [
-            keras.Input((40, 1, 1)),
-            keras.layers.Conv2D(1, (3, 1), padding=padding, kernel_initializer="ones"),
-            keras.layers.AveragePooling2D((2, 1)),
-            keras.layers.Conv2D(1, (3, 1), padding=padding, kernel_initializer="ones"),
-            keras.layers.AveragePooling2D((2, 1)),
+            keras.Input((40, 40, 1)),
+            keras.layers.Conv2D(1, 3, padding=padding, kernel_initializer="ones"),
+            keras.layers.AveragePooling2D(2),
+            keras.layers.Conv2D(1, 3, padding=padding, kernel_initializer="ones"),
+            keras.layers.AveragePooling2D(2),
         ]
     )
-    impulses = np.eye(40, dtype="float32").reshape(40, 40, 1, 1)  # one lit pixel per image
-    seen = np.asarray(model(impulses))[..., 0, 0] > 0  # (pixel, cell)
+    impulses = np.zeros((40, 40, 40, 1), "float32")
+    impulses[np.arange(40), np.arange(40), 20] = 1  # image p: one lit pixel in row p
+    seen = (np.asarray(model(impulses))[..., 0] > 0).any(axis=2)  # (pixel row, cell row)
     stride, offset = regions.cell_geometry(model)
     assert (stride, offset) == ((4, 3.0) if padding == "valid" else (4, 0.0))
     cell = 4
@@ -100,3 +101,12 @@ def test_an_offset_map_cuts_the_region_the_box_covers():
     np.testing.assert_allclose(
         regions.roi_align(grid, box, size=2, stride=4)[0, 0, :, 0], [2.75, 3.75]
     )
+
+
+def test_the_cell_geometry_of_a_layer_it_cannot_follow_is_refused():
+    import keras
+
+    for layer in (keras.layers.UpSampling2D(), keras.layers.Conv2D(1, 3, dilation_rate=2)):
+        model = keras.Sequential([keras.Input((16, 16, 1)), keras.layers.Conv2D(1, 3), layer])
+        with pytest.raises(InvalidOptionError, match="not a plain square convolution"):
+            regions.cell_geometry(model)

@@ -37,19 +37,31 @@ def test_the_stylizer_sentence_says_what_the_losses_show():
     assert "(0,07) leží zřetelně mezi fotografií (0,44) a optimalizací (0,035)" in text
     assert "trénink (60 s) trval déle než jedna optimalizace (20 s)" in text
     near_photo = {**NET, "style_loss": 0.40}  # barely stylised: the relation breaks
-    assert "zřetelně mezi fotografií a optimalizací neleží" in verdicts.style_transfer(
-        MINE, near_photo, "quick"
-    )
+    assert "neleží zřetelně mezi fotografií" in verdicts.style_transfer(MINE, near_photo, "quick")
     quick_net = {**NET, "seconds": 5.0, "content_loss": 0.1}
     text = verdicts.style_transfer(MINE, quick_net, "quick")
     assert "ve ztrátě stylu horší" in text and "byl kratší než jedna optimalizace" in text
+    assert "mezi" in verdicts.style_transfer(
+        MINE, NET, "full"
+    ) and "zřetelně" not in verdicts.style_transfer(MINE, NET, "full")
+    slow = {**NET, "seconds_per_image": 40.0}
+    assert verdicts.style_transfer(MINE, slow, "quick").startswith("Síť není rychlejší")
+    tenfold = {**NET, "seconds_per_image": 1.0}
+    assert verdicts.style_transfer(MINE, tenfold, "quick").startswith("Síť je o 1 řád rychlejší")
 
 
 def test_the_generation_sentence_names_the_columns_where_the_small_space_is_worse():
     text = verdicts.generation(BEST, SMALL, "quick")
-    assert text.startswith("Číslice VAE jsou skutečným mnohem blíž než šum (38 proti 148)")
+    assert text.startswith("Číslice VAE jsou mnohem blíž skutečným než šum (38 proti 148)")
     assert "jen 38% z nich (skutečných 93%)" in text and "ve všech sloupcích" in text
     level = {**SMALL, "classes_covered": 10, "confident_share": 0.5}
     assert "ve sloupcích Fréchetova vzdálenost." in verdicts.generation(BEST, level, "quick")
     near_noise = {**BEST, "frechet_distance": 120.0}  # the relation to noise breaks
-    assert "skutečným blíž než šum" in verdicts.generation(near_noise, SMALL, "quick")
+    assert "Číslice VAE jsou blíž skutečným než šum" in verdicts.generation(
+        near_noise, SMALL, "quick"
+    )
+
+
+def test_vae_digits_no_closer_than_noise_are_said_to_be_so():
+    far = {**BEST, "frechet_distance": 150.0}
+    assert verdicts.generation(far, SMALL, "quick").startswith("Číslice VAE nejsou blíž skutečným")

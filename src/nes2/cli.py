@@ -217,7 +217,12 @@ def _spread(args: argparse.Namespace) -> int:
     outside += [f"{r}: spread {low:.4g} to {high:.4g}" for r, low, high, ok in relations if not ok]
     for line in outside:
         print(line)
-    if args.record:
+    if args.record and outside and not args.force:
+        print(
+            "Not recorded: a recorded spread makes the bands checked, and these trials miss "
+            "them. Change the run or the band, then record again (or --record --force)."
+        )
+    elif args.record:
         print(f"Recorded the spread in {spread.record(measured, relations)}.")
     return 1 if outside else 0
 
@@ -352,6 +357,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     spread.add_argument("--jobs", type=_positive, default=1, help="trials trained at once")
     spread.add_argument("--record", action="store_true", help="write the spread to expected.toml")
+    spread.add_argument(
+        "--force", action="store_true", help="with --record: record even if trials miss bands"
+    )
     spread.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     spread.set_defaults(func=_spread)
 

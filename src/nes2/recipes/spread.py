@@ -155,14 +155,17 @@ def measure(
     trials = grid(count, settings)
     spreads = {e.name: Spread(e) for e in entries}
     work = [(e, seed, setting) for e in entries for seed, setting in trials]
-    with ThreadPoolExecutor(max(1, jobs)) as pool:
-        futures = {pool.submit(_train_one, *item): item for item in work}
+    pool = ThreadPoolExecutor(max(1, jobs))
+    futures = {pool.submit(_train_one, *item): item for item in work}
+    try:
         with tqdm(total=len(work), desc="spread", unit="run") as bar:
             for future in as_completed(futures):
                 entry, seed, setting = futures[future]
                 spreads[entry.name].trials[seed, setting] = future.result()
                 bar.set_postfix_str(f"{entry.name} seed {seed} {setting}")
                 bar.update()
+    finally:  # a failed trial stops the ones not started yet
+        pool.shutdown(wait=True, cancel_futures=True)
     return list(spreads.values())
 
 
@@ -185,6 +188,8 @@ def relation_spreads(profile: str, spreads: list[Spread]) -> list[tuple]:
             for trial in sorted(shared)
         ]
         values = [d for d in differences if d is not None]
+        if not values:  # no trial measured both metrics: nothing to say of the relation
+            continue
         holds = len(values) == len(differences) and all(d >= relation.by for d in values)
         rows.append((relation, min(values), max(values), holds))
     return rows
@@ -197,7 +202,7 @@ def table(spreads: list[Spread], relations: list[tuple]) -> list[tuple]:
         for metric in spread.banded():
             low, high = spread.low_high(metric)
             band = spread.entry.bands[metric]
-            inside = low >= band["min"] if "min" in band else high <= band["max"]
+            inside = low >= band.get("min", low) and high <= band.get("max", high)
             rows.append(
                 (
                     spread.entry.name,

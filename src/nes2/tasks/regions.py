@@ -63,9 +63,21 @@ def cell_geometry(model) -> tuple[int, float]:
     for layer in model.layers:
         config = layer.get_config()
         kernel = config.get("kernel_size") or config.get("pool_size")
+        unsupported = (
+            hasattr(layer, "layers") or "size" in config or "Transpose" in type(layer).__name__
+        )
+        if kernel is not None:
+            kernels, strides = np.ravel(kernel), np.ravel(config.get("strides") or kernel)
+            dilated = np.any(np.ravel(config.get("dilation_rate", 1)) != 1)
+            unsupported |= dilated or len(set(kernels)) > 1 or len(set(strides)) > 1
+        if unsupported:
+            raise InvalidOptionError(
+                f"cell_geometry: layer {layer.name} ({type(layer).__name__}) is not a plain "
+                "square convolution or pooling; give a model of those (and point-wise layers)."
+            )
         if kernel is None:
             continue
-        side, step = int(np.ravel(kernel)[0]), int(np.ravel(config.get("strides") or kernel)[0])
+        side, step = int(kernels[0]), int(strides[0])
         padded = (max(side - step, 0) // 2) if config.get("padding") == "same" else 0
         centre += ((side - 1) / 2 - padded) * jump
         jump *= step

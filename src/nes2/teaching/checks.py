@@ -132,7 +132,8 @@ def check_training_improves(
 
     A network that learns nothing still drifts a little (a loss at chance,
     0.70 -> 0.69): the improvement must exceed `min_change` and be at least
-    `min_relative` of the first epoch's value (10 % by default). A loss that
+    `min_relative` (10 % by default) of the first epoch's value, or for a score
+    in [0, 1] (accuracy, IoU) of the room it had left (`1 - first`). A loss that
     starts above chance (a random initialisation) can fall that far and still
     end at chance: with `chance`, the metric's value for guessing (the
     cross-entropy of guessing among `k` balanced classes is `ln k`), the last
@@ -144,7 +145,10 @@ def check_training_improves(
         min_change: the least improvement that counts, in the metric's units.
         direction: `"down"` (a loss, an error) or `"up"` (accuracy, IoU); by
             default read from Keras' metric names, and required for others.
-        min_relative: the least improvement as a share of the first epoch's value.
+        min_relative: the least improvement as a share of the first epoch's value
+            (of `1 - first` for a score in [0, 1]).
+        chance: the metric's value for guessing; the last epoch must beat it by
+            `min_relative` of it.
 
     Examples:
         >>> check_training_improves({"loss": [2.3, 1.1, 0.7]})
@@ -187,9 +191,12 @@ def check_training_improves(
             f"{metric} se nezlepšila (první epocha {first:.4g}, poslední {last:.4g}). "
             "Zkuste menší learning rate, jiná data na vstupu (škálování 0-1) nebo více epoch."
         )
-    if change < min_relative * abs(first):
+    # a loss or an error is measured against where it started; a score in [0, 1]
+    # (accuracy, IoU) against the room it had left
+    room = 1 - first if direction == "up" and 0 <= first < 1 else abs(first)
+    if change < min_relative * room:
         raise CheckFailed(
-            f"{metric} se zlepšila jen o {100 * change / abs(first):.1f} % (z {first:.4g} na "
+            f"{metric} se zlepšila jen o {100 * change / room:.1f} % (z {first:.4g} na "
             f"{last:.4g}); tolik se změní i u sítě, která se nic nenaučila (náhodné hádání). "
             f"Čekáme aspoň {100 * min_relative:.0f} %: zkuste více epoch, jiný learning rate "
             "nebo batch normalization."
