@@ -121,8 +121,10 @@ class Generation(Recipe):
 
         from nes2.tasks import generation
 
-        # the judge learns from the training digits after the first GENERATED, which are judged
-        judge = judge_model(data.train[GENERATED:] * 255, data.labels[GENERATED:])
+        # the first `judged` training digits are judged as real ones; the judge learns from the
+        # rest (GENERATED of the 4,000; half of a smoke run's few)
+        judged = min(GENERATED, len(data.train) // 2)
+        judge = judge_model(data.train[judged:] * 255, data.labels[judged : len(data.train)])
         test, labels = data.test
         reference = test[:GENERATED] * 255
         rng = np.random.default_rng(spec.seed)
@@ -130,7 +132,7 @@ class Generation(Recipe):
         candidates = {
             "generated": model.generate(GENERATED, spec.seed),
             "noise": np.clip(noise, 0, 1),
-            "real": data.train[:GENERATED],
+            "real": data.train[:judged],
         }
         verdicts = generation.judge(judge, {k: v * 255 for k, v in candidates.items()}, reference)
         generated, baseline, real = (verdicts[k] for k in candidates)
