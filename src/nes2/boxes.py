@@ -14,6 +14,17 @@ from __future__ import annotations
 import numpy as np
 
 
+def _overlap(a, b) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`(n, m)` intersection areas of xyxy boxes `a` and `b`, and their areas (broadcastable)."""
+    a = np.asarray(a, dtype="float64").reshape(-1, 4)[:, None, :]
+    b = np.asarray(b, dtype="float64").reshape(-1, 4)[None, :, :]
+    width = np.clip(np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0]), 0, None)
+    height = np.clip(np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1]), 0, None)
+    area_a = (a[..., 2] - a[..., 0]) * (a[..., 3] - a[..., 1])
+    area_b = (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])
+    return width * height, area_a, area_b
+
+
 def box_iou(a, b) -> np.ndarray:
     """Intersection over union of every box in `a` with every box in `b`.
 
@@ -28,13 +39,7 @@ def box_iou(a, b) -> np.ndarray:
         >>> box_iou(np.array([[0, 0, 4, 4], [0, 0, 2, 2]]), np.array([[0, 0, 4, 4]])).tolist()
         [[1.0], [0.25]]
     """
-    a = np.asarray(a, dtype="float64").reshape(-1, 4)[:, None, :]
-    b = np.asarray(b, dtype="float64").reshape(-1, 4)[None, :, :]
-    width = np.clip(np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0]), 0, None)
-    height = np.clip(np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1]), 0, None)
-    inter = width * height
-    area_a = (a[..., 2] - a[..., 0]) * (a[..., 3] - a[..., 1])
-    area_b = (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])
+    inter, area_a, area_b = _overlap(a, b)
     union = area_a + area_b - inter
     return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
 
@@ -57,12 +62,8 @@ def box_coverage(a, b) -> np.ndarray:
         >>> float(box_iou(window, digit)[0, 0].round(3)), float(box_coverage(window, digit)[0, 0])
         (0.128, 1.0)
     """
-    a = np.asarray(a, dtype="float64").reshape(-1, 4)[:, None, :]
-    b = np.asarray(b, dtype="float64").reshape(-1, 4)[None, :, :]
-    width = np.clip(np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0]), 0, None)
-    height = np.clip(np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1]), 0, None)
-    area_b = (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])
-    return np.where(area_b > 0, width * height / np.where(area_b > 0, area_b, 1), 0.0)
+    inter, _, area_b = _overlap(a, b)
+    return np.where(area_b > 0, inter / np.where(area_b > 0, area_b, 1), 0.0)
 
 
 def paired_iou(a, b) -> np.ndarray:

@@ -96,17 +96,22 @@ class Spread:
             raise Nes2Error(f"{self.entry.name}: no trial measured {metric!r}.")
         return min(values), max(values)
 
+    def missed(self) -> list[tuple[int, str, expected.Row]]:
+        """(seed, setting, row) of each band a trial misses (`expected.compare`'s verdict)."""
+        return [
+            (seed, setting, row)
+            for (seed, setting), metrics in self.trials.items()
+            for row in expected.compare(self.entry, metrics)
+            if not row.passed
+        ]
+
     def outside(self) -> list[str]:
         """A line for each trial whose metric lies outside its band."""
-        lines = []
-        for (seed, setting), metrics in self.trials.items():
-            for row in expected.compare(self.entry, metrics):
-                if not row.passed:
-                    lines.append(
-                        f"{self.entry.name} seed {seed} ({setting}): {row.metric} = "
-                        f"{_number(row.measured)} outside {row.target}"
-                    )
-        return lines
+        return [
+            f"{self.entry.name} seed {seed} ({setting}): {row.metric} = "
+            f"{_number(row.measured)} outside {row.target}"
+            for seed, setting, row in self.missed()
+        ]
 
     def banded(self) -> list[str]:
         """The metrics with a `min` or `max` band."""
@@ -199,10 +204,11 @@ def table(spreads: list[Spread], relations: list[tuple]) -> list[tuple]:
     """Rows (run, metric, band, recorded, low, high, verdict) for the command line."""
     rows = []
     for spread in spreads:
+        missed = {row.metric for _, _, row in spread.missed()}
         for metric in spread.banded():
             low, high = spread.low_high(metric)
             band = spread.entry.bands[metric]
-            inside = low >= band.get("min", low) and high <= band.get("max", high)
+            inside = metric not in missed
             rows.append(
                 (
                     spread.entry.name,

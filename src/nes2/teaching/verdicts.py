@@ -20,7 +20,6 @@ from __future__ import annotations
 import math
 
 from nes2.teaching import expected
-from nes2.viz.tables import number
 
 GENERATION_COLUMNS = {
     "confident_share": ("jistě rozpoznané", False),
@@ -46,6 +45,8 @@ def generation(best: dict, small: dict, profile: str) -> str:
         small: metrics of `generation/2`.
         profile: the runs' profile (its relations back "much closer than noise").
     """
+    from nes2.viz.tables import number  # nes2.viz draws with matplotlib: imported on use
+
     worse = [
         label
         for metric, (label, lower) in GENERATION_COLUMNS.items()
@@ -83,6 +84,8 @@ def style_transfer(mine: dict, net: dict, profile: str) -> str:
         net: metrics of `style-transfer/network`.
         profile: the runs' profile (its relations back "clearly between").
     """
+    from nes2.viz.tables import number
+
     ratio = mine["seconds_per_image"] / net["seconds_per_image"]
     orders = int(math.log10(ratio)) if ratio > 1 else 0
     if orders >= 1:
