@@ -44,6 +44,7 @@ def stored_runs(home: Path, profile: str = "quick", seeds: bool = False) -> list
 
 def rows(records: list[dict]) -> list[dict]:
     """One row per run, the most expensive first, with its share of all training."""
+    from nes2 import config
     from nes2.teaching import expected
 
     budgets = {e.name: e.bands.get("seconds", {}).get("budget") for e in expected.entries("quick")}
@@ -54,7 +55,7 @@ def rows(records: list[dict]) -> list[dict]:
         name = metrics["run"]
         shown = [f"{k}={v}" for k, v in inputs["options"].items() if str(v) not in name]
         shown += [f"{inputs['epochs']} epochs"]
-        shown += [] if inputs["seed"] == 42 else [f"seed {inputs['seed']}"]
+        shown += [] if inputs["seed"] == config.DEFAULT_SEED else [f"seed {inputs['seed']}"]
         table.append(
             {
                 "run": f"{name} ({', '.join(shown)})",
