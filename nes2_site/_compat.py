@@ -11,10 +11,10 @@ asserts that each exists in the locked version.
 from __future__ import annotations
 
 import functools
-import hashlib
 from pathlib import Path
 
 from nes2 import _compat as compat
+from nes2 import keys
 from nes2._compat import UnsupportedVersionError  # noqa: F401  (raised by require)
 from nes2_site import ROOT
 
@@ -63,24 +63,21 @@ def portable_cache_key(nb_path, config, exec_nb, include_mermaidjs=True, inputs=
     """
     from mkdocs_jupyter.plugin import mathjax_url
 
-    hasher = hashlib.sha256(b"mkdocs-jupyter-cache-v5\0")
-    hasher.update(Path(nb_path).resolve().relative_to(ROOT).as_posix().encode() + b"\0")
-    hasher.update(Path(nb_path).read_bytes())
-    hasher.update(f"execute={exec_nb}".encode())
-    hasher.update(f"include_mermaidjs={include_mermaidjs}".encode())
-    hasher.update(f"mathjax_version={config.get('mathjax_version', 4)}".encode())
-    hasher.update(
-        f"markdown_cell_processor={config.get('markdown_cell_processor', 'jupyter')}".encode()
-    )
-    hasher.update(repr(config.get("html_exporter_options", {})).encode())
+    options = [
+        f"execute={exec_nb}",
+        f"include_mermaidjs={include_mermaidjs}",
+        f"mathjax_version={config.get('mathjax_version', 4)}",
+        f"markdown_cell_processor={config.get('markdown_cell_processor', 'jupyter')}",
+        repr(config.get("html_exporter_options", {})),
+    ]
     for key in CACHE_KEY_OPTIONS:
         value = config[key]
         if key == "custom_mathjax_url":
             value = mathjax_url(config.get("mathjax_version", 4), value)
-        hasher.update(f"{key}={value!r}".encode())
+        options.append(f"{key}={value!r}")
     if exec_nb and inputs is not None:
-        hasher.update(f"inputs={inputs(nb_path)}".encode())
-    return hasher.hexdigest()
+        options.append(f"inputs={inputs(nb_path)}")
+    return keys.digest("mkdocs-jupyter-cache-v5", *options, files=[nb_path], root=ROOT, length=None)
 
 
 def use_portable_cache_keys(inputs=None) -> None:
@@ -91,12 +88,17 @@ def use_portable_cache_keys(inputs=None) -> None:
     plugin._compute_cache_key = functools.partial(portable_cache_key, inputs=inputs)
 
 
-def is_cached(nb_path: str, plugin_config, execute: bool, mermaid: bool) -> bool:
-    """Whether mkdocs-jupyter's cache holds the rendered notebook."""
+def cache_path(nb_path: str, plugin_config, execute: bool, mermaid: bool) -> Path:
+    """Where mkdocs-jupyter's cache keeps the rendered notebook."""
     from mkdocs_jupyter import plugin
 
     key = plugin._compute_cache_key(nb_path, plugin_config, execute, mermaid)
-    return plugin._get_cache_path(plugin_config["cache_dir"], key).exists()
+    return Path(plugin._get_cache_path(plugin_config["cache_dir"], key))
+
+
+def is_cached(nb_path: str, plugin_config, execute: bool, mermaid: bool) -> bool:
+    """Whether mkdocs-jupyter's cache holds the rendered notebook."""
+    return cache_path(nb_path, plugin_config, execute, mermaid).exists()
 
 
 def converter():

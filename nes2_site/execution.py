@@ -19,49 +19,102 @@ the build with a message that says so.
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import os
 import shutil
 from pathlib import Path
 
+from nes2 import keys
 from nes2_site import ROOT, _compat, provenance, reach
 
 EXECUTION_INPUTS = ("uv.lock", ".ipython/profile_default/ipython_kernel_config.py")
 """What every notebook's outputs depend on (with the profile): the cache folder's key."""
-SITE_INPUTS = ("lectures", "src/nes2")
-"""What else a built site's executed outputs come from: the notebooks and the package."""
+SITE_INPUTS = (
+    "lectures",
+    "notebooks",
+    "mkdocs.yml",
+    "overrides",
+    "site_hooks.py",
+    "nes2_site",
+    "src/nes2",
+)
+"""What else a built site comes from: the pages, the package, the site's configuration and
+tooling (the keys of the executed site's tests and of a workflow's cache)."""
 CACHE_ROOT = Path(".cache/mkdocs-jupyter")
-
-
-def _hashed(root: Path, names, seed: str) -> str:
-    digest = hashlib.sha256(seed.encode())
-    for name in names:
-        path = root / name
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        for file in files:
-            if "__pycache__" in file.parts:
-                continue
-            digest.update(f"\0{file.relative_to(root).as_posix()}\0".encode())
-            digest.update(file.read_bytes())
-    return digest.hexdigest()[:16]
 
 
 def execution_key(root: Path = ROOT, profile: str | None = None) -> str:
     """A hash of what every notebook's outputs depend on besides the package: the lock,
     the kernel configuration and the profile (the key of the cache folder)."""
-    return _hashed(root, EXECUTION_INPUTS, f"profile={profile or provenance.profile()}")
+    profile = f"profile={profile or provenance.profile()}"
+    return keys.digest(profile, files=EXECUTION_INPUTS, root=root)
 
 
 def content_key(root: Path = ROOT, profile: str | None = None) -> str:
-    """The key of a workflow's cache of executed lectures: `execution_key`, the lectures
-    and the package.
+    """The key of a workflow's cache of executed lectures: `execution_key` and `SITE_INPUTS`.
 
-    A change to the package, the lock, the kernel configuration, the profile or
-    a lecture gives another key (the cache is saved anew, the notebooks it does
-    not reach are reused from the one restored); a change elsewhere (the README,
-    a workflow, a test) keeps it, so nothing is executed again.
+    A change to the package, the lock, the kernel configuration, the profile, a
+    lecture or the site's configuration and tooling gives another key (the cache
+    is saved anew, the notebooks it does not reach are reused from the one
+    restored); a change elsewhere (the README, a workflow, a test) keeps it, so
+    nothing is executed again.
     """
-    return _hashed(root, SITE_INPUTS, execution_key(root, profile))
+    return keys.digest(execution_key(root, profile), files=SITE_INPUTS, root=root)
+
+
+@functools.cache
+def machine_state() -> str:
+    """`nes2.keys.machine_state`, read once per build."""
+    return keys.machine_state()
+
+
+def page_inputs(source: str | Path) -> str:
+    """What an executed page's outputs depend on besides its own text (its key's `inputs`):
+    what it reaches in `nes2` (`reach.digest`) and the machine's state (pretrained weights in
+    Keras' cache, the real photographs, downloads allowed)."""
+    return f"{reach.digest(source)}:{keys.digest(machine_state())}"
+
+
+def run_records(source: str | Path) -> dict[str, str]:
+    """The run-store records a page can read: of each recipe the page names (a string such as
+    `"detection"` or `"detection/ssd"` where the run store has a `detection` folder), the runs
+    of this training code, as `recipe/key` -> a digest of its `run.json`."""
+    import ast
+    import json
+
+    from nes2 import config
+    from nes2.recipes import store
+
+    runs = config.cache_dir() / "runs"
+    if not runs.is_dir():
+        return {}
+    try:
+        tree = ast.parse(Path(source).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError):
+        return {}
+    names = {
+        node.value.split("/")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    }
+    found = {}
+    for recipe in sorted(n for n in names if n and (runs / n).is_dir()):
+        for record in sorted((runs / recipe).glob("*/run.json")):
+            text = record.read_text(encoding="utf-8")
+            try:
+                made_here = json.loads(text)["inputs"]["code"] == store.training_digest()
+            except (ValueError, KeyError, TypeError):
+                continue
+            if made_here:
+                found[f"{recipe}/{record.parent.name}"] = keys.digest(text)
+    return found
+
+
+def changed_runs(recorded: dict[str, str], source: str | Path) -> list[str]:
+    """The runs a page read when it was executed (`recorded`) whose records differ now
+    (trained again: `nes2 verify --fresh`, or a run that is not bit-reproducible)."""
+    now = run_records(source)
+    return sorted(run for run, made in recorded.items() if run in now and now[run] != made)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -113,7 +166,9 @@ class Prefetch:
 
             page = Path(nb_path).resolve().relative_to(ROOT, walk_up=True).as_posix()
             raise PluginError(f"{page}: a claim of this page does not hold.\n{broken}") from None
-        provenance.record_provenance(self.plugin.config["cache_dir"], nb_path)
+        provenance.record_provenance(
+            self.plugin.config["cache_dir"], nb_path, runs=run_records(nb_path)
+        )
         return body
 
     def _convert(self, nb_path: str, kwargs: dict):
@@ -188,7 +243,8 @@ def site_jobs() -> int:
 def configure(plugin, config) -> None:
     """Key mkdocs-jupyter's cache folder and notebooks, drop stale folders, execute in parallel."""
     reach.clear()
-    _compat.use_portable_cache_keys(inputs=reach.digest)
+    machine_state.cache_clear()
+    _compat.use_portable_cache_keys(inputs=page_inputs)
     if plugin.config["execute"]:
         jobs = site_jobs()
         current = _compat.converter()
@@ -232,6 +288,8 @@ def collect(files) -> None:
     current.notebooks = [
         f.abs_src_path for f in files.documentation_pages() if f.src_uri.endswith(".py")
     ]
+    if not require_executed():
+        _forget_changed_runs(current)
     missing = current.pending() if require_executed() else []
     if missing:
         from mkdocs.exceptions import PluginError
@@ -242,6 +300,27 @@ def collect(files) -> None:
             f"lacks {len(missing)} notebook(s) of this commit ({names}); execute the "
             "lectures for this commit (the GPU job) instead of building from an old cache."
         )
+
+
+def _forget_changed_runs(current: Prefetch) -> None:
+    """Drop the cached output of every page whose runs were trained again since it was executed
+    (the page is executed again, with the runs' new numbers)."""
+    import logging
+
+    config, execute = current.plugin.config, current.plugin.config["execute"]
+    mermaid = current.config["theme"].name != "material"
+    for path in current.notebooks:
+        cached = _compat.cache_path(path, config, execute, mermaid)
+        record = provenance.read_provenance(config["cache_dir"], path)
+        changed = changed_runs(record.get("runs", {}), path) if cached.exists() else []
+        if changed:
+            cached.unlink()
+            page = Path(path).resolve().relative_to(ROOT).as_posix()
+            logging.getLogger("mkdocs").info(
+                "%s: executed again, its runs were trained again since (%s)",
+                page,
+                ", ".join(changed),
+            )
 
 
 if __name__ == "__main__":

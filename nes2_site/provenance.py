@@ -81,8 +81,11 @@ def provenance_file(cache_dir: str | Path, notebook: str | Path) -> Path:
     return Path(cache_dir) / PROVENANCE / f"{name}.json"
 
 
-def record_provenance(cache_dir: str | Path, notebook: str | Path) -> Path:
-    """Record, when `notebook` has just been executed, what executed it."""
+def record_provenance(
+    cache_dir: str | Path, notebook: str | Path, runs: dict[str, str] | None = None
+) -> Path:
+    """Record, when `notebook` has just been executed, what executed it and the records of
+    the runs it could read (`runs`, see `nes2_site.execution.run_records`)."""
     from nes2.io import write_json
 
     return write_json(
@@ -94,8 +97,17 @@ def record_provenance(cache_dir: str | Path, notebook: str | Path) -> Path:
             "profile": profile(),
             "data": data_used(),
             "executed": f"{datetime.datetime.now():%Y-%m-%d %H:%M}",
+            "runs": runs or {},
         },
     )
+
+
+def read_provenance(cache_dir: str | Path, notebook: str | Path) -> dict:
+    """The provenance recorded for `notebook`, or `{}` if none was (or it cannot be read)."""
+    try:
+        return json.loads(provenance_file(cache_dir, notebook).read_text())
+    except (OSError, ValueError):
+        return {}
 
 
 def provenance_line(cache_dir: str | Path | None, notebook: str | Path) -> str:

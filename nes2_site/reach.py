@@ -2,12 +2,13 @@
 
 A lecture, an exercise or a test imports some `nes2` modules. From those, the
 imports are followed (with grimp's graph of the package, imports inside
-functions included); of the modules reached, those that cannot change a trained
-result (`nes2.recipes.store.NOT_TRAINING`: the figures, the checks and expected
+functions included, and the recipes the registry imports by name, `dynamic_imports`);
+of the modules reached, those that cannot change a trained result
+(`nes2.recipes.store.NOT_TRAINING`: the figures, the checks and expected
 results, the command line) count file by file, and the training code counts as
-a whole (`store.training_digest`). A data file of
-the package counts for the module of the same name (`teaching/expected.toml` for
-`teaching/expected.py`), or, without one, for every module of its folder.
+a whole (`store.training_digest`). A data file of the package counts for the
+module of the same name (`teaching/expected.toml` for `teaching/expected.py`), or,
+without one, for every module of its folder.
 
 So a change to `expected.toml` re-executes the pages that read the expected
 results and not an exercise that only imports the checks; a change to a figure
@@ -19,8 +20,17 @@ from __future__ import annotations
 
 import ast
 import functools
-import hashlib
 from pathlib import Path
+
+
+def dynamic_imports(module: str) -> list[str]:
+    """The modules `module` imports by name, which the import graph cannot see: the recipe
+    registry (`nes2.recipes`) imports every recipe module."""
+    if module != "nes2.recipes":
+        return []
+    from nes2 import recipes
+
+    return [f"nes2.recipes.{name}" for name in recipes._modules()]
 
 
 @functools.cache
@@ -78,6 +88,7 @@ def reached_files(source: Path) -> tuple[str, ...]:
         if module not in seen:
             seen.add(module)
             todo += graph.find_modules_directly_imported_by(module)
+            todo += dynamic_imports(module)
     reached = [_path(m) for m in seen if not store.trains(_path(m))]
     files = set(reached) | {f for m in reached for f in _data_files(m)}
     root = store.package_root().parents[1]
@@ -88,14 +99,12 @@ def digest(source: Path) -> str:
     """A hash of what `source` reaches in `nes2`: the training code and locked libraries as a
     whole (`store.training_digest`, `store.environment_digest`), and the non-training files
     it reaches (`reached_files`), by path and content."""
+    from nes2 import keys
     from nes2.recipes import store
 
-    hasher = hashlib.sha256(f"{store.training_digest()}\0{store.environment_digest()}".encode())
     root = store.package_root().parents[1]
-    for name in reached_files(Path(source).resolve()):
-        hasher.update(f"\0{name}\0".encode())
-        hasher.update((root / name).read_bytes())
-    return hasher.hexdigest()[:16]
+    training = (store.training_digest(), store.environment_digest())
+    return keys.digest(*training, files=reached_files(Path(source).resolve()), root=root)
 
 
 def clear() -> None:

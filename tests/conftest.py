@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 from nes2.data.synthetic_pets import draw_pet
+from nes2_site import execution
 
 
 def gpu_count() -> int:
@@ -43,18 +44,11 @@ def gpu_count() -> int:
     return 0
 
 
-SITE_INPUTS = (
-    "lectures",
-    "notebooks",
-    "mkdocs.yml",
-    "overrides",
-    "site_hooks.py",
-    "nes2_site",
-    "src/nes2",
-    "uv.lock",
-    ".ipython",
-)
-"""What the executed site is made of: a test of the built site is keyed on these."""
+SITE_INPUTS = (*execution.SITE_INPUTS, *execution.EXECUTION_INPUTS)
+"""What the executed site is made of: a test of the built site is keyed on these (and the
+machine's state, `nes2.keys.machine_state`)."""
+SITE = "machine"
+"""The input `keyed` reads as the machine's state (what an executed page can depend on)."""
 TRAINING = "training"
 """The input `keyed` reads as the package's training code and locked libraries
 (`nes2.recipes.store`): a test that trains is keyed on it and on the other modules it
@@ -79,7 +73,7 @@ def pytest_collection_modifyitems(config, items):
         if item.get_closest_marker("keyed"):
             continue
         if item in site and not os.environ.get("NES2_SITE_DIR"):
-            item.add_marker(pytest.mark.keyed(*SITE_INPUTS))
+            item.add_marker(pytest.mark.keyed(SITE, *SITE_INPUTS))
         elif item.get_closest_marker("trains"):
             item.add_marker(pytest.mark.keyed(TRAINING, *reached_inputs(Path(str(item.fspath)))))
     if any(item.get_closest_marker("gpu") for item in items) and not gpu_count():
@@ -104,31 +98,24 @@ def reached_inputs(test_file: Path) -> tuple[str, ...]:
     return reach.reached_files(Path(test_file).resolve())
 
 
-def _digest_of(name: str, digest) -> None:
-    if name == TRAINING:
-        from nes2.recipes import store
-
-        digest.update(f"{store.training_digest()}\0{store.environment_digest()}".encode())
-        return
-    path = ROOT / name
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    for file in files:
-        if "__pycache__" in file.parts or not file.exists():
-            continue
-        digest.update(f"\0{file.relative_to(ROOT).as_posix()}\0".encode())
-        digest.update(file.read_bytes())
-
-
 def keyed_digest(item) -> str | None:
-    """The key of a `keyed` test: its id, its inputs, its own file, the fixtures and the lock."""
+    """The key of a `keyed` test: its id, its inputs, its own file, the fixtures and the lock
+    (`nes2.keys.digest`; `TRAINING` stands for the training code and locked libraries)."""
     marker = item.get_closest_marker("keyed")
     if marker is None or os.environ.get("NES2_RERUN_ALL"):
         return None
-    digest = hashlib.sha256(item.nodeid.encode())
+    from nes2 import keys
+    from nes2.recipes import store
+
     own = Path(str(item.fspath)).resolve().relative_to(ROOT).as_posix()
-    for name in sorted({*marker.args, own, "tests/conftest.py", "uv.lock", "pyproject.toml"}):
-        _digest_of(name, digest)
-    return digest.hexdigest()[:20]
+    names = sorted({*marker.args, own, "tests/conftest.py", "uv.lock", "pyproject.toml"})
+    texts = [item.nodeid]
+    if TRAINING in names:
+        texts += [store.training_digest(), store.environment_digest()]
+    if SITE in names:
+        texts.append(keys.machine_state())
+    files = [name for name in names if name not in (TRAINING, SITE)]
+    return keys.digest(*texts, files=files, root=ROOT, length=20)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -176,7 +163,9 @@ def site_structure(site: Path) -> str:
     `expected.toml`, a plot's colour) keeps the hash, as do the random cell ids of an
     execution; a new element, text, link, attribute or style changes it.
     """
-    digest = hashlib.sha256()
+    from nes2 import keys
+
+    texts = []
     for path in sorted(site.rglob("*")):
         if path.suffix not in (".html", ".css", ".js") or path.name == "search_index.json":
             continue
@@ -185,8 +174,8 @@ def site_structure(site: Path) -> str:
             text = re.sub(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+", "data:image", text)
             text = re.sub(r"cell-id=[0-9a-f-]+", "cell-id", text)  # nbclient's random ids
             text = re.sub(r"[0-9]+", "0", text)
-        digest.update(f"\0{path.relative_to(site).as_posix()}\0{text}".encode())
-    return digest.hexdigest()
+        texts += [path.relative_to(site).as_posix(), text]
+    return keys.digest(*texts, length=None)
 
 
 def passed_on(request, built: str) -> bool:
@@ -200,7 +189,9 @@ def passed_on(request, built: str) -> bool:
     item = request.node
     if os.environ.get("NES2_RERUN_ALL"):
         return False
-    key = hashlib.sha256(f"{item.nodeid}\0{built}".encode()).hexdigest()[:20]
+    from nes2 import keys
+
+    key = keys.digest(item.nodeid, built, length=20)
     item.stash[BUILT] = key
     if not (TEST_CACHE / PASSED / key).is_file():
         return False

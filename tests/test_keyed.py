@@ -61,5 +61,8 @@ def test_a_test_that_trains_reaches_the_checks_only_through_what_it_imports():
     tests = conftest.ROOT / "tests"
     through_cli = conftest.reached_inputs(tests / "test_cli.py")
     assert "src/nes2/teaching/expected.toml" in through_cli and "src/nes2/cli.py" in through_cli
-    alone = conftest.reached_inputs(tests / "test_instances.py")
+    alone = conftest.reached_inputs(tests / "test_regions.py")
     assert not any(p.startswith(("src/nes2/teaching", "src/nes2/viz")) for p in alone)
+    # the recipe registry imports its recipes by name: a test of a recipe reaches what they do
+    through_registry = conftest.reached_inputs(tests / "test_text.py")
+    assert "src/nes2/explain.py" in through_registry

@@ -88,6 +88,10 @@ def _tree(root: Path) -> Path:
         "uv.lock": "lock\n",
         ".ipython/profile_default/ipython_kernel_config.py": "c = 1\n",
         "lectures/recap.py": "# %%\nprint(1)\n",
+        "mkdocs.yml": "site_name: x\n",
+        "site_hooks.py": "x = 1\n",
+        "nes2_site/execution.py": "x = 1\n",
+        "overrides/main.html": "<p></p>\n",
         "README.md": "readme\n",
         ".github/workflows/ci.yml": "name: CI\n",
     }.items():
@@ -105,6 +109,10 @@ def _tree(root: Path) -> Path:
         ("src/nes2/__init__.py", False),
         ("uv.lock", False),
         (".ipython/profile_default/ipython_kernel_config.py", False),
+        ("mkdocs.yml", False),
+        ("site_hooks.py", False),
+        ("nes2_site/execution.py", False),
+        ("overrides/main.html", False),
     ],
 )
 def test_the_content_key_follows_the_site_inputs_only(tmp_path, changed, same):

@@ -16,18 +16,17 @@ change the exercise cannot see (an `expected.toml` edit).
 
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import SITE_GROUP, TEST_CACHE, site_environment
+from conftest import ROOT, SITE_GROUP, TEST_CACHE, site_environment
 
-from nes2 import grading
+from nes2 import grading, keys
 from nes2.grading import sandbox, scoring, submission
 from nes2.io import atomic_file
-from nes2_site import execution, notebooks, reach
+from nes2_site import execution, notebooks
 
 # A notebook runs the whole package (its checks too) against the exercises' sources.
 pytestmark = [
@@ -48,16 +47,13 @@ def executed(target, monkeypatch, nb=None, variant="as-downloaded") -> nbformat.
     Kept in the tests' cache."""
     text = notebooks.rendered(target) if nb is None else nbformat.writes(nb)
     exercise = Path(target.source).stem
-    inputs = "\0".join(
-        [
-            execution.execution_key(),
-            reach.digest(target.source),
-            (notebooks.SPEC_DIR / f"{exercise}.json").read_text(),
-            *(p.read_text() for p in sorted(GRADING.glob("*.py"))),
-            text,
-        ]
+    key = keys.digest(
+        execution.execution_key(),
+        execution.page_inputs(target.source),
+        text,
+        files=[notebooks.SPEC_DIR / f"{exercise}.json", *sorted(GRADING.glob("*.py"))],
+        root=ROOT,
     )
-    key = hashlib.sha256(inputs.encode()).hexdigest()[:16]
     name = f"{Path(target.path).stem}-{variant}-{key}.ipynb"
     cached = TEST_CACHE / "student-notebooks" / name
     if cached.is_file():

@@ -35,7 +35,7 @@ from nes2 import config
 from nes2.errors import InvalidOptionError
 from nes2.recipes.base import REGISTRY, Data, Recipe, Run, RunSpec
 
-_SUPPORT = {"base", "store", "verify"}
+_SUPPORT = {"base", "spread", "store", "verify"}
 ORDER = (
     "cats_vs_dogs",
     "digit_tilt",

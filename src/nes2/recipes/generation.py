@@ -48,20 +48,19 @@ def judge_model(images, labels):
         images: `(n, 28, 28, 1)` digits, 0-255.
         labels: `(n,)` their classes.
     """
-    import hashlib
-
     import keras
     import numpy as np
 
-    from nes2 import config
+    from nes2 import config, keys
     from nes2.io import atomic_file
     from nes2.models import convnets
     from nes2.recipes import store
 
     images, labels = np.asarray(images, "float32"), np.asarray(labels, "int64")
-    digest = hashlib.sha256(images.tobytes() + labels.tobytes())
-    digest.update(f"{JUDGE_EPOCHS}:{store.training_digest()}".encode())
-    path = config.cache_dir() / "judges" / f"mnist-{digest.hexdigest()[:16]}.keras"
+    key = keys.digest(
+        images.tobytes(), labels.tobytes(), f"{JUDGE_EPOCHS}", store.training_digest()
+    )
+    path = config.cache_dir() / "judges" / f"mnist-{key}.keras"
     if path.is_file():
         return keras.models.load_model(path)
     config.seed_everything(config.DEFAULT_SEED, deterministic=False)

@@ -28,13 +28,12 @@ from __future__ import annotations
 
 import datetime
 import functools
-import hashlib
 import json
 import os
 import tomllib
 from pathlib import Path
 
-from nes2 import config
+from nes2 import config, keys
 from nes2.io import atomic_folder, write_json
 
 FORMAT = 2
@@ -56,6 +55,7 @@ NOT_TRAINING = (
     "recipes/store.py",
     "recipes/verify.py",
     "recipes/spread.py",
+    "keys.py",
 )
 """Parts of the package (relative to it) that cannot change a trained result: figures,
 self-checks and expected bands, explanations, the command line, messages, the run
@@ -90,11 +90,7 @@ def _training_files(root: Path) -> list[Path]:
 def training_digest() -> str:
     """A hash of the package's files that can change a trained result (not `NOT_TRAINING`)."""
     root = package_root()
-    digest = hashlib.sha256()
-    for path in _training_files(root):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+    return keys.digest(files=_training_files(root), root=root, length=None)
 
 
 def lock_file() -> Path | None:
@@ -154,7 +150,7 @@ def environment_digest() -> str:
         closure = locked_closure(tomllib.loads(lock.read_text(encoding="utf-8")))
         kept = [{k: v for k, v in p.items() if k not in UNLOCKED} for p in closure]
         text = json.dumps(kept, sort_keys=True)
-        return "uv.lock:" + hashlib.sha256(text.encode()).hexdigest()
+        return "uv.lock:" + keys.digest(text, length=None)
     from importlib.metadata import PackageNotFoundError, version
 
     versions = []
@@ -169,7 +165,8 @@ def environment_digest() -> str:
 def _option_value(value):
     """Options as JSON; a path to a file stands for its content."""
     if isinstance(value, str | os.PathLike) and Path(value).is_file():
-        return {"file": hashlib.sha256(Path(value).read_bytes()).hexdigest()}
+        path = Path(value).resolve()
+        return {"file": keys.digest(files=[path.name], root=path.parent, length=None)}
     return value
 
 
@@ -196,7 +193,7 @@ def key_inputs(recipe: str, spec) -> dict:
 
 def digest(inputs: dict) -> str:
     """The key made of `key_inputs`."""
-    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:16]
+    return keys.digest(json.dumps(inputs, sort_keys=True))
 
 
 def run_key(recipe: str, spec) -> str:

@@ -1,0 +1,113 @@
+"""The one way this project turns what an outcome depends on into a key.
+
+Every key is made by `digest`: a stored run's key and the training code's
+digest (`nes2.recipes.store`), an executed page's key and the site's cache key
+(`nes2_site.execution`, `nes2_site.reach`), the keys of the test suite's
+records (`tests/conftest.py`). Texts count by their content; files count by
+their path (relative to `root`) and their content; a folder counts as every
+file in it, caches of compiled Python left out; a file that is named but
+missing counts as missing, so deleting it changes the key too.
+
+`machine_state` is what an executed page can depend on besides its code: the
+pretrained weights in Keras' cache, whether the real Cats vs Dogs photographs
+were fetched, and whether the build may download (`NES2_ONLINE`).
+
+Examples:
+    >>> digest("quick", "seed=42") == digest("quick", "seed=42")
+    True
+    >>> digest("quick", "seed=42") == digest("quick", "seed=43")
+    False
+    >>> len(digest("x")), len(digest("x", length=None))
+    (16, 64)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+SKIPPED = ("__pycache__",)
+"""Folders whose files never count (Python's bytecode caches)."""
+
+
+def files_of(names: Iterable[str | os.PathLike], root: str | os.PathLike) -> list[Path]:
+    """The files `names` stand for under `root`: a file itself, a folder every file in it
+    (sorted, caches left out), a missing name itself (it counts as missing)."""
+    root = Path(root)
+    found: list[Path] = []
+    for name in names:
+        path = root / name
+        if path.is_dir():
+            found += sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file() and p.suffix != ".pyc" and not set(SKIPPED) & set(p.parts)
+            )
+        else:
+            found.append(path)
+    return found
+
+
+def digest(
+    *texts: str | bytes,
+    files: Iterable[str | os.PathLike] = (),
+    root: str | os.PathLike | None = None,
+    length: int | None = 16,
+) -> str:
+    """A SHA-256 key of `texts` and of `files` (by path from `root` and content).
+
+    Args:
+        *texts: values the outcome depends on, as text or bytes, in a fixed order (each is
+            delimited).
+        files: files or folders, relative to `root` (or absolute under it).
+        root: what file paths are taken relative to (default: the current folder).
+        length: hex digits kept (`None`: all 64).
+
+    Returns:
+        The key as hex digits.
+
+    Examples:
+        >>> import tempfile
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = (folder / "a.txt").write_text("one")
+        >>> before = digest("v1", files=["a.txt"], root=folder)
+        >>> _ = (folder / "a.txt").write_text("two")
+        >>> digest("v1", files=["a.txt"], root=folder) == before
+        False
+    """
+    root = Path(root or ".").resolve()
+    hasher = hashlib.sha256()
+    for text in texts:
+        data = text if isinstance(text, bytes) else text.encode()
+        hasher.update(f"{len(data)}:".encode() + data + b"\0")
+    for path in files_of(files, root):
+        name = Path(path).resolve().relative_to(root).as_posix()
+        hasher.update(f"\0{name}\0".encode())
+        hasher.update(path.read_bytes() if path.is_file() else b"\0<missing>\0")
+    text = hasher.hexdigest()
+    return text if length is None else text[:length]
+
+
+def machine_state() -> str:
+    """What this machine offers an executed page besides its code, as text: the pretrained
+    weights in Keras' cache (names and sizes), whether the real Cats vs Dogs photographs
+    were fetched, and whether downloads are allowed (`NES2_ONLINE`).
+
+    Examples:
+        >>> [part.split("=")[0] for part in machine_state().split(";")]
+        ['keras_weights', 'cats_vs_dogs', 'online']
+    """
+    from nes2.data import catsdogs
+    from nes2.data.download import keras_home
+
+    models = keras_home() / "models"
+    weights = (
+        sorted(f"{p.name}:{p.stat().st_size}" for p in models.iterdir() if p.is_file())
+        if models.is_dir()
+        else []
+    )
+    online = bool(os.environ.get("NES2_ONLINE"))
+    fetched = catsdogs.is_fetched()
+    return f"keras_weights={','.join(weights)};cats_vs_dogs={fetched};online={online}"
