@@ -20,7 +20,7 @@ export NES2_PROFILE ?= quick
 # Test processes (pytest-xdist); the executed site is built once and shared through its cache.
 TEST_JOBS ?= 2
 
-.PHONY: help setup site serve check test lint lock notebooks benchmark clean
+.PHONY: help setup site serve check test test-package lint lock notebooks benchmark clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -55,8 +55,12 @@ check: lint  ## the fast tier: lint, doctests and the tests that train nothing a
 	$(BIN)/pytest -n $(TEST_JOBS) -m "not trains and not slow and not browser and not gpu" \
 		--deselect tests/test_lectures.py --deselect tests/test_browser.py
 
-test: lint  ## the full gate: checks and the whole suite, TEST_JOBS at a time (browser tests need Debian's chromium)
-	$(BIN)/pytest -n $(TEST_JOBS) --dist loadgroup
+test: lint  ## the full gate: the executed site's tests first, alone (nothing trains beside its build), then the rest, TEST_JOBS at a time (browser tests need Debian's chromium)
+	$(BIN)/pytest --site=only
+	$(BIN)/pytest -n $(TEST_JOBS) --dist loadgroup --site=skip
+
+test-package: lint  ## the suite without the executed site (CI on the Pythons that do not build it)
+	$(BIN)/pytest -n $(TEST_JOBS) --dist loadgroup --site=skip
 
 notebooks: setup  ## regenerate notebooks/ (for download and Colab) from lectures/
 	$(BIN)/python -m nes2_site.notebooks

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nes2_site import execution, exercises, html, notebooks, pages, provenance, search
+from nes2_site import execution, exercises, html, notebooks, pages, provenance, repository, search
 
 
 def on_config(config):
+    repository.configure(config)
     plugin = config.plugins.get("mkdocs-jupyter")
     if plugin is not None and plugin.config["cache"]:
         execution.configure(plugin, config)

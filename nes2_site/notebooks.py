@@ -57,7 +57,6 @@ from nes2_site.check_tag import package_version
 
 LECTURES = ROOT / "lectures"
 OUTPUT = ROOT / "notebooks"
-REPOSITORY = "nes2-course/nes2"
 BRANCH = "main"
 SOLUTION_TAG = "solution"
 HINT_TAG = "hint"
@@ -100,16 +99,21 @@ def targets() -> list[Target]:
     return found
 
 
-def colab_url(path: str, repository: str = REPOSITORY, branch: str | None = None) -> str:
+def colab_url(path: str, repository: str | None = None, branch: str | None = None) -> str:
     """The URL that opens `notebooks/<path>` of the repository in Colab.
 
-    `branch` defaults to `NES2_COLAB_REF` (a release's site sets it to the
-    release tag, whose notebooks install that release), else `main`.
+    `repository` defaults to the one the site is built from
+    (`nes2_site.repository.repository`: a fork's site opens the fork's notebooks);
+    `branch` to `NES2_COLAB_REF` (a release's site sets it to the release tag,
+    whose notebooks install that release), else `main`.
 
     Examples:
-        >>> colab_url("recap.ipynb")
-        'https://colab.research.google.com/github/nes2-course/nes2/blob/main/notebooks/recap.ipynb'
+        >>> colab_url("recap.ipynb", "nes2-course/nes2", "v0.1.0")
+        'https://colab.research.google.com/github/nes2-course/nes2/blob/v0.1.0/notebooks/recap.ipynb'
     """
+    from nes2_site import repository as origin
+
+    repository = repository or origin.repository()
     ref = branch or os.environ.get("NES2_COLAB_REF") or BRANCH
     return f"https://colab.research.google.com/github/{repository}/blob/{ref}/notebooks/{path}"
 

@@ -55,10 +55,22 @@ TRAINING = "training"
 reaches (`reached_inputs`)."""
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--site",
+        choices=("with", "only", "skip"),
+        default="with",
+        help="the tests of the executed site: with the rest (default); alone (`only`: its "
+        "build has the cores to itself, nothing trains beside it); or none (`skip`: the "
+        "package's tests, e.g. on a Python that does not build the site)",
+    )
+
+
 def pytest_collection_modifyitems(config, items):
     # The tests of the executed site run first and, under pytest-xdist
-    # (`--dist loadgroup`), in one process: it builds the site (the longest
-    # step) while the other processes take the rest of the suite.
+    # (`--dist loadgroup`), in one process that builds the site (the longest
+    # step). `make test` runs them alone first (`--site=only`), so that no
+    # training competes with the build for the cores, then the rest (`--site=skip`).
     site = [item for item in items if "executed_site" in getattr(item, "fixturenames", ())]
     ungrouped = [i.nodeid for i in site if not i.get_closest_marker("xdist_group")]
     if ungrouped:
@@ -68,7 +80,12 @@ def pytest_collection_modifyitems(config, items):
     # The others start with the slow ones, so that no long test is left for the end
     # while the other process has nothing more to take.
     rest = [item for item in items if item not in site]
-    items[:] = site + sorted(rest, key=lambda item: item.get_closest_marker("slow") is None)
+    rest = sorted(rest, key=lambda item: item.get_closest_marker("slow") is None)
+    choice = config.getoption("--site")
+    kept = {"with": site + rest, "only": site, "skip": rest}[choice]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+    items[:] = kept
     for item in items:
         if item.get_closest_marker("keyed"):
             continue

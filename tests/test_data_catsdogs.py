@@ -1,4 +1,5 @@
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -25,6 +26,18 @@ def test_fetch_from_local_server(nes2_home, http_server, pets_archive):
     assert on_disk == manifest
     # a second call uses the cache: the server is not needed any more
     assert catsdogs.fetch(url="http://127.0.0.1:9/gone", sha256=pets_archive.sha256) == manifest
+    assert (nes2_home / "cats_vs_dogs" / catsdogs.ARCHIVE_NAME).is_file()  # kept by default
+
+
+def test_a_dropped_archive_leaves_the_data_once(nes2_home, http_server, pets_archive):
+    with pytest.warns(UserWarning):
+        manifest = catsdogs.fetch(url=http_server, sha256=pets_archive.sha256, keep_archive=False)
+    assert not (nes2_home / "cats_vs_dogs" / catsdogs.ARCHIVE_NAME).exists()
+    assert catsdogs.is_fetched() and manifest["sha256"] == pets_archive.sha256
+    shutil.rmtree(nes2_home / "cats_vs_dogs")
+    with pytest.warns(UserWarning):  # an archive downloaded by hand is the user's: kept
+        catsdogs.fetch(archive=pets_archive.path, sha256=pets_archive.sha256, keep_archive=False)
+    assert pets_archive.path.is_file()
 
 
 def test_wrong_checksum_leaves_the_cache_empty(nes2_home, http_server):

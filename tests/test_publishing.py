@@ -45,21 +45,52 @@ def test_without_a_gpu_runner_a_hosted_job_builds_the_quick_site_with_real_data_
     assert quick["runs-on"] == "ubuntu-latest" and quick["env"]["NES2_PROFILE"] == "quick"
     assert "fromJSON(vars.NES2_GPU_RUNNER" in execute["runs-on"]
     script = "\n".join(step.get("run", "") for step in quick["steps"])
-    assert "nes2 data fetch cats-vs-dogs" in script and "base_model('VGG16'" in script
+    assert "python -m nes2_site.data fetch" in script
     assert quick["env"]["NES2_ONLINE"] == "1"  # the exercises load ImageNet weights then
     names = step_names(quick)
     assert names.index(
         "Fetch the real data of the quick profile (Cats vs Dogs, ImageNet weights)"
     ) < (names.index("Build"))
     assert "Test the built site in a browser" in names
-    uploads = [s for s in quick["steps"] if "upload-pages-artifact" in s.get("uses", "")]
-    assert uploads and uploads[0]["if"] == "github.event_name != 'pull_request'"
-    review = [s for s in quick["steps"] if "upload-artifact@" in s.get("uses", "")]
-    assert review[0]["if"] == "github.event_name == 'pull_request'"
+    uploads = {
+        s["with"]["name"]: s["if"]
+        for s in quick["steps"]
+        if "upload-artifact@" in s.get("uses", "")
+    }
+    assert uploads["site-quick"] == "github.event_name == 'pull_request'"  # for the reviewer
+    assert uploads["execution"] == "github.event_name != 'pull_request'"  # for deploy
     # deploy follows whichever path ran: one of the two is always skipped
     assert set(deploy["needs"]) == {"quick", "pages"}
     assert "always()" in deploy["if"] and "needs.quick.result == 'success'" in deploy["if"]
     assert "needs.pages.result == 'success'" in deploy["if"]
+
+
+def test_deploy_publishes_a_version_with_mike_from_the_tested_executions_only():
+    deploy = workflow("docs.yml")["jobs"]["deploy"]
+    assert deploy["env"]["NES2_REQUIRE_EXECUTED"] == "1"  # renders, never executes
+    assert deploy["permissions"] == {"contents": "write", "pages": "read"}
+    assert deploy["concurrency"] == {"group": "gh-pages", "cancel-in-progress": False}
+    (download,) = [s for s in deploy["steps"] if "download-artifact@" in s.get("uses", "")]
+    assert download["with"]["name"] == "execution"
+    script = "\n".join(step.get("run", "") for step in deploy["steps"])
+    assert "repos/${GITHUB_REPOSITORY}/pages" in script and "NES2_SITE_URL" in script
+    assert "python -m nes2_site.versions deploy --push" in script
+    assert "environment" not in deploy  # the gh-pages branch needs no rule for tags
+    assert "deploy-pages" not in (WORKFLOWS / "docs.yml").read_text()
+
+
+def test_data_is_cached_apart_under_its_checksum_and_never_twice():
+    from nes2_site import data
+
+    for name in ("quick", "execute"):
+        job = workflow("docs.yml")["jobs"][name]
+        paths = " ".join(s["with"]["path"] for s in job["steps"] if "cache@" in s.get("uses", ""))
+        assert ".cache/nes2\n" not in paths and "cats_vs_dogs" not in paths.split("execution")[1]
+    quick = workflow("docs.yml")["jobs"]["quick"]
+    (cache,) = [s for s in quick["steps"] if s.get("name", "").startswith("Downloaded data")]
+    assert cache["with"]["key"] == "data-${{ steps.data.outputs.key }}"
+    assert ".cache/nes2/cats_vs_dogs" in cache["with"]["path"]
+    assert len(data.key()) == 16 and data.key() == data.key()
 
 
 def test_executed_lectures_and_runs_are_cached_under_the_content_key():
@@ -67,9 +98,9 @@ def test_executed_lectures_and_runs_are_cached_under_the_content_key():
         job = workflow("docs.yml")["jobs"][name]
         (key_step,) = [s for s in job["steps"] if s.get("id") == "key"]
         assert "python -m nes2_site.execution key" in key_step["run"]
-        (cache,) = [s for s in job["steps"] if "actions/cache@" in s.get("uses", "")]
+        (cache,) = [s for s in job["steps"] if "site-" in s.get("with", {}).get("key", "")]
         assert "${{ steps.key.outputs.key }}" in cache["with"]["key"]
-        assert ".cache/nes2" in cache["with"]["path"]
+        assert ".cache/nes2/runs" in cache["with"]["path"]
         assert cache["with"]["restore-keys"].endswith("-")
         names = step_names(job)
         assert names.index(key_step["name"]) < names.index(
@@ -165,7 +196,7 @@ def test_ci_runs_the_readme_test_command_and_the_newest_job_fails_visibly():
     ci = workflow("ci.yml")
     assert "make test" in (ROOT / "README.md").read_text()
     test = ci["jobs"]["test"]
-    assert any(step.get("run", "").startswith("make test") for step in test["steps"])
+    assert any(step.get("run", "").startswith("make test ") for step in test["steps"])
     assert ci["concurrency"]["cancel-in-progress"] == "${{ github.event_name == 'pull_request' }}"
     assert "schedule" in triggers(ci)
     newest = ci["jobs"]["newest"]
@@ -174,6 +205,26 @@ def test_ci_runs_the_readme_test_command_and_the_newest_job_fails_visibly():
     dependabot = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text())
     assert {u["package-ecosystem"] for u in dependabot["updates"]} == {"github-actions", "uv"}
     assert all(u["cooldown"]["default-days"] >= 7 for u in dependabot["updates"])
+
+
+def test_ci_executes_the_site_once_and_caches_it_under_the_content_key():
+    jobs = workflow("ci.yml")["jobs"]
+    test, package = jobs["test"], jobs["package"]
+    assert test["steps"][1]["with"]["python-version"] == "3.12"  # the one that builds the site
+    assert package["strategy"]["matrix"]["python-version"] == ["3.11", "3.13"]
+    assert any("make test-package" in s.get("run", "") for s in package["steps"])
+    for job in (test, package):
+        names = step_names(job)
+        (cache,) = [s for s in job["steps"] if "actions/cache@" in s.get("uses", "")]
+        assert "${{ steps.key.outputs.key }}" in cache["with"]["key"]
+        assert ".cache/test" in cache["with"]["path"]
+        assert names.index(cache["name"]) < min(
+            i for i, s in enumerate(job["steps"]) if s.get("run", "").startswith("make test")
+        )
+    (cache,) = [s for s in test["steps"] if "actions/cache@" in s.get("uses", "")]
+    assert ".cache/mkdocs-jupyter" in cache["with"]["path"]
+    makefile = (ROOT / "Makefile").read_text()
+    assert "pytest --site=only" in makefile and "--site=skip" in makefile
 
 
 def test_a_release_tests_the_cv_extra_on_colabs_python_and_publishes_notes():
@@ -190,8 +241,8 @@ def test_a_release_tests_the_cv_extra_on_colabs_python_and_publishes_notes():
     assert "workflow_dispatch" in triggers(docs) and "tags" not in triggers(docs)["push"]
     assert "github.ref_name" in docs["env"]["NES2_COLAB_REF"]
     for job in docs["jobs"].values():  # a release's site does not read the branch caches
-        for step in job.get("steps", []):
-            if "actions/cache@" in step.get("uses", ""):
+        for step in job.get("steps", []):  # (downloaded data, checked by its checksum, it may)
+            if "actions/cache@" in step.get("uses", "") and "site-" in step["with"]["key"]:
                 assert step["if"] == "github.ref_type != 'tag'"
 
 

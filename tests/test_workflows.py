@@ -61,7 +61,7 @@ def test_actions_are_pinned_and_permissions_are_least():
                     ref = step["uses"].split("@")[1]
                     assert len(ref) == 40 and all(c in "0123456789abcdef" for c in ref), step
     docs = yaml.safe_load((ROOT / ".github/workflows/docs.yml").read_text())
-    assert docs["jobs"]["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
+    assert docs["jobs"]["deploy"]["permissions"] == {"contents": "write", "pages": "read"}
 
 
 def test_gpu_runner_label_is_declared():
@@ -102,7 +102,7 @@ def test_every_job_installs_the_locked_environment():
             assert "pip install" in script and "dist/*.whl" in script
             continue
         if workflow == "ci.yml":  # the README's test command, which syncs uv.lock itself
-            assert "make test" in script, f"{workflow}:{name}"
+            assert "make setup" in script and "make test" in script, f"{workflow}:{name}"
             continue
         assert "uv sync --frozen --all-extras" in script, f"{workflow}:{name}"
         assert "pip install -e" not in script, f"{workflow}:{name}"

@@ -63,7 +63,7 @@ def _info(args: argparse.Namespace) -> int:
 def _fetch(args: argparse.Namespace) -> int:
     from nes2.data import catsdogs
 
-    kwargs = {"archive": args.archive}
+    kwargs = {"archive": args.archive, "keep_archive": not args.drop_archive}
     if args.url:
         if not args.sha256:
             raise Nes2Error("--url needs --sha256 (the mirror's file must be checked).")
@@ -276,6 +276,11 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("dataset", choices=DATASETS)
     fetch.add_argument("--url", help="a mirror of the archive (needs --sha256)")
     fetch.add_argument("--sha256", help="the expected SHA-256 of the archive")
+    fetch.add_argument(
+        "--drop-archive",
+        action="store_true",
+        help="delete the downloaded zip once extracted (a cache then holds the data once)",
+    )
     fetch.add_argument("--archive", type=Path, help="an archive downloaded by hand")
     fetch.set_defaults(func=_fetch)
 

@@ -134,6 +134,7 @@ def fetch(
     sha256: str | None = SHA256,
     archive: str | os.PathLike | None = None,
     timeout: float = download_lib.DEFAULT_TIMEOUT,
+    keep_archive: bool = True,
 ) -> dict:
     """Download, verify, extract and clean the real data set into the cache.
 
@@ -144,6 +145,9 @@ def fetch(
         sha256: the expected SHA-256 of the archive; `None` skips the check.
         archive: a zip downloaded by hand; it is checked and used instead of downloading.
         timeout: seconds before an unreachable server is given up.
+        keep_archive: keep the downloaded zip beside the extracted images (`False` deletes
+            it once they are extracted: a cache then holds the data once; an archive
+            passed as `archive` is never deleted).
 
     Returns:
         The manifest: images per class, files dropped, refused members.
@@ -198,8 +202,11 @@ def fetch(
             name: len(list((pets / folder).glob("*.jpg")))
             for name, folder in zip(CLASS_NAMES, synthetic_pets.CLASS_FOLDERS, strict=True)
         },
+        "sha256": sha256,
     }
     write_json(manifest_path, manifest)
+    if not keep_archive and archive is None:
+        zip_path.unlink(missing_ok=True)
     return manifest
 
 
