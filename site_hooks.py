@@ -7,7 +7,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nes2_site import execution, exercises, html, notebooks, pages, provenance, repository, search
+from nes2_site import (
+    execution,
+    exercises,
+    html,
+    notebooks,
+    pages,
+    provenance,
+    published,
+    repository,
+    search,
+)
 
 
 def on_config(config):
@@ -20,6 +30,7 @@ def on_config(config):
 
 def on_files(files, config):
     execution.collect(files)
+    published.fetch_for_build()
     return files
 
 
@@ -57,3 +68,4 @@ def on_post_build(config) -> None:
     search.fold_search_index(site / "search" / "search_index.json")
     plugin = config.plugins.get("mkdocs-jupyter")
     provenance.mark_index(site, plugin.config["cache_dir"] if plugin is not None else None)
+    published.publish_for_build(site)

@@ -340,6 +340,7 @@ def site_environment() -> dict:
         "NES2_SITE_CACHE": str(TEST_CACHE / "mkdocs-jupyter"),
         "IPYTHONDIR": str(ROOT / ".ipython"),
         "NO_MKDOCS_2_WARNING": "1",
+        "NES2_CACHE_URL": "off",  # the tests execute the site themselves
     }
 
 

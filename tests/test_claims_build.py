@@ -72,6 +72,7 @@ def _build(tmp_path: Path, band: float) -> subprocess.CompletedProcess:
         "NES2_EXPECTED": str(project / "expected.toml"),
         "NES2_SITE_CACHE": str(project / "cache"),
         "NO_MKDOCS_2_WARNING": "1",
+        "NES2_CACHE_URL": "off",
         "PYTHONPATH": str(ROOT),
     }
     env.pop("NES2_STRICT_CLAIMS", None)
