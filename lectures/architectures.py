@@ -77,7 +77,8 @@ print(
 # Y. LeCun et al. rozpoznávali ručně psané číslice: dvě konvoluce 5 × 5 (6 a 16 filtrů),
 # každá s průměrovacím poolingem, pak plně propojené vrstvy 120 a 84 neuronů a 10 výstupů;
 # aktivace tanh. Původní síť měla asi 60 000 parametrů (vrstva C3 byla propojená jen
-# částečně); obvyklá verze v Kerasu jich má 61 706.
+# částečně; LeCun et al. 1998, *Gradient-based learning applied to document
+# recognition*); kolik jich má obvyklá verze v Kerasu, vypíše `summary()` níže.
 
 # %%
 lenet = arch.lenet5()
@@ -114,7 +115,8 @@ viz.filter_grid(lenet.get_layer("c1").kernel, ncols=6, title=f"Filtry C1 LeNet-5
 # dropout, augmentace dat, trénink na dvou GPU. První vrstva má 96 filtrů 11 × 11 × 3
 # s krokem 4. Většina parametrů je v plně propojených vrstvách. Tato verze je v jedné
 # větvi (bez rozdělení na dvě GPU, tedy bez skupinových konvolucí), proto má o něco víc
-# parametrů než původních asi 60 milionů:
+# parametrů než původních asi 60 milionů (Krizhevsky et al. 2012, *ImageNet
+# classification with deep convolutional neural networks*):
 
 # %%
 alexnet = arch.alexnet()

@@ -56,7 +56,8 @@ print("výstupy (hlavní a dva pomocné klasifikátory):", googlenet.output_name
 #
 # He et al.: [**reziduální blok**](glossary.md#rezidualni-blok) se učí jen opravu `F(x)`
 # vstupu, výstup je `relu(F(x) + x)`. Zkratka (*skip connection*) propouští gradient
-# i přes 152 vrstev. Bloky jsou dva: *basic* (dvě konvoluce 3 × 3; ResNet-18 a 34)
+# i přes 152 vrstev (ResNet-152; He et al. 2015, *Deep residual learning for image
+# recognition*). Bloky jsou dva: *basic* (dvě konvoluce 3 × 3; ResNet-18 a 34)
 # a *bottleneck* (1 × 1, 3 × 3, 1 × 1; ResNet-50 a hlubší). Kde se mění rozměr, je
 # zkratka konvoluce 1 × 1.
 
@@ -220,7 +221,8 @@ del xception
 # - **MobileNet** (2017–2019): separabilní konvoluce, šířkový multiplikátor `alpha`,
 #   v2 invertované reziduální bloky, v3 navržená automaticky;
 # - **SqueezeNet** (2016): „fire“ moduly 1 × 1, přesnost AlexNetu s 50× méně parametry
-#   (v `keras.applications` není);
+#   (Iandola et al. 2016, *SqueezeNet: AlexNet-level accuracy with 50x fewer parameters
+#   and <0.5MB model size*; v `keras.applications` není);
 # - **NASNet** (2017): buňky nalezené automatickým hledáním architektury;
 # - **EfficientNet** (2019): rovnoměrné škálování hloubky, šířky a rozlišení;
 # - **ConvNeXt** (2022): klasická konvoluční síť modernizovaná podle transformerů.

@@ -67,8 +67,9 @@ print(box_iou([[10, 10, 30, 40]], [[10, 10, 30, 40], [15, 10, 35, 40], [40, 40, 
 # přes řádky dá pro každý sloupec jeden vektor („je v tomto sloupci inkoust?“), malá 1D
 # konvoluce ohodnotí každý sloupec jako levou a pravou hranu a softmax přes sloupce z
 # ohodnocení udělá rozdělení pravděpodobnosti. Jeho střední hodnota je poloha hrany
-# (*soft-argmax*, vrstva `SoftArgmaxBox`): je derivovatelná a přesnější než mřížka
-# příznaků. Horní a dolní hranu dají stejně řádky. Výstup jsou pořád čtyři čísla v [0, 1].
+# (*soft-argmax*, vrstva `SoftArgmaxBox`): je derivovatelná a její výsledek není
+# zaokrouhlený na buňky mřížky příznaků (vážený průměr poloh leží i mezi nimi). Horní
+# a dolní hranu dají stejně řádky. Výstup jsou pořád čtyři čísla v [0, 1].
 
 # %%
 model = localization.localization_model((CANVAS, CANVAS, 1), 10)

@@ -25,8 +25,9 @@ PROFILE = config.get_profile()
 # Recenze jsou posloupnosti indexů slov; jako v knize *Deep Learning with Python* je
 # převedeme na vektory 0/1 délky 10 000 (které z 10 000 nejčastějších slov se v recenzi
 # vyskytují) a klasifikujeme dvěma skrytými vrstvami po 16 neuronech.
-# Data stahuje `keras.datasets` (17 MB); bez sítě `nes2` vypíše, který soubor chybí a kam
-# ho dát, a místo IMDB použije stejné MLP na číslicích MNIST, což výstup uvádí.
+# Data stahuje `keras.datasets` jednou do své mezipaměti; bez sítě `nes2` vypíše, který
+# soubor chybí a kam ho dát, a místo IMDB použije stejné MLP na číslicích MNIST, což
+# výstup uvádí.
 
 # %%
 try:
@@ -147,7 +148,8 @@ run.model.ensembles["average"].summary(line_length=90)
 # %% [markdown]
 # ## Shrnutí
 #
-# - MLP bere vstup jako plochý vektor; na recenzích (slova 0/1) stačí dvě malé skryté vrstvy.
+# - MLP bere vstup jako plochý vektor: recenzi jako příznaky slov 0/1, obrázek jako řadu
+#   pixelů; o tom, které pixely spolu sousedí, neví.
 # - Konvoluční síť na obrázcích využívá, že sousední pixely spolu souvisí: sdílená jádra
 #   a pooling.
 # - Funkcionální API Kerasu spojí několik modelů nad jedním `Input`; ensemble jejich

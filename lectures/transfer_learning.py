@@ -69,8 +69,9 @@ Markdown(
 # %% [markdown]
 # ## Cats vs Dogs s VGG16
 #
-# Váhy ImageNet stahuje Keras při prvním použití do `~/.keras/models` (VGG16 bez hlavy
-# má 58 MB). Bez sítě `nes2` hned ohlásí, který soubor chybí a kam ho dát. Recept
+# Váhy ImageNet stahuje Keras při prvním použití do `~/.keras/models` (pro páteř stačí
+# váhy bez hlavy, menší část z 528 MB celé VGG16 podle tabulky modelů na
+# keras.io/api/applications). Bez sítě `nes2` hned ohlásí, který soubor chybí a kam ho dát. Recept
 # `nes2 train cats-vs-dogs --variant transfer` (extrakce příznaků) a `--variant finetune`
 # (zmrazená páteř s augmentací, pak doladění posledního bloku) běží jen s nimi: s náhodnými
 # vahami by přenesené učení nemělo co přenést.
