@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from nes2.errors import InvalidOptionError
 from nes2.teaching import expected
 
 
@@ -156,3 +157,11 @@ def test_a_run_with_other_options_than_its_bands_is_not_judged_strictly(monkeypa
     assert "Mimo očekávání" in expected.run_report(far, labels)
     with pytest.raises(expected.ClaimError, match="style-transfer/network"):
         expected.run_report(_run("style-transfer/network", style_loss=0.9), labels)
+
+
+def test_a_claim_check_naming_a_run_or_metric_that_does_not_exist_names_it():
+    with pytest.raises(InvalidOptionError, match="No expected results for text/lstm"):
+        expected.entry("text/lstm", "quick")
+    conv = expected.entry("text/conv1d", "quick")
+    with pytest.raises(InvalidOptionError, match=r"'test_acc' of run 'text/conv1d'.*test_accuracy"):
+        expected.report(conv, {"test_accuracy": 0.95}, {"test_acc": "přesnost"})

@@ -367,6 +367,13 @@ def report(expected: Expected, metrics: dict, labels: dict[str, str]) -> str:
     from nes2.viz.tables import markdown_table
 
     rows = {row.metric: row for row in compare(expected, metrics)}
+    unknown = [metric for metric in labels if metric not in rows]
+    if unknown:
+        raise InvalidOptionError(
+            f"The page asks for {', '.join(map(repr, unknown))} of run {expected.name!r}, which "
+            f"has no such band in expected.toml (it has {', '.join(rows) or 'none'}): fix the "
+            "name on the page or add the band."
+        )
     verdicts = {"ok": "✓", "MISS": "✗", "over budget": "nad rozpočtem", "not recorded yet": "–"}
     table = [
         {
