@@ -221,8 +221,8 @@ del xception
 # - **MobileNet** (2017–2019): separabilní konvoluce, šířkový multiplikátor `alpha`,
 #   v2 invertované reziduální bloky, v3 navržená automaticky;
 # - **SqueezeNet** (2016): „fire“ moduly 1 × 1, přesnost AlexNetu s 50× méně parametry
-#   (Iandola et al. 2016, *SqueezeNet: AlexNet-level accuracy with 50x fewer parameters
-#   and <0.5MB model size*; v `keras.applications` není);
+#   (Iandola et al. 2016, *SqueezeNet: AlexNet-level accuracy with 50x fewer
+#   parameters*; v `keras.applications` není);
 # - **NASNet** (2017): buňky nalezené automatickým hledáním architektury;
 # - **EfficientNet** (2019): rovnoměrné škálování hloubky, šířky a rozlišení;
 # - **ConvNeXt** (2022): klasická konvoluční síť modernizovaná podle transformerů.

@@ -320,10 +320,9 @@ print(
 # ## Skutečné fotografie: Pascal VOC 2007
 #
 # Profil `full` učí stejné modely na fotografiích Pascal VOC 2007: 20 tříd, trénink na
-# 5 011 fotografiích, měření na 4 952 (katalog tensorflow-datasets, `voc/2007`), polovina
-# zrcadlená i s obdélníky. Data (0,9 GB podle katalogu tensorflow-datasets) stáhne
-# tensorflow-datasets jednou; bez nich
-# [`nes2.data.tfds`][nes2.data.tfds] hned řekne, co chybí. Na počítači s GPU
+# 5 011 fotografiích, měření na 4 952, data 0,9 GB (vše podle katalogu tensorflow-datasets,
+# `voc/2007`), polovina zrcadlená i s obdélníky. Data stáhne tensorflow-datasets jednou;
+# bez nich [`nes2.data.tfds`][nes2.data.tfds] hned řekne, co chybí. Na počítači s GPU
 # `nes2 train detection --profile full` (YOLOv8), s `--model ssd` náš detektor:
 
 # %%

@@ -19,7 +19,6 @@ the build with a message that says so.
 
 from __future__ import annotations
 
-import functools
 import os
 import shutil
 from pathlib import Path
@@ -62,17 +61,28 @@ def content_key(root: Path = ROOT, profile: str | None = None) -> str:
     return keys.digest(execution_key(root, profile), files=SITE_INPUTS, root=root)
 
 
-@functools.cache
+MACHINE_FILE = "machine.txt"
+"""The file of an execution cache's folder that records the machine's state the build that
+executed it ran with (`nes2.keys.machine_state`)."""
+_machine: dict[str, str] = {}
+
+
 def machine_state() -> str:
-    """`nes2.keys.machine_state`, read once per build."""
-    return keys.machine_state()
+    """The machine's state this build keys its pages with: this machine's
+    (`nes2.keys.machine_state`, read once per build), or, for a build that renders from a cache
+    made elsewhere (`NES2_REQUIRE_EXECUTED`), the state recorded by the build that executed it.
+    """
+    if "state" not in _machine:
+        _machine["state"] = keys.machine_state()
+    return _machine["state"]
 
 
-def page_inputs(source: str | Path) -> str:
+def page_inputs(source: str | Path, state: str | None = None) -> str:
     """What an executed page's outputs depend on besides its own text (its key's `inputs`):
-    what it reaches in `nes2` (`reach.digest`) and the machine's state (pretrained weights in
-    Keras' cache, the real photographs, downloads allowed)."""
-    return f"{reach.digest(source)}:{keys.digest(machine_state())}"
+    what it reaches in `nes2` (`reach.digest`) and the machine's state (`state`, default
+    `machine_state()`: pretrained weights it uses if cached, the real photographs, downloads
+    allowed)."""
+    return f"{reach.digest(source)}:{keys.digest(state or machine_state())}"
 
 
 def run_records(source: str | Path) -> dict[str, str]:
@@ -243,7 +253,7 @@ def site_jobs() -> int:
 def configure(plugin, config) -> None:
     """Key mkdocs-jupyter's cache folder and notebooks, drop stale folders, execute in parallel."""
     reach.clear()
-    machine_state.cache_clear()
+    _machine.clear()
     _compat.use_portable_cache_keys(inputs=page_inputs)
     if plugin.config["execute"]:
         jobs = site_jobs()
@@ -257,10 +267,16 @@ def configure(plugin, config) -> None:
     folder = f"{execution_key()}-{kind}"
     if require_executed():
         _check_execution_cache(base, folder, plugin)
+        _machine["state"] = (base / folder / MACHINE_FILE).read_text(encoding="utf-8").strip()
     else:
         for old in base.glob("*") if base.is_dir() else []:
             if old.name != folder and not old.name.endswith(f"-{other}"):
                 shutil.rmtree(old) if old.is_dir() else old.unlink()
+        if plugin.config["execute"]:
+            from nes2.io import atomic_file
+
+            with atomic_file(base / folder / MACHINE_FILE) as tmp:
+                tmp.write_text(machine_state() + "\n", encoding="utf-8")
     plugin.config["cache_dir"] = str(base / folder)
 
 
@@ -276,6 +292,12 @@ def _check_execution_cache(base: Path, folder: str, plugin) -> None:
             f"{', '.join(found) or 'nothing'}, not for this commit's key {folder} (profile "
             f"{provenance.profile()}, uv.lock, kernel configuration): execute the "
             "lectures for this commit (the GPU job) instead of serving outputs of another one."
+        )
+    if not (base / folder / MACHINE_FILE).is_file():
+        raise PluginError(
+            f"NES2_REQUIRE_EXECUTED: the execution cache {base / folder} does not record the "
+            f"machine's state it was executed with ({MACHINE_FILE}); execute the lectures "
+            "for this commit again."
         )
 
 

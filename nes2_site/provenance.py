@@ -116,6 +116,8 @@ def provenance_line(cache_dir: str | Path | None, notebook: str | Path) -> str:
     if path is None or not path.is_file():
         return "stránka bez spuštěných výstupů (sestavení bez spuštění notebooků)"
     record = json.loads(path.read_text())
+    if "versions" not in record:
+        return "výstupy převzaté z publikovaného webu (bez záznamu, kde vznikly)"
     versions = " · ".join(f"{name} {v}" for name, v in record["versions"].items())
     executed = datetime.datetime.strptime(record["executed"], "%Y-%m-%d %H:%M")
     data = f" · {data_text(record['data'])}" if "data" in record else ""
@@ -137,6 +139,7 @@ def build_summary(cache_dir: str | Path | None) -> str:
         if (folder and folder.is_dir())
         else []
     )
+    records = [r for r in records if "profile" in r and "device" in r]
     if not records:
         return "Stránky tohoto sestavení nebyly spuštěny (sestavení bez spuštění notebooků)."
     profiles = ", ".join(sorted({r["profile"] for r in records}))

@@ -39,7 +39,8 @@ MANIFEST = "manifest.json"
 FORMAT = 1
 ENTRY = re.compile(r"^entries/[0-9a-f]{64}\.json$")
 """The only shape of an entry's file in a manifest (no other path is ever fetched)."""
-LOCAL = ("http://127.0.0.1", "http://localhost")
+LOCAL = ("127.0.0.1", "localhost", "::1")
+"""Hosts reached over plain HTTP (a test server on this machine)."""
 MAX_BYTES = 64 * 2**20
 """The largest entry or manifest read (an executed page is a few MB)."""
 OFF = ("off", "0", "false", "no")
@@ -67,13 +68,39 @@ def cache_url(environ: Mapping[str, str] = os.environ) -> str | None:
     if not value:
         published = {k: v for k, v in environ.items() if k != "NES2_SITE_VERSION"}
         value = f"{repository.site_url(published)}dev/{FOLDER}/"
-    if not (value.startswith("https://") or value.startswith(LOCAL)):
+    if not _allowed(value):
         raise CacheURLError(
             f"NES2_CACHE_URL={value!r}: the execution cache is fetched over HTTPS only "
             "(http://127.0.0.1 or http://localhost for a local test server); set an https:// "
             "address, or NES2_CACHE_URL=off to execute every page here."
         )
     return value.rstrip("/") + "/"
+
+
+def _allowed(url: str) -> bool:
+    """HTTPS, or plain HTTP to this machine (a test server), with no user in the address.
+
+    Examples:
+        >>> [_allowed(u) for u in ("https://a.org/", "http://127.0.0.1:8/", "http://a.org/")]
+        [True, True, False]
+        >>> [_allowed(u) for u in ("http://localhost.evil.org/", "http://127.0.0.1@evil.org/")]
+        [False, False]
+    """
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.username is not None or parts.password is not None or not parts.hostname:
+        return False
+    return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOCAL)
+
+
+class _NoDowngrade(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect only to an address `_allowed` accepts (never HTTPS -> HTTP)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        if not _allowed(newurl):
+            raise urllib.error.URLError(f"refused redirect to {newurl}")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
 def code_key(nb_path: str, plugin_config: dict, mermaid: bool) -> str:
@@ -126,7 +153,8 @@ def publish(site_dir: str | Path, current) -> Path | None:
 
 
 def _get(url: str, timeout: float) -> bytes:
-    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (https or local)
+    opener = urllib.request.build_opener(_NoDowngrade)
+    with opener.open(url, timeout=timeout) as response:  # https or this machine: `_allowed`
         data = response.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise ValueError(f"{url} is larger than {MAX_BYTES // 2**20} MB")
@@ -136,7 +164,7 @@ def _get(url: str, timeout: float) -> bytes:
 def fetch(current, url: str | None, timeout: float = 10.0) -> str | None:
     """Fetch the published entries of the pages the build would execute; return the one line
     that says what happened (`None` when nothing was to be executed)."""
-    from nes2.io import atomic_file
+    from nes2.io import atomic_file, write_json
 
     pending = current.pending()
     if not pending:
@@ -158,7 +186,9 @@ def fetch(current, url: str | None, timeout: float = 10.0) -> str | None:
         )
     config = current.plugin.config
     mermaid = current.config["theme"].name != "material"
-    entries = manifest.get("entries") or {}
+    entries = manifest.get("entries")
+    if not isinstance(entries, dict):
+        return f"Execution cache: {url} lists no entries, {count} here."
     fetched, refused = 0, []
     for path in pending:
         entry = entries.get(code_key(path, config, mermaid))
@@ -174,14 +204,35 @@ def fetch(current, url: str | None, timeout: float = 10.0) -> str | None:
             continue
         with atomic_file(_compat.cache_path(path, config, True, mermaid)) as tmp:
             tmp.write_bytes(data)
-        if isinstance(entry.get("provenance"), dict):
-            from nes2.io import write_json
-
-            write_json(provenance.provenance_file(config["cache_dir"], path), entry["provenance"])
+        record = _provenance(entry.get("provenance"))
+        # the runs the page is checked against are this machine's, as they are now
+        record["runs"] = execution.run_records(path)
+        write_json(provenance.provenance_file(config["cache_dir"], path), record)
         fetched += 1
     line = f"Execution cache: {fetched} of {len(pending)} page(s) fetched from {url}"
     line += f", {len(pending) - fetched} to execute here"
     return line + (f"; refused: {', '.join(refused)}." if refused else ".")
+
+
+PROVENANCE_FIELDS = {"versions": dict, "machine": str, "device": str, "profile": str}
+
+
+def _provenance(record) -> dict:
+    """The published provenance of an entry, if it has the shape the page's bar reads; else
+    a record that says the page was fetched (the bar never shows a malformed one)."""
+    if (
+        isinstance(record, dict)
+        and all(isinstance(record.get(k), t) for k, t in PROVENANCE_FIELDS.items())
+        and isinstance(record.get("executed"), str)
+    ):
+        try:
+            import datetime
+
+            datetime.datetime.strptime(record["executed"], "%Y-%m-%d %H:%M")
+            return dict(record)
+        except ValueError:
+            pass
+    return {}
 
 
 def _is_entry(data: bytes) -> bool:

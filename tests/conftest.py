@@ -130,7 +130,7 @@ def keyed_digest(item) -> str | None:
     if TRAINING in names:
         texts += [store.training_digest(), store.environment_digest()]
     if SITE in names:
-        texts.append(keys.machine_state())
+        texts.append(keys.machine_state(site_environment()))
     files = [name for name in names if name not in (TRAINING, SITE)]
     return keys.digest(*texts, files=files, root=ROOT, length=20)
 

@@ -18,7 +18,7 @@ def test_digest_counts_texts_in_order_and_files_by_path_and_content(tmp_path):
     key = keys.digest("x", "y", files=["pkg"], root=tmp_path)
     assert keys.digest("x", "y", files=["pkg"], root=tmp_path) == key
     assert keys.digest("y", "x", files=["pkg"], root=tmp_path) != key
-    assert keys.digest("xy", files=["pkg"], root=tmp_path) != keys.digest("x", "y")
+    assert keys.digest("xy") != keys.digest("x", "y")
     (tmp_path / "pkg" / "__pycache__").mkdir()
     (tmp_path / "pkg" / "__pycache__" / "a.cpython-312.pyc").write_bytes(b"\0")
     assert keys.digest("x", "y", files=["pkg"], root=tmp_path) == key
@@ -43,9 +43,9 @@ def page(tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
     monkeypatch.setenv("NES2_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("NES2_ONLINE", raising=False)
-    execution.machine_state.cache_clear()
+    execution._machine.clear()
     yield _write(tmp_path / "page.py", PAGE)
-    execution.machine_state.cache_clear()
+    execution._machine.clear()
 
 
 def _write(path: Path, text: str) -> Path:
@@ -55,16 +55,48 @@ def _write(path: Path, text: str) -> Path:
 
 
 def _changed(page: Path, change) -> bool:
-    execution.machine_state.cache_clear()
+    execution._machine.clear()
     before = execution.page_inputs(page)
     change()
-    execution.machine_state.cache_clear()
+    execution._machine.clear()
     return execution.page_inputs(page) != before
 
 
-def test_a_page_key_follows_the_pretrained_weights_in_keras_cache(page, tmp_path):
-    weights = tmp_path / "keras" / "models" / "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
+def test_a_page_key_follows_the_pretrained_weights_it_uses_only_if_cached(page, tmp_path):
+    models = tmp_path / "keras" / "models"
+    weights = models / keys.CACHED_WEIGHTS["vgg19_notop"]
     assert _changed(page, lambda: _write(weights, "weights"))
+    # a backbone a page downloads itself when it runs is not state: no second execution
+    assert not _changed(page, lambda: _write(models / "resnet50_notop.h5", "weights"))
+
+
+def test_a_rendering_build_keys_pages_with_the_state_the_executing_build_recorded(
+    page, tmp_path, monkeypatch
+):
+    """The Pages and deploy jobs render the executing job's cache on another machine."""
+    from types import SimpleNamespace
+
+    from mkdocs.exceptions import PluginError
+
+    plugin = SimpleNamespace(config={"execute": True, "cache": True, "cache_dir": ""})
+    site = {"theme": SimpleNamespace(name="material")}
+    monkeypatch.setattr(execution._compat, "use_portable_cache_keys", lambda inputs: None)
+    monkeypatch.setattr(execution._compat, "converter", lambda: None)
+    monkeypatch.setattr(execution._compat, "replace_converter", lambda f: None)
+    monkeypatch.setenv("NES2_SITE_CACHE", str(tmp_path / "execution"))
+    monkeypatch.setenv("NES2_ONLINE", "1")  # the executing job's machine
+    execution.configure(plugin, site)
+    executed = execution.page_inputs(page)
+    assert (Path(plugin.config["cache_dir"]) / execution.MACHINE_FILE).read_text().strip() == (
+        keys.machine_state()
+    )
+    monkeypatch.delenv("NES2_ONLINE")  # the rendering job's machine differs
+    monkeypatch.setenv("NES2_REQUIRE_EXECUTED", "1")
+    execution.configure(plugin, site)
+    assert execution.page_inputs(page) == executed
+    (Path(plugin.config["cache_dir"]) / execution.MACHINE_FILE).unlink()
+    with pytest.raises(PluginError, match="does not record the machine's state"):
+        execution.configure(plugin, site)
 
 
 def test_a_page_key_follows_whether_downloads_are_allowed(page, monkeypatch):

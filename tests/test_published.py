@@ -118,12 +118,58 @@ def test_a_tampered_entry_is_refused_by_its_checksum_and_executed(
 def test_a_manifest_entry_outside_its_folder_is_never_fetched(tmp_path, pages, site, cache_path):
     path = site / "_execution" / "manifest.json"
     manifest = json.loads(path.read_text())
-    for entry in manifest["entries"].values():
-        entry["file"] = "../../secret.json"
+    for entry in manifest["entries"].values():  # a valid entry, served where it must not be read
+        data = (site / "_execution" / entry["file"]).read_bytes()
+        (site / "outside.json").write_bytes(data)
+        entry["file"] = "../outside.json"
     path.write_text(json.dumps(manifest))
     fresh = _fresh(tmp_path, pages, cache_path)
     with serve(site) as url:
+        assert (
+            published._get(f"{url}/_execution/../outside.json", 5) == data
+        )  # the server would serve it
         assert "0 of 3" in published.fetch(fresh, f"{url}/_execution/")
+
+
+def test_a_malformed_provenance_is_not_shown_and_the_page_is_still_fetched(
+    tmp_path, pages, site, cache_path
+):
+    from nes2_site import provenance
+
+    path = site / "_execution" / "manifest.json"
+    manifest = json.loads(path.read_text())
+    for entry in manifest["entries"].values():
+        entry["provenance"] = {"versions": "not a table"}
+    path.write_text(json.dumps(manifest))
+    fresh = _fresh(tmp_path, pages, cache_path)
+    with serve(site) as url:
+        assert "3 of 3" in published.fetch(fresh, f"{url}/_execution/")
+    line = provenance.provenance_line(fresh.plugin.config["cache_dir"], pages[0])
+    assert line.startswith("výstupy převzaté z publikovaného webu")
+
+
+def test_a_redirect_to_plain_http_elsewhere_is_refused(tmp_path, pages, cache_path):
+    import http.server
+    import threading
+
+    class Redirect(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(302)
+            self.send_header("Location", "http://example.org/manifest.json")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        fresh = _fresh(tmp_path, pages, cache_path)
+        line = published.fetch(fresh, f"http://127.0.0.1:{server.server_port}/")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "not reachable (refused redirect to http://example.org/manifest.json)" in line
 
 
 def test_a_cache_of_another_lock_or_profile_is_refused_whole(

@@ -49,7 +49,7 @@ def executed(target, monkeypatch, nb=None, variant="as-downloaded") -> nbformat.
     exercise = Path(target.source).stem
     key = keys.digest(
         execution.execution_key(),
-        execution.page_inputs(target.source),
+        execution.page_inputs(target.source, keys.machine_state(site_environment())),
         text,
         files=[notebooks.SPEC_DIR / f"{exercise}.json", *sorted(GRADING.glob("*.py"))],
         root=ROOT,

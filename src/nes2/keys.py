@@ -9,8 +9,9 @@ file in it, caches of compiled Python left out; a file that is named but
 missing counts as missing, so deleting it changes the key too.
 
 `machine_state` is what an executed page can depend on besides its code: the
-pretrained weights in Keras' cache, whether the real Cats vs Dogs photographs
-were fetched, and whether the build may download (`NES2_ONLINE`).
+pretrained weights a page uses only if they are in Keras' cache, whether the
+real Cats vs Dogs photographs were fetched, and whether the build may download
+(`NES2_ONLINE`).
 
 Examples:
     >>> digest("quick", "seed=42") == digest("quick", "seed=42")
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 SKIPPED = ("__pycache__",)
@@ -77,37 +78,45 @@ def digest(
         >>> digest("v1", files=["a.txt"], root=folder) == before
         False
     """
-    root = Path(root or ".").resolve()
+    root = Path(os.path.abspath(root or "."))
     hasher = hashlib.sha256()
     for text in texts:
         data = text if isinstance(text, bytes) else text.encode()
         hasher.update(f"{len(data)}:".encode() + data + b"\0")
     for path in files_of(files, root):
-        name = Path(path).resolve().relative_to(root).as_posix()
+        name = Path(os.path.abspath(path)).relative_to(root).as_posix()
         hasher.update(f"\0{name}\0".encode())
         hasher.update(path.read_bytes() if path.is_file() else b"\0<missing>\0")
     text = hasher.hexdigest()
     return text if length is None else text[:length]
 
 
-def machine_state() -> str:
-    """What this machine offers an executed page besides its code, as text: the pretrained
-    weights in Keras' cache (names and sizes), whether the real Cats vs Dogs photographs
-    were fetched, and whether downloads are allowed (`NES2_ONLINE`).
+CACHED_WEIGHTS = {"vgg19_notop": "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"}
+"""Pretrained weights a page uses when they are in Keras' cache and never downloads itself
+(style transfer's loss network): their presence changes its output. Weights a page
+downloads itself (a backbone) are not state: the page has them once it runs."""
+
+
+def machine_state(environ: Mapping[str, str] = os.environ) -> str:
+    """What this machine offers an executed page besides its code, as text: the weights of
+    `CACHED_WEIGHTS` in Keras' cache, whether the real Cats vs Dogs photographs were fetched
+    (`nes2 data fetch cats-vs-dogs`), and whether downloads are allowed (`NES2_ONLINE`).
+    Read from `environ` (`NES2_HOME`, `KERAS_HOME`, `NES2_ONLINE`); creates nothing.
 
     Examples:
-        >>> [part.split("=")[0] for part in machine_state().split(";")]
-        ['keras_weights', 'cats_vs_dogs', 'online']
+        >>> machine_state({"NES2_HOME": "/nonexistent", "KERAS_HOME": "/nonexistent"})
+        'cats_vs_dogs=False;vgg19_notop=False;online=False'
     """
-    from nes2.data import catsdogs
-    from nes2.data.download import keras_home
+    home = environ.get("NES2_HOME")
+    if home:
+        cache = Path(home).expanduser()
+    else:
+        from platformdirs import user_cache_dir
 
-    models = keras_home() / "models"
-    weights = (
-        sorted(f"{p.name}:{p.stat().st_size}" for p in models.iterdir() if p.is_file())
-        if models.is_dir()
-        else []
-    )
-    online = bool(os.environ.get("NES2_ONLINE"))
-    fetched = catsdogs.is_fetched()
-    return f"keras_weights={','.join(weights)};cats_vs_dogs={fetched};online={online}"
+        cache = Path(user_cache_dir("nes2"))
+    models = Path(environ.get("KERAS_HOME", "~/.keras")).expanduser() / "models"
+    photos = (cache / "cats_vs_dogs" / "extracted" / "manifest.json").is_file()
+    parts = [f"cats_vs_dogs={photos}"]
+    parts += [f"{name}={(models / file).is_file()}" for name, file in CACHED_WEIGHTS.items()]
+    parts.append(f"online={bool(environ.get('NES2_ONLINE'))}")
+    return ";".join(parts)

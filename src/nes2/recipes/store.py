@@ -36,9 +36,9 @@ from pathlib import Path
 from nes2 import config, keys
 from nes2.io import atomic_folder, write_json
 
-FORMAT = 2
+FORMAT = 3
 """The format of `run.json` and of its key; a change makes every stored run stale
-(format 1 hashed the whole package and lock)."""
+(format 1 hashed the whole package and lock; format 3 keys with `nes2.keys.digest`)."""
 LIBRARIES = ("keras", "tensorflow", "numpy", "keras-cv", "keras-hub")
 UNLOCKED = ("source", "metadata", "optional-dependencies", "dev-dependencies")
 """Fields of a `uv.lock` entry left out of the environment's hash: where it came from, and
@@ -165,8 +165,7 @@ def environment_digest() -> str:
 def _option_value(value):
     """Options as JSON; a path to a file stands for its content."""
     if isinstance(value, str | os.PathLike) and Path(value).is_file():
-        path = Path(value).resolve()
-        return {"file": keys.digest(files=[path.name], root=path.parent, length=None)}
+        return {"file": keys.digest(Path(value).read_bytes(), length=None)}
     return value
 
 

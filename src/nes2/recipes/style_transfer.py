@@ -30,6 +30,7 @@ from __future__ import annotations
 import functools
 from typing import ClassVar
 
+from nes2 import keys
 from nes2.recipes.base import Data, Option, Recipe
 
 SIZE = {"quick": 64, "full": 256}
@@ -38,7 +39,7 @@ so that both methods minimise the same losses against the same Gram matrices."""
 CROPS = 512
 CONTENT_PHOTO = "chelsea"
 TRAINING_PHOTOS = ("astronaut", "coffee", "rocket")
-WEIGHTS_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
+WEIGHTS_FILE = keys.CACHED_WEIGHTS["vgg19_notop"]
 """The file `keras.applications.VGG19(include_top=False)` keeps in Keras' cache."""
 NETWORKS = {"imagenet": "VGG19, váhy ImageNet", "random": "VGG19, náhodné váhy"}
 
