@@ -19,6 +19,7 @@ the build with a message that says so.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from pathlib import Path
@@ -46,7 +47,7 @@ def execution_key(root: Path = ROOT, profile: str | None = None) -> str:
     """A hash of what every notebook's outputs depend on besides the package: the lock,
     the kernel configuration and the profile (the key of the cache folder)."""
     profile = f"profile={profile or provenance.profile()}"
-    return keys.digest(profile, files=EXECUTION_INPUTS, root=root)
+    return keys.digest(f"keys={keys.VERSION}", profile, files=EXECUTION_INPUTS, root=root)
 
 
 def content_key(root: Path = ROOT, profile: str | None = None) -> str:
@@ -272,6 +273,13 @@ def configure(plugin, config) -> None:
         for old in base.glob("*") if base.is_dir() else []:
             if old.name != folder and not old.name.endswith(f"-{other}"):
                 shutil.rmtree(old) if old.is_dir() else old.unlink()
+                if old.name.endswith(f"-{kind}"):
+                    logging.getLogger("mkdocs").info(
+                        "Execution cache: %s dropped whole, made for another lock, kernel "
+                        "configuration, profile or key version than %s",
+                        old.name,
+                        folder,
+                    )
         if plugin.config["execute"]:
             from nes2.io import atomic_file
 
@@ -327,8 +335,6 @@ def collect(files) -> None:
 def _forget_changed_runs(current: Prefetch) -> None:
     """Drop the cached output of every page whose runs were trained again since it was executed
     (the page is executed again, with the runs' new numbers)."""
-    import logging
-
     config, execute = current.plugin.config, current.plugin.config["execute"]
     mermaid = current.config["theme"].name != "material"
     for path in current.notebooks:

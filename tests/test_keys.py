@@ -163,3 +163,22 @@ def test_a_changed_run_drops_the_page_s_cached_output(page, tmp_path, monkeypatc
     _record(home, "detection", "k1", {"map": 0.85})
     execution._forget_changed_runs(current)
     assert not cached.exists()
+
+
+def test_a_cache_of_another_lock_profile_or_key_version_is_dropped_whole_in_one_line(
+    tmp_path, monkeypatch, caplog
+):
+    from types import SimpleNamespace
+
+    plugin = SimpleNamespace(config={"execute": True, "cache": True, "cache_dir": ""})
+    site = {"theme": SimpleNamespace(name="material")}
+    monkeypatch.setattr(execution._compat, "use_portable_cache_keys", lambda inputs: None)
+    monkeypatch.setattr(execution._compat, "converter", lambda: None)
+    monkeypatch.setattr(execution._compat, "replace_converter", lambda f: None)
+    monkeypatch.setenv("NES2_SITE_CACHE", str(tmp_path / "cache"))
+    restored = tmp_path / "cache" / "0123456789abcdef-executed"  # e.g. restored by CI
+    _write(restored / "entry.json", "{}")
+    with caplog.at_level("INFO", logger="mkdocs"):
+        execution.configure(plugin, site)
+    assert not restored.exists()
+    assert "0123456789abcdef-executed dropped whole, made for another lock" in caplog.text

@@ -137,7 +137,9 @@ def test_every_exercise_has_solutions_and_checks():
         assert "checks.check_" in "".join(c.source for c in solution.cells), source.name
 
 
-def test_execution_cache_folder_follows_lock_kernel_and_profile(tmp_path):
+def test_execution_cache_folder_follows_lock_kernel_and_profile(tmp_path, monkeypatch):
+    from nes2 import keys
+
     (tmp_path / "src" / "nes2").mkdir(parents=True)
     module = tmp_path / "src" / "nes2" / "models.py"
     module.write_text("A = 1\n")
@@ -154,6 +156,9 @@ def test_execution_cache_folder_follows_lock_kernel_and_profile(tmp_path):
     assert execution.execution_key(tmp_path, "quick") != key
     kernel.write_text("c = get_config()\nc.x = 1\n")
     assert len({key, execution.execution_key(tmp_path, "quick")}) == 2
+    key = execution.execution_key(tmp_path, "quick")
+    monkeypatch.setattr(keys, "VERSION", keys.VERSION + 1)  # keys made another way
+    assert execution.execution_key(tmp_path, "quick") != key
 
 
 def test_a_notebook_s_key_follows_what_it_reaches_in_the_package(monkeypatch):

@@ -29,6 +29,9 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+VERSION = 1
+"""The version of how keys are made: the execution cache's folder counts it, so a cache made
+with another refuses itself whole."""
 SKIPPED = ("__pycache__",)
 """Folders whose files never count (Python's bytecode caches)."""
 
