@@ -88,7 +88,11 @@ def _allowed(url: str) -> bool:
     """
     from urllib.parse import urlsplit
 
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (a port that is not a number raises here)
+    except ValueError:
+        return False
     if parts.username is not None or parts.password is not None or not parts.hostname:
         return False
     return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOCAL)
@@ -205,8 +209,11 @@ def fetch(current, url: str | None, timeout: float = 10.0) -> str | None:
         with atomic_file(_compat.cache_path(path, config, True, mermaid)) as tmp:
             tmp.write_bytes(data)
         record = _provenance(entry.get("provenance"))
-        # the runs the page is checked against are this machine's, as they are now
-        record["runs"] = execution.run_records(path)
+        # the runs it read are the published machine's: once one of them is trained here,
+        # the page is executed again and shows this machine's numbers
+        record["runs"] = {
+            run: "published" for run in record.get("runs") or {} if isinstance(run, str)
+        }
         write_json(provenance.provenance_file(config["cache_dir"], path), record)
         fetched += 1
     line = f"Execution cache: {fetched} of {len(pending)} page(s) fetched from {url}"
@@ -229,9 +236,19 @@ def _provenance(record) -> dict:
             import datetime
 
             datetime.datetime.strptime(record["executed"], "%Y-%m-%d %H:%M")
-            return dict(record)
         except ValueError:
-            pass
+            return {}
+        kept = dict(record)
+        if not isinstance(kept.get("runs"), dict):
+            kept["runs"] = {}
+        data = kept.get("data")
+        if not (
+            isinstance(data, dict)
+            and isinstance(data.get("cats_vs_dogs"), str)
+            and isinstance(data.get("imagenet"), bool)
+        ):
+            kept.pop("data", None)
+        return kept
     return {}
 
 

@@ -35,6 +35,11 @@ MAIN = "main"
 BRANCH = "gh-pages"
 
 
+PUSH_FAILED = 3
+"""The exit status when mike failed (a rendering error, or a push that `gh-pages` moved under:
+the deploy job tries again on this status only)."""
+
+
 class VersionError(Exception):
     """A deployment that must not happen; nothing was published."""
 
@@ -182,7 +187,14 @@ def main(argv: list[str] | None = None) -> int:
     aliases = f" (aliases: {', '.join(deployment.aliases)})" if deployment.aliases else ""
     print(f"{args.ref}: version {deployment.version}{aliases}")
     if args.command == "deploy":
-        deploy(deployment, config_file, args.branch, args.remote, args.push)
+        try:
+            deploy(deployment, config_file, args.branch, args.remote, args.push)
+        except subprocess.CalledProcessError as error:
+            print(
+                f"error: mike failed ({error.returncode}): {' '.join(error.cmd[3:])}",
+                file=sys.stderr,
+            )
+            return PUSH_FAILED
     return 0
 
 

@@ -288,3 +288,31 @@ def test_a_real_build_renders_the_published_page_without_executing_it(tmp_path):
         assert "0.91" in (project / "site-fresh" / "page" / "index.html").read_text()
     finally:
         shutil.rmtree(project, ignore_errors=True)
+
+
+def test_a_fetched_page_is_executed_again_once_a_run_it_read_is_trained_here(
+    tmp_path, pages, site, cache_path, monkeypatch
+):
+    manifest_path = site / "_execution" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    for entry in manifest["entries"].values():
+        entry["provenance"] = {
+            "versions": {"nes2": "0.1.0"}, "machine": "2 CPU", "device": "CPU",
+            "profile": "quick", "executed": "2026-12-01 10:00", "runs": {"detection/k1": "abc"},
+            "data": {"cats_vs_dogs": 1},  # malformed: left out, never shown
+        }  # fmt: skip
+    manifest_path.write_text(json.dumps(manifest))
+    fresh = _fresh(tmp_path, pages, cache_path)
+    with serve(site) as url:
+        assert "3 of 3" in published.fetch(fresh, f"{url}/_execution/")
+    from nes2_site import provenance
+
+    record = provenance.read_provenance(fresh.plugin.config["cache_dir"], pages[1])
+    assert record["runs"] == {"detection/k1": "published"} and "data" not in record
+    assert "Cats vs Dogs" not in provenance.provenance_line(
+        fresh.plugin.config["cache_dir"], pages[1]
+    )
+    monkeypatch.setattr(execution, "run_records", lambda source: {})
+    assert execution.changed_runs(record["runs"], pages[1]) == []  # nothing trained here yet
+    monkeypatch.setattr(execution, "run_records", lambda source: {"detection/k1": "def"})
+    assert execution.changed_runs(record["runs"], pages[1]) == ["detection/k1"]

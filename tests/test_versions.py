@@ -109,3 +109,5 @@ def test_deploys_into_a_bare_repository_keep_each_release_and_replace_dev(tmp_pa
     assert "latest/" in _git(remote, "show", "gh-pages:index.html")  # the root opens latest
     history = _git(remote, "log", "--format=%s", "gh-pages").splitlines()
     assert len(history) == 6  # dev, 0.2.0 + default, dev, 0.2.0 again (+ default): nothing else
+    (work / "mkdocs.yml").write_text("site_name: [\n")  # mike fails: the job may try again
+    assert deploy("branch", "main") == versions.PUSH_FAILED

@@ -81,13 +81,14 @@ def digest(
         >>> digest("v1", files=["a.txt"], root=folder) == before
         False
     """
-    root = Path(os.path.abspath(root or "."))
+    root = Path(os.path.realpath(root or "."))
     hasher = hashlib.sha256()
     for text in texts:
         data = text if isinstance(text, bytes) else text.encode()
         hasher.update(f"{len(data)}:".encode() + data + b"\0")
     for path in files_of(files, root):
-        name = Path(os.path.abspath(path)).relative_to(root).as_posix()
+        path = Path(os.path.realpath(path.parent)) / path.name  # the file itself may be a link
+        name = path.relative_to(root).as_posix()
         hasher.update(f"\0{name}\0".encode())
         hasher.update(path.read_bytes() if path.is_file() else b"\0<missing>\0")
     text = hasher.hexdigest()
@@ -96,19 +97,28 @@ def digest(
 
 CACHED_WEIGHTS = {"vgg19_notop": "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"}
 """Pretrained weights a page uses when they are in Keras' cache and never downloads itself
-(style transfer's loss network): their presence changes its output. Weights a page
-downloads itself (a backbone) are not state: the page has them once it runs."""
+(style transfer's loss network): their presence changes its output."""
+DOWNLOADED_WEIGHTS = {
+    "resnet50_notop": "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
+    "vgg16_notop": "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5",
+}
+"""Pretrained weights a page downloads itself when it may (the first-layer filters, transfer
+learning): available if cached or if the machine may download (`NES2_ONLINE`), so that the
+download a page makes while it runs does not change the state it was keyed with."""
 
 
 def machine_state(environ: Mapping[str, str] = os.environ) -> str:
     """What this machine offers an executed page besides its code, as text: the weights of
-    `CACHED_WEIGHTS` in Keras' cache, whether the real Cats vs Dogs photographs were fetched
-    (`nes2 data fetch cats-vs-dogs`), and whether downloads are allowed (`NES2_ONLINE`).
+    `CACHED_WEIGHTS` in Keras' cache, whether those of `DOWNLOADED_WEIGHTS` are cached or may
+    be downloaded, whether the real Cats vs Dogs photographs were fetched (`nes2 data fetch
+    cats-vs-dogs`), and whether downloads are allowed (`NES2_ONLINE`).
     Read from `environ` (`NES2_HOME`, `KERAS_HOME`, `NES2_ONLINE`); creates nothing.
 
     Examples:
         >>> machine_state({"NES2_HOME": "/nonexistent", "KERAS_HOME": "/nonexistent"})
-        'cats_vs_dogs=False;vgg19_notop=False;online=False'
+        'cats_vs_dogs=False;vgg19_notop=False;resnet50_notop=False;vgg16_notop=False;online=False'
+        >>> machine_state({"NES2_HOME": "/x", "KERAS_HOME": "/x", "NES2_ONLINE": "1"})
+        'cats_vs_dogs=False;vgg19_notop=False;resnet50_notop=True;vgg16_notop=True;online=True'
     """
     home = environ.get("NES2_HOME")
     if home:
@@ -119,7 +129,11 @@ def machine_state(environ: Mapping[str, str] = os.environ) -> str:
         cache = Path(user_cache_dir("nes2"))
     models = Path(environ.get("KERAS_HOME", "~/.keras")).expanduser() / "models"
     photos = (cache / "cats_vs_dogs" / "extracted" / "manifest.json").is_file()
+    online = bool(environ.get("NES2_ONLINE"))
     parts = [f"cats_vs_dogs={photos}"]
     parts += [f"{name}={(models / file).is_file()}" for name, file in CACHED_WEIGHTS.items()]
-    parts.append(f"online={bool(environ.get('NES2_ONLINE'))}")
+    parts += [
+        f"{name}={online or (models / file).is_file()}" for name, file in DOWNLOADED_WEIGHTS.items()
+    ]
+    parts.append(f"online={online}")
     return ";".join(parts)
