@@ -181,20 +181,18 @@ def main(argv: list[str] | None = None) -> int:
             deployed(config_file, args.branch),
             args.version or package_version(),
         )
+        aliases = f" (aliases: {', '.join(deployment.aliases)})" if deployment.aliases else ""
+        print(f"{args.ref}: version {deployment.version}{aliases}")
+        if args.command == "deploy":
+            deploy(deployment, config_file, args.branch, args.remote, args.push)
     except VersionError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    aliases = f" (aliases: {', '.join(deployment.aliases)})" if deployment.aliases else ""
-    print(f"{args.ref}: version {deployment.version}{aliases}")
-    if args.command == "deploy":
-        try:
-            deploy(deployment, config_file, args.branch, args.remote, args.push)
-        except subprocess.CalledProcessError as error:
-            print(
-                f"error: mike failed ({error.returncode}): {' '.join(error.cmd[3:])}",
-                file=sys.stderr,
-            )
-            return PUSH_FAILED
+    except subprocess.CalledProcessError as error:
+        print(
+            f"error: mike failed ({error.returncode}): {' '.join(error.cmd[3:])}", file=sys.stderr
+        )
+        return PUSH_FAILED
     return 0
 
 
