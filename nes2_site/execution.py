@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -62,6 +63,8 @@ def content_key(root: Path = ROOT, profile: str | None = None) -> str:
     return keys.digest(execution_key(root, profile), files=SITE_INPUTS, root=root)
 
 
+RUN_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}(/[a-z0-9_-]{1,64})?$")
+"""A string of a page that can name a recipe or a run (`"detection"`, `"detection/ssd"`)."""
 MACHINE_FILE = "machine.txt"
 """The file of an execution cache's folder that records the machine's state the build that
 executed it ran with (`nes2.keys.machine_state`)."""
@@ -106,10 +109,12 @@ def run_records(source: str | Path) -> dict[str, str]:
     names = {
         node.value.split("/")[0]
         for node in ast.walk(tree)
-        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and RUN_NAME.match(node.value)
     }
     found = {}
-    for recipe in sorted(n for n in names if n and (runs / n).is_dir()):
+    for recipe in sorted(n for n in names if (runs / n).is_dir()):
         for record in sorted((runs / recipe).glob("*/run.json")):
             text = record.read_text(encoding="utf-8")
             try:

@@ -34,7 +34,8 @@ def test_digest_counts_texts_in_order_and_files_by_path_and_content(tmp_path):
     assert keys.digest(files=["gone.txt"], root=tmp_path) != missing
 
 
-PAGE = "from nes2 import recipes\n\nrun = recipes.train('detection', model='ssd')\n"
+TABLE = "| a long Markdown table, no run name |" * 20  # a string too long for a file name
+PAGE = f"from nes2 import recipes\n\nrun = recipes.train('detection', model='ssd')\nT = {TABLE!r}\n"
 
 
 @pytest.fixture
