@@ -63,27 +63,40 @@ def _changed(page: Path, change) -> bool:
     return execution.page_inputs(page) != before
 
 
-def test_a_page_key_follows_the_pretrained_weights_it_uses_only_if_cached(page, tmp_path):
+def test_a_page_key_follows_the_pretrained_weights_it_uses_only_if_cached(
+    page, tmp_path, monkeypatch
+):
     models = tmp_path / "keras" / "models"
     weights = models / keys.CACHED_WEIGHTS["vgg19_notop"]
     assert _changed(page, lambda: _write(weights, "weights"))
-    # a backbone a page downloads itself when it runs is not state: no second execution
-    assert not _changed(page, lambda: _write(models / "resnet50_notop.h5", "weights"))
+    # a backbone a page downloads itself: where it may download, the download it makes while
+    # it runs does not change its key; offline, a backbone put into the cache does
+    backbone = models / keys.DOWNLOADED_WEIGHTS["resnet50_notop"]
+    monkeypatch.setenv("NES2_ONLINE", "1")
+    assert not _changed(page, lambda: _write(backbone, "weights"))
+    monkeypatch.delenv("NES2_ONLINE")
+    backbone.unlink()
+    assert _changed(page, lambda: _write(backbone, "weights"))
+
+
+def _configurable(monkeypatch):
+    """A plugin and site configuration for `execution.configure`, mkdocs-jupyter left alone."""
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(execution._compat, "use_portable_cache_keys", lambda inputs: None)
+    monkeypatch.setattr(execution._compat, "converter", lambda: None)
+    monkeypatch.setattr(execution._compat, "replace_converter", lambda f: None)
+    plugin = SimpleNamespace(config={"execute": True, "cache": True, "cache_dir": ""})
+    return plugin, {"theme": SimpleNamespace(name="material")}
 
 
 def test_a_rendering_build_keys_pages_with_the_state_the_executing_build_recorded(
     page, tmp_path, monkeypatch
 ):
     """The Pages and deploy jobs render the executing job's cache on another machine."""
-    from types import SimpleNamespace
-
     from mkdocs.exceptions import PluginError
 
-    plugin = SimpleNamespace(config={"execute": True, "cache": True, "cache_dir": ""})
-    site = {"theme": SimpleNamespace(name="material")}
-    monkeypatch.setattr(execution._compat, "use_portable_cache_keys", lambda inputs: None)
-    monkeypatch.setattr(execution._compat, "converter", lambda: None)
-    monkeypatch.setattr(execution._compat, "replace_converter", lambda f: None)
+    plugin, site = _configurable(monkeypatch)
     monkeypatch.setenv("NES2_SITE_CACHE", str(tmp_path / "execution"))
     monkeypatch.setenv("NES2_ONLINE", "1")  # the executing job's machine
     execution.configure(plugin, site)
@@ -169,13 +182,7 @@ def test_a_changed_run_drops_the_page_s_cached_output(page, tmp_path, monkeypatc
 def test_a_cache_of_another_lock_profile_or_key_version_is_dropped_whole_in_one_line(
     tmp_path, monkeypatch, caplog
 ):
-    from types import SimpleNamespace
-
-    plugin = SimpleNamespace(config={"execute": True, "cache": True, "cache_dir": ""})
-    site = {"theme": SimpleNamespace(name="material")}
-    monkeypatch.setattr(execution._compat, "use_portable_cache_keys", lambda inputs: None)
-    monkeypatch.setattr(execution._compat, "converter", lambda: None)
-    monkeypatch.setattr(execution._compat, "replace_converter", lambda f: None)
+    plugin, site = _configurable(monkeypatch)
     monkeypatch.setenv("NES2_SITE_CACHE", str(tmp_path / "cache"))
     restored = tmp_path / "cache" / "0123456789abcdef-executed"  # e.g. restored by CI
     _write(restored / "entry.json", "{}")
