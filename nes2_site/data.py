@@ -24,7 +24,7 @@ def key() -> str:
     """The data cache's key: the Cats vs Dogs archive's SHA-256 and the weights fetched."""
     from nes2.data import catsdogs
 
-    return keys.digest(catsdogs.SHA256, repr(WEIGHTS), "VGG19 notop (style transfer)")
+    return keys.digest(catsdogs.SHA256, repr(WEIGHTS), *sorted(keys.CACHED_WEIGHTS.values()))
 
 
 def fetch() -> None:

@@ -102,10 +102,40 @@ def record_provenance(
     )
 
 
-def read_provenance(cache_dir: str | Path, notebook: str | Path) -> dict:
-    """The provenance recorded for `notebook`, or `{}` if none was (or it cannot be read)."""
+FIELDS = {"versions": dict, "machine": str, "device": str, "profile": str, "executed": str}
+"""The fields of a record and their types (the page's bar, `provenance_line`, shows them all;
+the index, `build_summary`, the profile and the device)."""
+
+
+def checked(record) -> dict:
+    """`record` with every field of a shape other than the one `record_provenance` writes left
+    out (`FIELDS`, `data`, `runs`: always a table): a record from elsewhere is never shown
+    malformed; each reader needs only the fields it shows.
+
+    Examples:
+        >>> checked({"versions": "?", "profile": "quick", "runs": {"a/k": "d"}})
+        {'profile': 'quick', 'runs': {'a/k': 'd'}}
+    """
+    record = record if isinstance(record, dict) else {}
+    kept = {k: record[k] for k, kind in FIELDS.items() if isinstance(record.get(k), kind)}
     try:
-        return json.loads(provenance_file(cache_dir, notebook).read_text())
+        datetime.datetime.strptime(kept.get("executed", ""), "%Y-%m-%d %H:%M")
+    except ValueError:
+        kept.pop("executed", None)
+    data = record.get("data")
+    if isinstance(data, dict) and (
+        isinstance(data.get("cats_vs_dogs"), str) and isinstance(data.get("imagenet"), bool)
+    ):
+        kept["data"] = data
+    kept["runs"] = record["runs"] if isinstance(record.get("runs"), dict) else {}
+    return kept
+
+
+def read_provenance(cache_dir: str | Path, notebook: str | Path) -> dict:
+    """The provenance recorded for `notebook` (`checked`), or `{}` if none was (or it cannot be
+    read)."""
+    try:
+        return checked(json.loads(provenance_file(cache_dir, notebook).read_text()))
     except (OSError, ValueError):
         return {}
 
@@ -115,8 +145,8 @@ def provenance_line(cache_dir: str | Path | None, notebook: str | Path) -> str:
     path = provenance_file(cache_dir, notebook) if cache_dir else None
     if path is None or not path.is_file():
         return "stránka bez spuštěných výstupů (sestavení bez spuštění notebooků)"
-    record = json.loads(path.read_text())
-    if "versions" not in record:
+    record = read_provenance(cache_dir, notebook)
+    if not FIELDS.keys() <= record.keys():
         return "výstupy převzaté z publikovaného webu (bez záznamu, kde vznikly)"
     versions = " · ".join(f"{name} {v}" for name, v in record["versions"].items())
     executed = datetime.datetime.strptime(record["executed"], "%Y-%m-%d %H:%M")
@@ -139,7 +169,7 @@ def build_summary(cache_dir: str | Path | None) -> str:
         if (folder and folder.is_dir())
         else []
     )
-    records = [r for r in records if "profile" in r and "device" in r]
+    records = [r for r in map(checked, records) if {"profile", "device"} <= r.keys()]
     if not records:
         return "Stránky tohoto sestavení nebyly spuštěny (sestavení bez spuštění notebooků)."
     profiles = ", ".join(sorted({r["profile"] for r in records}))

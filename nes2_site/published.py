@@ -208,7 +208,7 @@ def fetch(current, url: str | None, timeout: float = 10.0) -> str | None:
             continue
         with atomic_file(_compat.cache_path(path, config, True, mermaid)) as tmp:
             tmp.write_bytes(data)
-        record = _provenance(entry.get("provenance"))
+        record = provenance.checked(entry.get("provenance"))
         # the runs it read are the published machine's: once one of them is trained here,
         # the page is executed again and shows this machine's numbers
         record["runs"] = {
@@ -219,37 +219,6 @@ def fetch(current, url: str | None, timeout: float = 10.0) -> str | None:
     line = f"Execution cache: {fetched} of {len(pending)} page(s) fetched from {url}"
     line += f", {len(pending) - fetched} to execute here"
     return line + (f"; refused: {', '.join(refused)}." if refused else ".")
-
-
-PROVENANCE_FIELDS = {"versions": dict, "machine": str, "device": str, "profile": str}
-
-
-def _provenance(record) -> dict:
-    """The published provenance of an entry, if it has the shape the page's bar reads; else
-    a record that says the page was fetched (the bar never shows a malformed one)."""
-    if (
-        isinstance(record, dict)
-        and all(isinstance(record.get(k), t) for k, t in PROVENANCE_FIELDS.items())
-        and isinstance(record.get("executed"), str)
-    ):
-        try:
-            import datetime
-
-            datetime.datetime.strptime(record["executed"], "%Y-%m-%d %H:%M")
-        except ValueError:
-            return {}
-        kept = dict(record)
-        if not isinstance(kept.get("runs"), dict):
-            kept["runs"] = {}
-        data = kept.get("data")
-        if not (
-            isinstance(data, dict)
-            and isinstance(data.get("cats_vs_dogs"), str)
-            and isinstance(data.get("imagenet"), bool)
-        ):
-            kept.pop("data", None)
-        return kept
-    return {}
 
 
 def _is_entry(data: bytes) -> bool:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from nes2.errors import InvalidOptionError
@@ -50,22 +51,31 @@ def get_profile(profile: str | None = None) -> str:
     return name
 
 
-def cache_dir() -> Path:
-    """Return the cache directory, creating it if needed.
+def home(environ: Mapping[str, str] = os.environ) -> Path:
+    """The cache directory (`cache_dir`) as `environ` names it, without creating it.
 
     `NES2_HOME` overrides the default, the user's cache directory.
+
+    Examples:
+        >>> home({"NES2_HOME": "/tmp/nes2-home"})
+        PosixPath('/tmp/nes2-home')
+    """
+    root = environ.get("NES2_HOME")
+    if root:
+        return Path(root).expanduser()
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("nes2"))
+
+
+def cache_dir() -> Path:
+    """Return the cache directory (`home`), creating it if needed.
 
     Examples:
         >>> cache_dir().is_dir()
         True
     """
-    root = os.environ.get("NES2_HOME")
-    if root:
-        path = Path(root).expanduser()
-    else:
-        from platformdirs import user_cache_dir
-
-        path = Path(user_cache_dir("nes2"))
+    path = home()
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -120,15 +120,12 @@ def machine_state(environ: Mapping[str, str] = os.environ) -> str:
         >>> machine_state({"NES2_HOME": "/x", "KERAS_HOME": "/x", "NES2_ONLINE": "1"})
         'cats_vs_dogs=False;vgg19_notop=False;resnet50_notop=True;vgg16_notop=True;online=True'
     """
-    home = environ.get("NES2_HOME")
-    if home:
-        cache = Path(home).expanduser()
-    else:
-        from platformdirs import user_cache_dir
+    from nes2 import config
+    from nes2.data import catsdogs
+    from nes2.data.download import keras_home
 
-        cache = Path(user_cache_dir("nes2"))
-    models = Path(environ.get("KERAS_HOME", "~/.keras")).expanduser() / "models"
-    photos = (cache / "cats_vs_dogs" / "extracted" / "manifest.json").is_file()
+    photos = catsdogs.is_fetched(config.home(environ))
+    models = keras_home(environ) / "models"
     online = bool(environ.get("NES2_ONLINE"))
     parts = [f"cats_vs_dogs={photos}"]
     parts += [f"{name}={(models / file).is_file()}" for name, file in CACHED_WEIGHTS.items()]

@@ -31,6 +31,8 @@ URL = (
 )
 SHA256 = "b7974bd00a84a99921f36ee4403f089853777b5ae8d151c76a86e64900334af9"
 ARCHIVE_NAME = "kagglecatsanddogs_5340.zip"
+FOLDER = "cats_vs_dogs"
+"""The folder of the cache that holds the archive and the extracted images."""
 REAL_LABEL = "Microsoft Cats vs Dogs"
 CLASS_NAMES = ("cat", "dog")
 SOURCES = ("real", "synthetic")
@@ -78,12 +80,14 @@ class CatsVsDogs:
 
 def data_dir() -> Path:
     """The folder in the cache that holds the archive and the extracted images."""
-    return config.cache_dir() / "cats_vs_dogs"
+    return config.cache_dir() / FOLDER
 
 
-def is_fetched() -> bool:
-    """Whether `fetch()` has already prepared the real data set in the cache."""
-    return (data_dir() / "extracted" / "manifest.json").is_file()
+def is_fetched(home: Path | None = None) -> bool:
+    """Whether `fetch()` has already prepared the real data set in the cache (`home`, default
+    `config.home()`); creates nothing."""
+    home = config.home() if home is None else home
+    return (home / FOLDER / "extracted" / "manifest.json").is_file()
 
 
 def is_valid_jpeg(path: str | os.PathLike) -> bool:

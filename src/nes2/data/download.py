@@ -16,6 +16,7 @@ import re
 import socket
 import tempfile
 import urllib.request
+from collections.abc import Mapping
 from pathlib import Path
 
 from tqdm import tqdm
@@ -145,9 +146,9 @@ def download(
     return dest
 
 
-def keras_home() -> Path:
+def keras_home(environ: Mapping[str, str] = os.environ) -> Path:
     """The folder where Keras caches downloads (`$KERAS_HOME`, default `~/.keras`)."""
-    return Path(os.environ.get("KERAS_HOME", "~/.keras")).expanduser()
+    return Path(environ.get("KERAS_HOME", "~/.keras")).expanduser()
 
 
 @contextlib.contextmanager
