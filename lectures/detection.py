@@ -28,9 +28,8 @@ recipe = recipes.get("detection")
 #
 # Plátna 96 × 96 se 2–4 skutečnými číslicemi MNIST; testovací plátna jsou z číslic, které
 # žádný detektor při tréninku neviděl. Každý objekt má obdélník `[x_min, y_min, x_max,
-# y_max]` v pixelech a třídu. Na těchto plátnech se učí všechny detektory stránky
-# (profil `full` učí YOLOv8 a RetinaNet na fotografiích Pascal VOC 2007, viz konec
-# stránky).
+# y_max]` v pixelech a třídu. Na nich se učí detektory stránky (fotografie Pascal VOC
+# 2007 jsou v profilu `full`, viz konec stránky).
 
 # %%
 spec = recipe.spec(PROFILE, data="digits", model="ssd")
@@ -128,10 +127,8 @@ for image in compared[:20]:
     for side in sliding_window.SIZES:  # one pass per window size (the image scaled)
         sliding_window.one_pass(convolutional, image, side)
 pass_seconds = (time.perf_counter() - start) / 20
-print(
-    f"na plátno: {len(sliding_window.SIZES)} průchody {pass_seconds:.3f} s, "
-    f"{found[0]['windows']:,} oken po jednom {slide_seconds:.3f} s"
-)
+windows = f"{found[0]['windows']:,} oken po jednom {slide_seconds:.3f} s"
+print(f"na plátno: {len(sliding_window.SIZES)} průchody {pass_seconds:.3f} s, {windows}")
 
 # %% [markdown]
 # Jeden průchod odstraní opakované počítání, ne hrubost mřížky: okna mají dál jen pevné
@@ -274,23 +271,13 @@ Markdown(expected.run_report(ssd_run, {"map50": "mAP@0,5", "seconds": "trénink 
 # %%
 ssd_run.figure("detections")
 
-# %% [markdown]
-# ## YOLOv8 a RetinaNet: totéž v knihovně
-#
-# YOLOv8 v KerasCV dělá totéž, jen ve větším: má páteř `yolo_v8_xs` a tři úrovně map
-# a místo kotev předpovídá z každé buňky vzdálenosti ke stranám obdélníku; ztráty jsou
-# binární křížová entropie a CIoU. Síť tu stavíme z argumentů konstruktoru (předtrénované
-# verze by se stahovaly z Kaggle) a trénuje ji tentýž recept jako náš detektor:
-
 # %%
-yolo = recipes.train("detection", PROFILE, data="digits", model="yolov8")
 inputs = np.repeat(compared, 3, axis=-1).astype("float32")
+ssd_map = detection.average_precision(detection.predict(ssd_run.model, inputs), truth)
 rows = [{"method": "posuvné okno", "params": classifier.count_params(), **slide_map}]
-for name, run in (("náš jednostupňový (ssd)", ssd_run), ("YOLOv8 (KerasCV)", yolo)):
-    score = detection.average_precision(detection.predict(run.model, inputs), truth)
-    rows.append({**run.metrics, **score, "method": name, "params": run.model.count_params()})
+rows += [{**ssd_run.metrics, **ssd_map, "method": "náš", "params": model.count_params()}]
 Markdown(
-    f"Na prvních {COMPARED} testovacích plátnech:\n\n"
+    f"Náš detektor proti posuvnému oknu na prvních {COMPARED} testovacích plátnech:\n\n"
     + viz.markdown_table(
         rows,
         {"method": "detektor", "params": "parametrů", "map50": "mAP@0,5", "seconds": "trénink (s)"},
@@ -299,21 +286,34 @@ Markdown(
 )
 
 # %% [markdown]
-# Myšlenka obou jednostupňových detektorů je stejná, liší se velikostí: YOLOv8 má hlubší
-# páteř a tři úrovně map, náš detektor je malý, aby se naučil za pár desítek sekund na CPU,
-# a jeho kotvy jsou šité na velikosti číslic; fotografiím by tak jednoduché kotvy nestačily.
+# ## YOLOv8 a RetinaNet: totéž v knihovně
 #
-# **RetinaNet** (KerasCV i KerasHub) je jednostupňový detektor s kotvami na pěti úrovních
-# a s fokální ztrátou, tedy to, co jsme napsali výše, s pyramidou příznaků. Jeho trénink
-# je na CPU pro sestavení webu příliš dlouhý; výsledek zaznamenaný v `expected.toml`:
+# **YOLOv8** (KerasCV) dělá totéž ve větším: páteř `yolo_v8_xs`, tři úrovně map, místo kotev
+# vzdálenosti ke stranám obdélníku, ztráty binární křížová entropie a CIoU. **RetinaNet**
+# (KerasCV i KerasHub) je náš detektor s kotvami na pěti úrovních pyramidy příznaků.
+# Obě stavíme z argumentů konstruktoru a trénuje je tentýž recept (`model="yolov8"`),
+# na CPU ale na sestavení webu příliš dlouho: ukazujeme běh zaznamenaný v `expected.toml`.
 
 # %%
-retinanet = expected.entry("detection/retinanet", "quick")
-net = detection.detector("retinanet", 10, (CANVAS, CANVAS, 3), anchor_sizes=detection.SMALL_ANCHORS)
-recorded = {name: band["recorded"] for name, band in retinanet.bands.items()}
-print(
-    f"RetinaNet (KerasCV): {net.count_params():,} parametrů; zaznamenáno na {retinanet.hardware}: "
-    f"mAP@0,5 = {recorded['map50']}, trénink {recorded['seconds']:.0f} s"
+library = {}  # name -> parameters and the recorded metrics
+for name, options in (("yolov8", {}), ("retinanet", {"anchor_sizes": detection.SMALL_ANCHORS})):
+    net = detection.detector(name, 10, (CANVAS, CANVAS, 3), **options)
+    bands = expected.entry(f"detection/{name}", "quick").bands
+    library[name] = {"params": net.count_params(), **{k: b["recorded"] for k, b in bands.items()}}
+ours = {**ssd_run.metrics, "params": ssd_run.model.count_params()}
+weaker = " a ".join(name for name, rec in library.items() if rec["map50"] < ours["map50"])
+Markdown(
+    viz.markdown_table(
+        [{"method": name, **rec} for name, rec in {**library, "náš (tento běh)": ours}.items()],
+        {"method": "detektor", "params": "parametrů", "map50": "mAP@0,5", "seconds": "trénink (s)"},
+        {"params": "{:,}", "map50": "{:.3f}", "seconds": "{:.0f}"},
+    )
+    + (
+        f"\n\n{weaker} má nižší mAP než náš detektor: větší síť se za pár epoch nedoučí "
+        "a její kotvy a úrovně map jsou navržené pro objekty všech velikostí, ne pro číslice."
+        if weaker
+        else ""
+    )
 )
 
 # %% [markdown]
@@ -346,5 +346,4 @@ print("kotvy detektoru ssd pro fotografie (strana v px):", ssd.PRESETS["photos"]
 
 # %%
 print(f"profil {PROFILE!r}, Keras {keras.__version__}")
-for name in ("detection/ssd", "detection/yolov8"):
-    print(name, expected.entry(name, PROFILE).goal({"map50": "mAP@0,5"}))
+print("detection/ssd", expected.entry("detection/ssd", PROFILE).goal({"map50": "mAP@0,5"}))

@@ -77,7 +77,9 @@ model.summary(line_length=90)
 
 # %% [markdown]
 # Trénink: obě hlavy najednou, ztráta je součet křížové entropie třídy a λ-násobku ztráty
-# obdélníku. Takhle vypadá krok `fit` receptu `nes2 train localization`:
+# obdélníku. Recept `nes2 train localization` nepotřebuje vlastní `fit`: dědí výchozí
+# `Recipe.fit` (níže), protože jeho cíle jsou slovník s jedním klíčem na každý výstup
+# modelu (`"class"` a `"box"`) a Keras si ztráty spáruje podle jmen výstupů.
 
 # %%
 recipes.get("localization").code("fit")
@@ -89,7 +91,8 @@ Markdown(
     expected.run_report(
         run,
         {"accuracy": "přesnost třídy", "mean_iou": "průměrné IoU", "seconds": "trénink (s)"},
-        note=f"λ = {m['box_weight']}; IoU > 0,5 má {m['iou_over_0.5']:.1%} obrázků.",
+        note=f"λ = {viz.number(m['box_weight'])}; IoU > 0,5 má "
+        f"{viz.number(m['iou_over_0.5'], '.1%')} obrázků.",
     )
 )
 

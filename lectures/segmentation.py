@@ -138,12 +138,12 @@ viz.image_grid(
 # %% [markdown]
 # ## SegNet: dekodér bez zkratek
 #
-# SegNet (Badrinarayanan et al., 2015) má stejný kodér, ale jeho dekodér nedostává
-# příznaky kodéru, jen **polohy maxim** z poolingu (*max-unpooling*,
-# [`MaxUnpooling2D`][nes2.layers.MaxUnpooling2D]): každou hodnotu vrátí na místo, kde
-# v okně 2 × 2 leželo maximum, ostatní tři pixely jsou nula a doplní je následující
-# konvoluce. Natrénujeme ho stejným receptem na stejných plátnech se stejným počtem
-# epoch a porovnáme s U-Netem:
+# SegNet (Badrinarayanan et al., 2015) má tytéž tři bloky kodéru jako náš U-Net (jen bez
+# bloku na dně), ale jeho dekodér nedostává příznaky kodéru, jen **polohy maxim**
+# z poolingu (*max-unpooling*, [`MaxUnpooling2D`][nes2.layers.MaxUnpooling2D]): každou
+# hodnotu vrátí na místo, kde v okně 2 × 2 leželo maximum, ostatní tři pixely jsou nula
+# a doplní je následující konvoluce. Natrénujeme ho stejným receptem na stejných plátnech
+# se stejným počtem epoch a porovnáme s U-Netem:
 
 # %%
 segnet_run = recipes.train("segmentation", PROFILE, model="segnet")
@@ -169,8 +169,8 @@ segnet_run.figure("masks")
 # přesně vede tah číslice a jak je tenký. SegNet z kodéru ví jen, kde v každém okně
 # poolingu bylo maximum; tvar tahu musí dekodér odhadnout z hrubších map. Porovnejte
 # hranice číslic na obou obrázcích masek. Výhodou SegNetu je podle jeho autorů menší
-# paměť (místo celých map příznaků si pamatuje jen polohy maxim) a počet parametrů
-# v tabulce ukazuje i menší dekodér.
+# paměť (místo celých map příznaků si pamatuje jen polohy maxim); méně parametrů má
+# v tabulce proto, že mu chybí blok na dně a bloky jeho dekodéru jsou užší.
 
 # %% [markdown]
 # ## DeepLabV3+, SegFormer: KerasCV a KerasHub

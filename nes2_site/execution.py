@@ -256,6 +256,26 @@ def site_jobs() -> int:
     return int(text)
 
 
+def kernel_threads(jobs: int, cores: int | None = None) -> dict[str, str]:
+    """TensorFlow's thread pools for each executing kernel: the cores this process may use,
+    shared by the `jobs` kernels that run at once (at least one thread each).
+
+    Each TensorFlow runtime otherwise sizes its pools for every core, so parallel kernels
+    oversubscribe the machine. These are the settings `nes2 spread` checks as `threads=1`
+    on 2 cores; a student's own notebook keeps TensorFlow's defaults.
+
+    Examples:
+        >>> kernel_threads(2, cores=2)
+        {'TF_NUM_INTRAOP_THREADS': '1', 'TF_NUM_INTEROP_THREADS': '1'}
+        >>> kernel_threads(2, cores=16)["TF_NUM_INTRAOP_THREADS"]
+        '8'
+    """
+    if cores is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    threads = str(max(1, (cores or 1) // jobs))
+    return {"TF_NUM_INTRAOP_THREADS": threads, "TF_NUM_INTEROP_THREADS": threads}
+
+
 def configure(plugin, config) -> None:
     """Key mkdocs-jupyter's cache folder and notebooks, drop stale folders, execute in parallel."""
     reach.clear()
@@ -263,6 +283,8 @@ def configure(plugin, config) -> None:
     _compat.use_portable_cache_keys(inputs=page_inputs)
     if plugin.config["execute"]:
         jobs = site_jobs()
+        for name, value in kernel_threads(jobs).items():  # kernels inherit the environment
+            os.environ.setdefault(name, value)
         current = _compat.converter()
         original = current.original if isinstance(current, Prefetch) else current
         _compat.replace_converter(Prefetch(original, plugin, config, jobs))

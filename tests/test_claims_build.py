@@ -19,9 +19,13 @@ PAGE = """# %% [markdown]
 # # Claim
 
 # %%
+import os
+
 from IPython.display import Markdown
 
 from nes2.teaching import expected
+
+print("threads", os.environ.get("TF_NUM_INTRAOP_THREADS"), os.environ.get("TF_NUM_INTEROP_THREADS"))
 
 conv = expected.entry("text/conv1d", "quick")
 Markdown(expected.report(conv, {"test_accuracy": 0.934}, {"test_accuracy": "přesnost"}))
@@ -75,7 +79,8 @@ def _build(tmp_path: Path, band: float) -> subprocess.CompletedProcess:
         "NES2_CACHE_URL": "off",
         "PYTHONPATH": str(ROOT),
     }
-    env.pop("NES2_STRICT_CLAIMS", None)
+    for name in ("NES2_STRICT_CLAIMS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"):
+        env.pop(name, None)
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(project / "site")],
         cwd=project,
@@ -92,6 +97,8 @@ def test_a_mutated_band_fails_the_build_with_the_page_the_run_and_the_numbers(in
     held = _build(tmp_path, 0.9)
     assert held.returncode == 0, held.stderr[-3000:]
     page = (tmp_path / "band-0.9" / "site" / "claim" / "index.html").read_text()
+    threads = execution.kernel_threads(execution.site_jobs())["TF_NUM_INTRAOP_THREADS"]
+    assert f"threads {threads} {threads}" in page  # the kernel's TensorFlow shares the cores
     assert "0.92–0.95" in page and "Mimo" not in page
 
     broken = _build(tmp_path, 0.95)
@@ -112,6 +119,14 @@ def test_the_number_of_parallel_notebooks_must_be_a_whole_number(monkeypatch):
     assert execution.site_jobs() == 3
     monkeypatch.delenv("NES2_SITE_JOBS")
     assert execution.site_jobs() == 2
+
+
+def test_kernels_share_the_cores_they_may_use(monkeypatch):
+    assert execution.kernel_threads(2, cores=2)["TF_NUM_INTRAOP_THREADS"] == "1"
+    assert execution.kernel_threads(3, cores=16)["TF_NUM_INTEROP_THREADS"] == "5"
+    assert execution.kernel_threads(4, cores=2)["TF_NUM_INTRAOP_THREADS"] == "1"
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
+    assert execution.kernel_threads(1)["TF_NUM_INTRAOP_THREADS"] == "4"  # taskset's cores
 
 
 def test_a_claim_error_is_found_behind_the_converter_s_exceptions():

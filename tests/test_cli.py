@@ -337,24 +337,25 @@ def test_train_segmentation_writes_mean_iou(shared_home, capsys, tmp_path):
 
 
 def test_verify_prints_the_table_and_fails_on_a_miss(monkeypatch, tmp_path, capsys):
-    measured = {"accuracy": 0.99, "mean_iou": 0.6, "seconds": 500.0}
+    measured = {"mean_iou": 0.6, "seconds": 500.0}
     monkeypatch.setattr(verify, "run", lambda entry, **kwargs: measured)
-    assert cli.main(["verify", "localization", "--profile", "quick", "--out", str(tmp_path)]) == 1
+    argv = ["verify", "segmentation/unet", "--profile", "quick", "--out", str(tmp_path)]
+    assert cli.main(argv) == 1
     out = capsys.readouterr().out
     rows = {
         line.split()[1]: re.search(r"(ok|MISS|over budget)( \(1 run\))?$", line).group()
         for line in out.splitlines()
-        if line.startswith("localization ")
+        if line.startswith("segmentation/unet ")
     }
-    assert rows == {"accuracy": "ok (1 run)", "mean_iou": "MISS (1 run)", "seconds": "over budget"}
-    assert "1 runs, 3 checks, 1 missed" in out and "2 CPU cores" in out
+    assert rows == {"mean_iou": "MISS (1 run)", "seconds": "over budget"}
+    assert "1 runs, 2 checks, 1 missed" in out and "2 CPU cores" in out
     # the words the site build fails with, and how to set the band from a spread of seeds
-    assert "run localization (quick): mean_iou = 0.6, expected ≥ 0.85 (recorded 0.952)" in out
-    assert "localization: bands set from one run" in out
-    assert "nes2 spread localization --record" in out
+    assert "run segmentation/unet (quick): mean_iou = 0.6, expected ≥ 0.8 (recorded 0.869)" in out
+    assert "segmentation/unet: bands set from one run" in out
+    assert "nes2 spread segmentation/unet --record" in out
 
     measured["mean_iou"] = 0.9
-    assert cli.main(["verify", "localization", "--profile", "quick", "--out", str(tmp_path)]) == 0
+    assert cli.main(argv) == 0
 
 
 def test_verify_unknown_run_exits_2(capsys):
@@ -381,7 +382,7 @@ def test_verify_quick_profile_checks_the_runs_of_the_site(executed_site):
         for e in expected.entries("quick")
         if e.bands.get("seconds", {}).get("budget", 0) <= 300
     ]
-    assert "detection/yolov8" in runs and "detection/retinanet" not in runs
+    assert "detection/ssd" in runs and "detection/yolov8" not in runs
     env = site_environment()
     if os.environ.get("NES2_SITE_DIR"):
         env["NES2_HOME"] = os.environ.get("NES2_HOME", env["NES2_HOME"])

@@ -65,6 +65,21 @@ def test_the_spread_is_recorded_beside_its_band_and_relation_keeping_the_comment
     assert next(r for r in expected.relations("quick") if r == relation).spread == [0.37, 0.45]
 
 
+def test_a_relation_that_ends_the_file_with_its_margin_gets_its_spread(bands):
+    bands.write_text(
+        bands.read_text().rstrip()
+        + '\n\n[[relations]]\nprofile = "quick"\nbetter = "text/conv1d"\nthan = "text/bag"'
+        + '\nmetric = "test_accuracy"\nby = 0.1\n'
+    )
+    expected.reload()
+    conv = _measured("text/conv1d", [0.93, 0.95, 0.97, 0.94, 0.93])
+    bag = _measured("text/bag", [0.53, 0.55, 0.52, 0.54, 0.56])
+    spread.record([conv, bag], spread.relation_spreads("quick", [conv, bag]), bands)
+    last = tomllib.loads(bands.read_text())["relations"][-1]
+    assert (last["by"], last["spread"]) == (0.1, [0.37, 0.45])
+    assert bands.read_text().rstrip().endswith("spread = [0.37, 0.45]")
+
+
 def test_a_trial_outside_its_band_is_named():
     bag = _measured("text/bag", [0.534, 0.55, 0.81, 0.54, 0.56])
     assert bag.outside() == ["text/bag seed 44 (default): test_accuracy = 0.81 outside ≤ 0.75"]

@@ -226,7 +226,7 @@ class Recipe:
             >>> from nes2 import recipes
             >>> spec = recipes.get("digit-tilt").spec("quick", target="angle")
             >>> spec.options, spec.epochs
-            ({'target': 'angle'}, 12)
+            ({'target': 'angle'}, 3)
             >>> recipes.get("digit-tilt").spec("quick", epochs=0)
             Traceback (most recent call last):
             ...

@@ -37,7 +37,7 @@ class DigitTilt(Recipe):
     options = (
         Option("target", "sincos", TARGETS, help="predict (sin, cos) of the angle, or the angle"),
     )
-    epochs: ClassVar[dict] = {"quick": 12, "full": 30}
+    epochs: ClassVar[dict] = {"quick": 3, "full": 30}
 
     batch_size = BATCH_SIZE
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from nes2.recipes.base import Data, Option, Recipe, cosine, global_batch, history_dict
+from nes2.recipes.base import Data, Option, Recipe, cosine, global_batch
 
 CANVAS = 64
 SCALE = (1.2, 2.0)
@@ -35,7 +35,7 @@ class Localization(Recipe):
     name = "localization"
     summary = "one digit on a canvas: class and box"
     options = (Option("box_weight", BOX_WEIGHT, type=float, help="λ, the weight of the box loss"),)
-    epochs: ClassVar[dict] = {"quick": 10, "full": 20}
+    epochs: ClassVar[dict] = {"quick": 2, "full": 20}
 
     batch_size = BATCH_SIZE
 
@@ -74,18 +74,6 @@ class Localization(Recipe):
             box_weight=spec.options["box_weight"],
             learning_rate=cosine(LEARNING_RATE, spec.epochs, steps),
         )
-
-    def fit(self, model, data, spec):
-        # Two targets, one per output: {"class": the digit, "box": its corners / canvas size}.
-        images, targets = data.train
-        history = model.fit(
-            images,
-            targets,
-            epochs=spec.epochs,
-            batch_size=global_batch(BATCH_SIZE),
-            verbose=spec.verbose,
-        )
-        return history_dict(history)
 
     def evaluate(self, model, data, spec, history):
         from nes2.tasks import localization

@@ -279,6 +279,9 @@ def _put(table, key: str, value, after: str) -> None:
         return
     body = table.value.body
     index = next(i for i, (name, _) in enumerate(body) if name is not None and name.key == after)
+    if index + 1 >= len(body):  # `after` ends the table (the document's last one)
+        table[key] = value
+        return
     table.value._insert_at(index + 1, key, value)
 
 
