@@ -181,14 +181,14 @@ Markdown(
 
 # %%
 tested = {VARIANTS[v]: run.metrics["test_accuracy"] for v, run in runs.items()}
-spreads = [
-    expected.entry(f"cats-vs-dogs/{v}", PROFILE).spread("test_accuracy").replace(".", ",")
-    for v in runs
-]
+ranges = {
+    VARIANTS[v]: expected.entry(f"cats-vs-dogs/{v}", PROFILE).spread("test_accuracy") for v in runs
+}
+spreads = "; ".join(f"{name} {low_high}" for name, low_high in ranges.items()).replace(".", ",")
 Markdown(
     f"Na testu je v tomto sestavení nejlepší varianta **{max(tested, key=tested.get)}**. "
     f"Na {data.counts['test']} testovacích obrázcích ale pořadí závisí na semeni"
-    + (f" (rozpětí přes semena: {', '.join(spreads)})" if all(spreads) else "")
+    + (f" (rozpětí přes semena: {spreads})" if all(ranges.values()) else "")
     + ", proto ho stránka netvrdí; F. Chollet trénuje síť s augmentací 100 epoch."
 )
 

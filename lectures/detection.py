@@ -301,7 +301,7 @@ for name, options in (("yolov8", {}), ("retinanet", {"anchor_sizes": detection.S
     bands = expected.entry(f"detection/{name}", "quick").bands
     library[name] = {"params": net.count_params(), **{k: b["recorded"] for k, b in bands.items()}}
 ours = {**ssd_run.metrics, "params": ssd_run.model.count_params()}
-weaker = " a ".join(name for name, rec in library.items() if rec["map50"] < ours["map50"])
+weaker = [name for name, rec in library.items() if rec["map50"] < ours["map50"]]
 Markdown(
     viz.markdown_table(
         [{"method": name, **rec} for name, rec in {**library, "náš (tento běh)": ours}.items()],
@@ -309,7 +309,8 @@ Markdown(
         {"params": "{:,}", "map50": "{:.3f}", "seconds": "{:.0f}"},
     )
     + (
-        f"\n\n{weaker} má nižší mAP než náš detektor: větší síť se za pár epoch nedoučí "
+        f"\n\n{' a '.join(weaker)} {'mají' if len(weaker) > 1 else 'má'} nižší mAP než náš "
+        "detektor: větší síť se za pár epoch nedoučí "
         "a její kotvy a úrovně map jsou navržené pro objekty všech velikostí, ne pro číslice."
         if weaker
         else ""

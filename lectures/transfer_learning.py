@@ -194,7 +194,7 @@ viz.bar_chart(
 best, second = sorted(results, key=results.get, reverse=True)[:2]
 ahead = round((results[best] - results[second]) * len(y_target))  # test images
 print(f"Nejlépe dopadlo: {best} ({results[best]:.3f}); od začátku {results['od začátku']:.3f}.")
-print(f"{best} je před {second} o {ahead} z {len(y_target)} testovacích obrázků.")
+print(f"Rozdíl „{best}“ a „{second}“: {ahead} z {len(y_target)} testovacích obrázků.")
 # Co text níže tvrdí, ověří kontrola: přenesené učení předběhne síť od začátku.
 checks.check_at_least(
     "přínos přeneseného učení (nejlepší − od začátku)", results[best] - results["od začátku"], 0.02
