@@ -4,7 +4,7 @@
 # **Co se naučíte:** natrénovat malou konvoluční síť na klasifikaci obrázků koček a psů,
 # poznat přeučení (overfitting) na trénovacích křivkách a zmírnit ho regularizací
 # (dropout, batch normalization) a augmentací dat. Navazuje na minulou hodinu;
-# přenesené učení (transfer learning) je na další stránce.
+# přenesené učení (transfer learning) je na stránce [Přenesené učení](transfer_learning.py).
 #
 # Stránka používá balíček `nes2` (`pip install nes2`): data, modely, trénink i grafy
 # jsou jeho funkce, takže stejný kód spustíte doma i ve cvičení.
@@ -204,7 +204,7 @@ Markdown(
 # | mini-Xception od začátku, celá data, 180 × 180, 25 epoch | > 90 % |
 # | příznaky VGG16 (přenesené učení), bez augmentace | ~90 % |
 #
-# Přenesené učení, které je v tabulce nejlepší, probereme v další části.
+# Přenesené učení (řádek VGG16) probereme na stránce [Přenesené učení](transfer_learning.py).
 #
 # ## Kde se síť plete
 #

@@ -225,9 +225,9 @@ viz.box_grid(
 #
 # 1. **Přiřazení**: kotva s IoU ≥ 0,5 k číslici ji má najít, pod 0,4 je pozadí, mezi tím
 #    se nepočítá; každá číslice dostane aspoň svou nejlepší kotvu (obrázek výše).
-# 2. **Kódování**: cílem kotvy není obdélník, ale jeho posun vůči kotvě: posun středu
-#    dělený šířkou a výškou kotvy a logaritmus poměru velikostí. Čísla jsou tak malá
-#    a stejná pro malé i velké objekty.
+# 2. **Kódování**: cílem kotvy je posun obdélníku vůči ní: posun středu dělený šířkou
+#    a výškou kotvy a logaritmus poměru velikostí, vydělené ještě 0,1 (střed) a 0,2
+#    (velikost) jako v SSD. Cíle jsou tak stejně velké pro malé i velké objekty.
 
 # %%
 first = np.flatnonzero(matched == 0)[0]  # an anchor that finds digit 0 of the canvas
@@ -309,9 +309,9 @@ Markdown(
         {"params": "{:,}", "map50": "{:.3f}", "seconds": "{:.0f}"},
     )
     + (
-        f"\n\n{' a '.join(weaker)} {'mají' if len(weaker) > 1 else 'má'} nižší mAP než náš "
-        "detektor: větší síť se za pár epoch nedoučí "
-        "a její kotvy a úrovně map jsou navržené pro objekty všech velikostí, ne pro číslice."
+        f"\n\nNižší zaznamenané mAP než náš detektor: {' a '.join(weaker)}. Knihovní sítě mají "
+        "mnohem víc parametrů (tabulka) a z několika tisíc pláten se za trénink receptu "
+        "naučí hůř než malý detektor šitý na číslice."
         if weaker
         else ""
     )
@@ -333,8 +333,8 @@ print("kotvy detektoru ssd pro fotografie (strana v px):", ssd.PRESETS["photos"]
 # %% [markdown]
 # ## Shrnutí
 #
-# - Posuvné okno dělá z klasifikátoru detektor za cenu stovek průchodů na obrázek;
-#   plně propojené vrstvy přepsané na konvoluce dají tytéž klasifikace jedním průchodem.
+# - Posuvné okno dělá z klasifikátoru detektor za cenu průchodu pro každé okno; plně
+#   propojené vrstvy jako konvoluce dají totéž jedním průchodem na velikost okna.
 # - Fast R-CNN vyřezává oblasti z mapy příznaků; RoI pooling i RoIAlign z nich udělají
 #   stejný tvar, RoIAlign bez zaokrouhlení.
 # - Kotvy jsou pevné obdélníky v každé buňce mapy; detektor se učí jejich třídu a posun,

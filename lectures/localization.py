@@ -108,7 +108,7 @@ print(f"IoU {box_iou([[0, 0, 5, 20]], [[1, 0, 4, 20]])[0, 0]:.2f}")
 
 # %% [markdown]
 # Ve cvičení zkuste jinou váhu λ
-# (`recipes.train("localization", box_weight=...)`, výchozí λ = 5) o řád větší i menší
+# (`recipes.train("localization", box_weight=...)`, výchozí λ = 5) o dva řády větší i menší
 # a sledujte, jak se mění přesnost třídy a průměrné IoU.
 #
 # ## Shrnutí
@@ -118,7 +118,7 @@ print(f"IoU {box_iou([[0, 0, 5, 20]], [[1, 0, 4, 20]])[0, 0]:.2f}")
 # - Trénuje se součtem ztrát; váha λ rozhoduje, které hlavě síť dá přednost.
 # - Obdélník se hodnotí IoU; u úzkých objektů stojí chyba jednoho pixelu hodně IoU
 #   (výpočet výše).
-# - Na obrázku je právě jeden objekt: víc objektů je úloha detekce (další stránka).
+# - Na obrázku je právě jeden objekt: víc objektů je úloha [detekce](detection.py).
 
 # %% [markdown]
 # ## O tomto sestavení

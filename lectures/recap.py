@@ -27,8 +27,8 @@ PROFILE = config.get_profile()
 # vyskytují) a klasifikujeme dvěma skrytými vrstvami po 16 neuronech.
 # Data stahuje `keras.datasets` jednou do své mezipaměti; bez sítě `nes2` vypíše, který
 # soubor chybí a kam ho dát, a místo IMDB použije stejné MLP na číslicích MNIST, což
-# výstup uvádí (jen 1 000 trénovacích číslic a vrstvy po 64 neuronech, aby bylo vidět
-# přeučení).
+# výstup uvádí (jen 1 000 číslic, z nich pětina na validaci, a vrstvy po 64 neuronech,
+# aby bylo vidět přeučení).
 
 # %%
 try:
@@ -72,8 +72,8 @@ best = int(np.argmin(val_loss))
 Markdown(
     f"Validační chyba je nejnižší po {best + 1}. epoše ({viz.number(val_loss[best])}) a do "
     f"{len(val_loss)}. epochy vzroste na {viz.number(val_loss[-1])}, zatímco trénovací klesne "
-    f"na {viz.number(train_loss[-1])}: **přeučení**, které na další stránce potkáme i "
-    "u konvolučních sítí."
+    f"na {viz.number(train_loss[-1])}: **přeučení**, které na stránce Cats vs Dogs "
+    "potkáme i u konvolučních sítí."
     if val_loss[-1] > 1.1 * val_loss[best]
     else f"Validační chyba v tomto běhu klesá až do {len(val_loss)}. epochy "
     f"({viz.number(val_loss[-1])}); přeučení by ukázal až delší trénink."
@@ -130,7 +130,7 @@ run = recipes.train("mnist-ensemble", PROFILE)
 accuracy = run.metrics["test_accuracy"]
 Markdown(
     f"Data: {run.metrics['data_source']}, profil `{PROFILE}`, "
-    f"{run.metrics['epochs']} epoch na člena.\n\n"
+    f"{viz.epochs(run.metrics['epochs'])} na člena.\n\n"
     + viz.markdown_table(
         [{"model": name, "accuracy": value} for name, value in accuracy.items()],
         {"model": "model", "accuracy": "přesnost na testu"},
@@ -166,7 +166,7 @@ run.model.ensembles["average"].summary(line_length=90)
 #   a pooling.
 # - Funkcionální API Kerasu spojí několik modelů nad jedním `Input`; ensemble jejich
 #   výstupy zprůměruje, nechá hlasovat nebo je spojí naučenou vrstvou (stacking).
-# - Zda ensemble pomůže, závisí na tom, jak se členové liší: tabulka výše ukazuje, jak to
+# - Zda ensemble pomůže, závisí na tom, jak se členové liší: výpis výše ukazuje, jak to
 #   dopadlo proti nejlepšímu členu.
 
 # %% [markdown]

@@ -178,7 +178,7 @@ segnet_run.figure("masks")
 # Velké segmentační sítě mají předtrénovanou páteř. KerasCV (verze `0.9`, už se nevyvíjí, jeho
 # modely přešly do KerasHub) nabízí `DeepLabV3Plus` a `SegFormer`; KerasHub
 # `DeepLabV3ImageSegmenter` (vrací logity). Předtrénované váhy se stahují z Kaggle;
-# zde je stavíme z argumentů konstruktoru a jen ověříme, že se učí, jeden krok:
+# zde je stavíme z argumentů konstruktoru a ověříme jen, že projde trénovací krok:
 
 # %%
 x = np.asarray(run.data.shown[:4], "float32")

@@ -203,7 +203,7 @@ checks.check_at_least(
 # %% [markdown]
 # Páteř naučená na jiných číslicích pomáhá (kontrola výše), protože příznaky (tahy,
 # oblouky, křížení) jsou společné a nová hlava se na ně naučí z pár příkladů, kdežto celá
-# síť od nuly se z nich naučit nestihne. Pořadí extrakce a doladění rozhoduje jen pár
+# síť od nuly se je z nich naučí hůř (výpis výše). Pořadí extrakce a doladění rozhoduje jen pár
 # testovacích obrázků (výpis výše), tak ho nepřeceňujte. Podle CS231n (*Transfer
 # Learning*) přínos páteře s přibývajícími daty klesá a doladění se vyplatí, až když je
 # cílových dat víc (s velmi malou sadou se odemčené vrstvy snadno přeučí); vyzkoušejte

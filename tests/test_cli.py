@@ -348,7 +348,7 @@ def test_verify_prints_the_table_and_fails_on_a_miss(monkeypatch, tmp_path, caps
         if line.startswith("segmentation/unet ")
     }
     assert rows == {"mean_iou": "MISS (1 run)", "seconds": "over budget"}
-    assert "1 runs, 2 checks, 1 missed" in out and "2 CPU cores" in out
+    assert "1 runs, 2 checks, 1 missed" in out and "2 jádra CPU" in out
     # the words the site build fails with, and how to set the band from a spread of seeds
     assert "run segmentation/unet (quick): mean_iou = 0.6, expected ≥ 0.8 (recorded 0.869)" in out
     assert "segmentation/unet: bands set from one run" in out

@@ -358,7 +358,7 @@ def report(expected: Expected, metrics: dict, labels: dict[str, str]) -> str:
     Examples:
         >>> print(report(entry("localization", "quick"), {"mean_iou": 0.9}, {"mean_iou": "IoU"}))
         ... # doctest: +ELLIPSIS
-        Očekávané hodnoty jsou z `nes2/teaching/expected.toml` (zaznamenáno na: 2 CPU cores ...).
+        Očekávané hodnoty jsou z `nes2/teaching/expected.toml` (zaznamenáno na: 2 jádra CPU ...).
         <BLANKLINE>
         | metrika | naměřeno | očekáváno | při stanovení | rozptyl semen |  |
         |---|---:|---|---:|---|---|
@@ -419,10 +419,13 @@ def run_report(run, labels: dict[str, str], note: str = "") -> str:
         labels: metric -> label of the rows of the table.
         note: a sentence added after the data line (e.g. a further metric).
     """
+    from nes2.viz.tables import epochs
+
     m = run.metrics
     judged = _judging(run)
     line = (
-        f"Data: {m['data_source']}, profil `{run.profile}`, {m['epochs']} {run.recipe.epoch_unit}, "
+        f"Data: {m['data_source']}, profil `{run.profile}`, "
+        f"{epochs(m['epochs'], run.recipe.epoch_unit)}, "
         f"trénink {m['seconds']:.0f} s."
     )
     return f"{line} {note}\n\n" + report(judged, m, labels)

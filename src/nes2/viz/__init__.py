@@ -23,13 +23,14 @@ from nes2.viz.images import (
     instance_heads,
     mask_grid,
 )
-from nes2.viz.tables import markdown_table, number
+from nes2.viz.tables import epochs, markdown_table, number
 
 __all__ = [
     "bar_chart",
     "box_grid",
     "confusion_matrix",
     "embedding_matrix",
+    "epochs",
     "feature_maps",
     "filter_grid",
     "forecast_grid",

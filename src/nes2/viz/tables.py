@@ -41,6 +41,19 @@ def markdown_table(
     return "\n".join(lines)
 
 
+def epochs(count: int, unit: str = "epoch") -> str:
+    """`count` epochs in Czech, the noun in the form a number asks for; another
+    `unit` (already in its form after a number) is left as it is.
+
+    Examples:
+        >>> epochs(1), epochs(3), epochs(20), epochs(80, "kroků")
+        ('1 epocha', '3 epochy', '20 epoch', '80 kroků')
+    """
+    if unit == "epoch":
+        unit = "epocha" if count == 1 else "epochy" if 2 <= count <= 4 else "epoch"
+    return f"{count} {unit}"
+
+
 def number(value: float, spec: str = ".3g") -> str:
     """`value` for Czech prose: formatted by `spec`, with the decimal comma.
 
