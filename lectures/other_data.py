@@ -198,7 +198,7 @@ print(f"3D konvoluce ({digits.source}): přesnost {results['3D: směr pohybu']:.
 
 # %%
 keypoints = recipes.get("keypoints")
-keypoints.code("fit")
+keypoints.code("data")
 
 # %%
 run = recipes.train("keypoints", PROFILE)

@@ -56,7 +56,7 @@ model.summary(line_length=90)
 
 # %%
 tilt = recipes.get("digit-tilt")
-tilt.code("fit")
+tilt.code("data")
 
 # %% [markdown]
 # Recept se spustí celý: data, model, `fit` a vyhodnocení na číslicích, které síť neviděla.

@@ -26,7 +26,7 @@ import shutil
 from pathlib import Path
 
 from nes2 import keys
-from nes2_site import ROOT, _compat, provenance, reach
+from nes2_site import ROOT, _compat, provenance, reach, schedule
 
 EXECUTION_INPUTS = ("uv.lock", ".ipython/profile_default/ipython_kernel_config.py")
 """What every notebook's outputs depend on (with the profile): the cache folder's key."""
@@ -149,17 +149,17 @@ class Prefetch:
     """Stands in for mkdocs-jupyter's converter: executes the build's notebooks in parallel.
 
     mkdocs-jupyter converts each notebook whose output is not cached, one page
-    after another. The first call submits every notebook of the build that is
-    not cached to a pool of `jobs` threads (each runs its own kernel process)
-    with the same arguments; each call then waits for its notebook's result. A
-    failing notebook fails its page as before.
+    after another. The first call hands every notebook of the build that is not
+    cached to a `schedule.Scheduler` of `jobs` threads (each runs its own kernel
+    process) with the same arguments, the longest training first; each call then
+    waits for its notebook's result. A failing notebook fails its page as before.
     """
 
     def __init__(self, original, plugin, config, jobs: int):
         self.original, self.plugin, self.config, self.jobs = original, plugin, config, jobs
         self.notebooks: list[str] = []
-        self.futures: dict = {}
-        self.pool = None
+        self.scheduler: schedule.Scheduler | None = None
+        self.served: set[str] = set()
 
     def pending(self) -> list[str]:
         """The notebooks whose output mkdocs-jupyter does not have in its cache."""
@@ -193,19 +193,19 @@ class Prefetch:
         return body, dependencies
 
     def __call__(self, nb_path, **kwargs):
-        from concurrent.futures import ThreadPoolExecutor
-
-        if self.pool is None:
-            self.pool = ThreadPoolExecutor(self.jobs, thread_name_prefix="notebook")
-            for path in self.pending():
-                self.futures[path] = self.pool.submit(self._convert, path, kwargs)
-        future = self.futures.pop(str(nb_path), None)
-        if future is None:
+        if self.scheduler is None:
+            pages = schedule.plan(self.pending(), schedule.expected_runs(provenance.profile()))
+            self.scheduler = schedule.Scheduler(
+                pages, self.jobs, lambda path: self._convert(path, kwargs)
+            )
+        future = self.scheduler.futures.get(str(nb_path))
+        if future is None or str(nb_path) in self.served:
             return self._execute(nb_path, kwargs)
+        self.served.add(str(nb_path))
         try:
             body, dependencies = future.result()
         except BaseException:
-            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.scheduler.cancel()
             raise
         if kwargs.get("image_dependencies") is not None:
             kwargs["image_dependencies"].update(dependencies)

@@ -5,6 +5,7 @@
 checked is the protocol, not a result.
 """
 
+import dataclasses
 import math
 
 import matplotlib.figure
@@ -67,6 +68,17 @@ def test_every_recipe_runs_its_steps_on_tiny_data(
     assert all(isinstance(f, matplotlib.figure.Figure) for f in figures.values())
     assert {p.name for p in out.iterdir()} == {"metrics.json", *(f"{n}.png" for n in figures)}
     assert isinstance(run.spec, RunSpec) and run.spec.options == recipe.resolve(options, "quick")
+    # every field a recipe's data carries is declared, so `replace` keeps them all
+    renamed = dataclasses.replace(run.data, source="renamed")
+    fields = [f.name for f in dataclasses.fields(run.data) if f.name != "source"]
+    assert renamed.source == "renamed" and type(renamed) is type(run.data)
+    assert all(getattr(renamed, f) is getattr(run.data, f) for f in fields)
+
+
+@pytest.mark.parametrize("name", ["keypoints", "digit-tilt", "cifar10", "localization"])
+def test_recipes_that_only_train_on_their_data_use_the_default_fit(name):
+    """Targets and augmentation are made by `data()`; `fit` is `Recipe.fit`, shown as it runs."""
+    assert type(recipes.get(name)).fit is Recipe.fit
 
 
 def test_the_default_fit_trains_on_the_data_train_split(nes2_home):

@@ -310,7 +310,7 @@ class Recipe:
 
         Examples:
             ```python
-            recipes.get("digit-tilt").code("fit")   # the cell shows the fit step's code
+            recipes.get("digit-tilt").code("data")   # the cell shows how the data are made
             ```
         """
         import inspect

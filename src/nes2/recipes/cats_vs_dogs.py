@@ -18,6 +18,7 @@ Examples:
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import ClassVar
 
@@ -49,6 +50,13 @@ LEARNING_RATE = 5e-4
 batch normalization can stay at chance for a whole quick training, seed 43)."""
 FEATURE_BATCH_SIZE = 32
 """Batch of the classifier trained on extracted features (images: `catsdogs.BATCH_SIZE`)."""
+
+
+@dataclasses.dataclass(kw_only=True)
+class ImageData(Data):
+    """`Data` of photographs: batched datasets, and the `(height, width)` the images have."""
+
+    image_size: tuple[int, int]
 
 
 def weights_option(text: str):
@@ -109,7 +117,7 @@ class CatsVsDogs(Recipe):
             download=False,
             seed=spec.seed,
         )
-        return Data(
+        return ImageData(
             data.label,
             data.counts,
             train=data.train,
@@ -147,15 +155,7 @@ class CatsVsDogs(Recipe):
             return _fit_features(model, data, spec)
         if variant == "finetune":
             return _fine_tune(model, data, spec)
-        # The datasets are batched, shuffled and augmented as they are read.
-        history = model.fit(
-            data.train,
-            validation_data=data.validation,
-            epochs=spec.epochs,
-            shuffle=False,
-            verbose=spec.verbose,
-        )
-        return history_dict(history)
+        return super().fit(model, data, spec)  # batched datasets, shuffled and augmented as read
 
     def evaluate(self, model, data, spec, history):
         options = spec.options

@@ -26,9 +26,10 @@ Examples:
 
 from __future__ import annotations
 
+import dataclasses
 from typing import ClassVar
 
-from nes2.recipes.base import Data, Option, Recipe, cosine, global_batch, history_dict
+from nes2.recipes.base import Data, Option, Recipe, cosine, global_batch
 
 BLOCKS = 9
 """Basic blocks: 2 * 9 + 2 = 20 layers with weights."""
@@ -40,6 +41,30 @@ VALIDATION_SHARE = 10
 """One training image in this many validates (the last ones; `keras.datasets` shuffles them)."""
 SHIFT = 4 / 32
 """The largest random shift of a training image, as a fraction of its size (4 px)."""
+
+
+@dataclasses.dataclass(kw_only=True)
+class ClassData(Data):
+    """`Data` of a classification: the number of classes the network tells apart."""
+
+    num_classes: int
+
+
+def augmented(images, labels, batch_size: int, seed: int):
+    """The training images shuffled, batched, flipped and shifted anew every epoch."""
+    import keras
+    import tensorflow as tf
+
+    augment = keras.Sequential(
+        [keras.layers.RandomFlip("horizontal"), keras.layers.RandomTranslation(SHIFT, SHIFT)]
+    )
+    return (
+        tf.data.Dataset.from_tensor_slices((images, labels))
+        .shuffle(len(images), seed=seed)
+        .batch(batch_size)
+        .map(lambda x, y: (augment(tf.cast(x, "float32"), training=True), y))
+        .prefetch(2)
+    )
 
 
 class Cifar10(Recipe):
@@ -63,10 +88,10 @@ class Cifar10(Recipe):
         # the last tenth of the training images validates; the test images are for the end
         held = len(images.x_train) // VALIDATION_SHARE
         x, y = images.x_train, images.y_train
-        return Data(
+        return ClassData(
             images.source,
             {"train": len(x) - held, "validation": held, "test": len(images.x_test)},
-            train=(x[:-held], y[:-held]),
+            train=augmented(x[:-held], y[:-held], global_batch(BATCH_SIZE), spec.seed),
             validation=(x[-held:], y[-held:]),
             test=(images.x_test, images.y_test),
             num_classes=NUM_CLASSES[data_set],
@@ -85,41 +110,16 @@ class Cifar10(Recipe):
 
         from nes2.models import architectures
 
-        images = data.train[0]
         model = architectures.deep_stack(
-            BLOCKS, spec.options["model"] == "resnet", images.shape[1:], data.num_classes
+            BLOCKS, spec.options["model"] == "resnet", data.test[0].shape[1:], data.num_classes
         )
-        steps = -(-len(images) // global_batch(BATCH_SIZE))
+        steps = -(-data.counts["train"] // global_batch(BATCH_SIZE))
         model.compile(
             keras.optimizers.Adam(cosine(LEARNING_RATE, spec.epochs, steps)),
             "sparse_categorical_crossentropy",
             metrics=["accuracy"],
         )
         return model
-
-    def fit(self, model, data, spec):
-        import keras
-        import tensorflow as tf
-
-        augment = keras.Sequential(
-            [keras.layers.RandomFlip("horizontal"), keras.layers.RandomTranslation(SHIFT, SHIFT)]
-        )
-        images, labels = data.train
-        train = (
-            tf.data.Dataset.from_tensor_slices((images, labels))
-            .shuffle(len(images), seed=spec.seed)
-            .batch(global_batch(BATCH_SIZE))
-            .map(lambda x, y: (augment(tf.cast(x, "float32"), training=True), y))
-            .prefetch(2)
-        )
-        history = model.fit(
-            train,
-            validation_data=data.validation,
-            epochs=spec.epochs,
-            shuffle=False,
-            verbose=spec.verbose,
-        )
-        return history_dict(history)
 
     def evaluate(self, model, data, spec, history):
         loss, accuracy = model.evaluate(*data.test, verbose=0)

@@ -21,6 +21,7 @@ Examples:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from typing import ClassVar
 
@@ -45,6 +46,19 @@ MODELS = ("yolov8", "retinanet", "ssd")
 `nes2.tasks.ssd`."""
 LIBRARIES = ("keras-cv", "keras-hub")  # nes2.tasks.detection.LIBRARIES
 SSD_BATCH_SIZE = 32
+
+
+@dataclasses.dataclass(kw_only=True)
+class DetectionData(Data):
+    """`Data` of a detection: the classes, the input's shape and the anchors' sizes.
+
+    `canvases_test` holds the test canvases (masks and instances included) of the digits.
+    """
+
+    class_names: list[str]
+    input_shape: tuple[int, int, int]
+    anchor_sizes: tuple[float, ...]
+    canvases_test: object = None
 
 
 class Detection(Recipe):
@@ -207,7 +221,7 @@ def _digits(profile, seed):
     )
     x_test = np.repeat(test.images, 3, axis=-1).astype("float32")
     truth = test.padded(MAX_BOXES)
-    return Data(
+    return DetectionData(
         digits.source,
         {"train": len(train.images), "test": len(test.images)},
         class_names=digits.class_names,
@@ -246,7 +260,7 @@ def _voc(profile, seed):
         "classes": [c[c >= 0].astype(int) for c in classes],
         "labels": {"boxes": boxes, "classes": classes},
     }
-    return Data(
+    return DetectionData(
         f"Pascal VOC 2007 (tensorflow-datasets {VOC}, {size} x {size} px)",
         counts,
         class_names=tfds.class_names(VOC),

@@ -19,9 +19,10 @@ Examples:
 
 from __future__ import annotations
 
+import dataclasses
 from typing import ClassVar
 
-from nes2.recipes.base import Data, Option, Recipe, cosine, global_batch, history_dict
+from nes2.recipes.base import Data, Option, Recipe, cosine, global_batch
 
 ROTATIONS = {"quick": 10, "full": 5}
 TEST_ROTATIONS = 3
@@ -29,6 +30,13 @@ BATCH_SIZE = 64
 LEARNING_RATE = 2e-3
 HUBER_DELTA = 0.1
 TARGETS = ("sincos", "angle")
+
+
+@dataclasses.dataclass(kw_only=True)
+class TiltData(Data):
+    """`Data` of the tilts: `train` turns each digit `rotations` times per epoch, anew each time."""
+
+    rotations: int
 
 
 class DigitTilt(Recipe):
@@ -48,8 +56,12 @@ class DigitTilt(Recipe):
         x_test, angles, labels = digit_canvas.rotate_digits(
             digits.x_test, digits.y_test, TEST_ROTATIONS, seed=spec.seed + 1
         )
-        rotations = ROTATIONS[spec.profile]
-        return Data(
+        rotations, target = ROTATIONS[spec.profile], spec.options["target"]
+        # Every epoch shuffles the digits and turns each of them by new random angles.
+        train = digit_canvas.random_rotations(
+            digits.x_train, rotations, global_batch(BATCH_SIZE), seed=spec.seed
+        ).map(lambda x, angles: (x, _targets(angles, target)))
+        return TiltData(
             digits.source,
             {
                 "train_digits": len(digits.x_train),
@@ -57,7 +69,7 @@ class DigitTilt(Recipe):
                 "test": len(x_test),
                 "test_digits": len(digits.x_test),
             },
-            train=digits.x_train,
+            train=train,
             test=(x_test, angles, labels),  # the digits' labels group the errors
             rotations=rotations,
         )
@@ -68,23 +80,10 @@ class DigitTilt(Recipe):
         from nes2.tasks import regression
 
         model = regression.tilt_model(target=spec.options["target"])
-        steps = -(-len(data.train) * data.rotations // global_batch(BATCH_SIZE))
+        steps = -(-data.counts["train_per_epoch"] // global_batch(BATCH_SIZE))
         schedule = cosine(LEARNING_RATE, spec.epochs, steps)
         model.compile(keras.optimizers.Adam(schedule), keras.losses.Huber(HUBER_DELTA))
         return model
-
-    def fit(self, model, data, spec):
-        from nes2.data import digit_canvas
-
-        target = spec.options["target"]
-        # Every epoch shuffles the digits and turns each of them by new random angles
-        # (a dataset shuffles itself: Keras' `shuffle` applies to arrays only).
-        train = digit_canvas.random_rotations(
-            data.train, data.rotations, global_batch(BATCH_SIZE), seed=spec.seed
-        ).map(lambda x, angles: (x, _targets(angles, target)))
-        return history_dict(
-            model.fit(train, epochs=spec.epochs, shuffle=False, verbose=spec.verbose)
-        )
 
     def evaluate(self, model, data, spec, history):
         from nes2.tasks import regression

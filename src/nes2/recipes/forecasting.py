@@ -22,6 +22,7 @@ Examples:
 
 from __future__ import annotations
 
+import dataclasses
 from typing import ClassVar
 
 from nes2.recipes.base import Data, Option, Recipe
@@ -53,6 +54,14 @@ def windows(values, stride: int = 1):
     return views[:, :PAST, None].copy(), views[:, PAST:].copy()
 
 
+@dataclasses.dataclass(kw_only=True)
+class SeriesData(Data):
+    """`Data` of a standardized series: windows of `(value - mean) / std`."""
+
+    mean: float
+    std: float
+
+
 class Forecasting(Recipe):
     name = "forecasting"
     summary = "time series: the next 24 hours of temperature from the 120 before, by 1D convolution"
@@ -80,7 +89,7 @@ class Forecasting(Recipe):
         mean, std = float(values[:train_end].mean()), float(values[:train_end].std())
         x_train, y_train = windows((values[:train_end] - mean) / std, STRIDE[profile])
         x_test, y_test = windows((values[test_start:] - mean) / std, TEST_STRIDE)
-        return Data(
+        return SeriesData(
             series.source,
             {"hours": len(values), "train": len(x_train), "test": len(x_test)},
             train=(x_train, y_train),

@@ -27,6 +27,7 @@ Examples:
 
 from __future__ import annotations
 
+import dataclasses
 from typing import ClassVar
 
 from nes2.errors import InvalidOptionError
@@ -75,6 +76,13 @@ def judge_model(images, labels):
     return judge
 
 
+@dataclasses.dataclass(kw_only=True)
+class DigitData(Data):
+    """`Data` of the generative model: digits alone to learn from, and their `labels`."""
+
+    labels: object
+
+
 class Generation(Recipe):
     name = "generation"
     summary = "variational autoencoder: new digits from random latent points"
@@ -99,7 +107,7 @@ class Generation(Recipe):
         digits = arrays.mnist(spec.profile)  # one split for every seed: one judge for all runs
         train = (digits.x_train[..., None] / 255).astype("float32")
         test = (digits.x_test[..., None] / 255).astype("float32")
-        return Data(
+        return DigitData(
             digits.source,
             {"train": len(train), "test": len(test)},
             train=train,

@@ -22,6 +22,7 @@ Examples:
 
 from __future__ import annotations
 
+import dataclasses
 from typing import ClassVar
 
 from nes2.recipes.base import Data, Recipe
@@ -32,6 +33,13 @@ TEST_CANVASES = {"quick": 300, "full": 2000}
 BATCH_SIZE = 32
 WIDTH = 8
 SHOWN = 4
+
+
+@dataclasses.dataclass(kw_only=True)
+class CanvasData(Data):
+    """`Data` of the instances, with the test canvases (`digit_canvas.Canvases`) as drawn."""
+
+    canvases_test: object
 
 
 class Instances(Recipe):
@@ -54,7 +62,7 @@ class Instances(Recipe):
         test = digit_canvas.touching_digits(
             digits.x_test, digits.y_test, TEST_CANVASES[profile], size=CANVAS, seed=seed + 1
         )
-        return Data(
+        return CanvasData(
             digits.source,
             {"train": len(train.images), "test": len(test.images)},
             train=(

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from nes2.recipes.base import Data, Recipe, global_batch, history_dict
+from nes2.recipes.base import Data, Recipe
 
 SIZE = 32
 BATCH_SIZE = 32
@@ -46,7 +46,8 @@ class Keypoints(Recipe):
         return Data(
             digits.source,
             {"train": len(x_train), "test": len(x_test)},
-            train=(x_train, pose.keypoints(x_train)),
+            # the target: a Gaussian peak at each keypoint; the test keeps the points themselves
+            train=(x_train, pose.heatmaps(pose.keypoints(x_train), SIZE)),
             test=(x_test, pose.keypoints(x_test)),
         )
 
@@ -54,19 +55,6 @@ class Keypoints(Recipe):
         from nes2.tasks import pose
 
         return pose.heatmap_model((SIZE, SIZE, 1), len(pose.KEYPOINTS))
-
-    def fit(self, model, data, spec):
-        from nes2.tasks import pose
-
-        images, points = data.train
-        history = model.fit(
-            images,
-            pose.heatmaps(points, SIZE),  # the target: a Gaussian peak at each keypoint
-            epochs=spec.epochs,
-            batch_size=global_batch(BATCH_SIZE),
-            verbose=spec.verbose,
-        )
-        return history_dict(history)
 
     def evaluate(self, model, data, spec, history):
         import numpy as np

@@ -35,6 +35,13 @@ HOLDOUT = 0.2
 """The share of the training data kept out of the members' training, for the stacking layer."""
 
 
+@dataclass(kw_only=True)
+class EnsembleData(Data):
+    """`Data` of the ensemble: `stacking` holds the digits the meta-model learns on."""
+
+    stacking: tuple
+
+
 @dataclass
 class Ensembles:
     """The trained members and the ensembles built over them (method -> model)."""
@@ -55,7 +62,7 @@ class MnistEnsemble(Recipe):
 
         digits = arrays.mnist(spec.profile, seed=spec.seed)
         split = int(len(digits.x_train) * (1 - HOLDOUT))
-        return Data(
+        return EnsembleData(
             digits.source,
             {"train": split, "stacking": len(digits.x_train) - split, "test": len(digits.x_test)},
             train=(digits.x_train[:split, ..., None], digits.y_train[:split]),

@@ -22,6 +22,7 @@ Examples:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from typing import ClassVar
 
@@ -47,6 +48,14 @@ PETS_IMAGES = {"quick": (800, 200), "full": (None, None)}
 PETS_WIDTH = 32
 """Filters of the first block of `unet` and `segnet` on photographs (8 on the digits)."""
 SHOWN = 6
+
+
+@dataclasses.dataclass(kw_only=True)
+class SegmentationData(Data):
+    """`Data` of a segmentation: the classes (background first) and `unet`'s or `segnet`'s width."""
+
+    class_names: list[str]
+    model_args: dict = dataclasses.field(default_factory=dict)
 
 
 class Segmentation(Recipe):
@@ -140,11 +149,10 @@ def _digits(profile, model, seed):
         digits.x_test, digits.y_test, TEST_CANVASES, size=CANVAS, scale=SCALE, seed=seed + 1
     )
     channels = 1 if model in GREY_MODELS else 3
-    return Data(
+    return SegmentationData(
         digits.source,
         {"train": len(train.images), "test": len(test.images)},
         class_names=["pozadí", *digits.class_names],
-        model_args={},
         train=(np.repeat(train.images, channels, axis=-1).astype("float32"), train.masks),
         test=(np.repeat(test.images, channels, axis=-1).astype("float32"), test.masks),
         shown=test.images,
@@ -171,7 +179,7 @@ def _pets(profile, model):
     train_limit, test_limit = PETS_IMAGES[profile]
     x_train, masks_train = split("train", train_limit)
     x_test, masks_test = split("test", test_limit)
-    return Data(
+    return SegmentationData(
         f"Oxford-IIIT Pet (tensorflow-datasets {PETS}, {size} x {size} px)",
         {"train": len(x_train), "test": len(x_test)},
         class_names=["pozadí", "zvíře", "okraj"],

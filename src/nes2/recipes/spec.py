@@ -12,7 +12,7 @@ Examples:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from nes2 import config
@@ -99,21 +99,30 @@ class Data:
     `train`, `validation` and `test` are what the model is trained, validated
     and tested on, and `shown` what its figures and pages draw. A split is a
     tuple `(inputs, targets)` of arrays (a third item may hold what groups the
-    examples, e.g. their labels), the inputs alone (a recipe whose `fit` makes
-    the targets, e.g. under random rotations), or a batched `tf.data.Dataset`.
-    Whatever else a recipe's figures read (class names, the scale of a series)
-    are keyword arguments, read as attributes.
+    examples, e.g. their labels), the inputs alone (an autoencoder's), or a
+    batched `tf.data.Dataset`, which `Recipe.fit` trains on as it comes.
+
+    What else a recipe's steps and figures read (class names, the scale of a
+    series) it declares in a subclass of its own, keyword-only, so that each
+    field is named, typed and checked, and `dataclasses.replace` works on
+    every recipe's data.
 
     Examples:
+        >>> import dataclasses
         >>> import numpy as np
-        >>> data = Data("MNIST subset", {"train": 3, "test": 1},
-        ...             train=(np.zeros((3, 2)), np.ones(3)), test=(np.zeros((1, 2)), np.ones(1)),
-        ...             class_names=["0", "1"])
-        >>> data.class_names
-        ['0', '1']
+        >>> @dataclasses.dataclass(kw_only=True)
+        ... class ClassData(Data):
+        ...     class_names: list
+        >>> data = ClassData("MNIST subset", {"train": 3, "test": 1},
+        ...                  train=(np.zeros((3, 2)), np.ones(3)),
+        ...                  test=(np.zeros((1, 2)), np.ones(1)), class_names=["0", "1"])
         >>> small = data.head(2)
-        >>> len(small.train[0]), len(small.test[0]), small.counts
-        (2, 1, {'train': 2, 'test': 1})
+        >>> len(small.train[0]), len(small.test[0]), small.counts, small.class_names
+        (2, 1, {'train': 2, 'test': 1}, ['0', '1'])
+        >>> ClassData("MNIST subset", {})
+        Traceback (most recent call last):
+        ...
+        TypeError: ClassData.__init__() missing 1 required keyword-only argument: 'class_names'
     """
 
     source: str
@@ -122,30 +131,18 @@ class Data:
     test: Any = None
     validation: Any = None
     shown: Any = None
-    extra: dict = field(default_factory=dict, repr=False)
-
-    def __init__(self, source, counts, train=None, test=None, validation=None, shown=None, **extra):
-        self.source, self.counts = source, counts
-        self.train, self.test, self.validation, self.shown = train, test, validation, shown
-        self.extra = extra
-
-    def __getattr__(self, name: str) -> Any:
-        extra = self.__dict__.get("extra", {})
-        if name in extra:
-            return extra[name]
-        raise AttributeError(f"this recipe's data has no {name!r}; it has {', '.join(extra)}")
 
     def head(self, count: int) -> Data:
         """The same data with at most `count` examples in each split (one batch of a dataset).
 
-        For a smoke run of a recipe's steps (`RunSpec.limit`); the other parts stay as they are.
+        For a smoke run of a recipe's steps (`RunSpec.limit`); the other fields stay as they are.
         """
         splits = {
             name: _head(getattr(self, name), count)
             for name in ("train", "validation", "test", "shown")
         }
         counts = {k: min(v, count) if isinstance(v, int) else v for k, v in self.counts.items()}
-        return Data(self.source, counts, **splits, **self.extra)
+        return replace(self, counts=counts, **splits)
 
 
 def _head(part: Any, count: int) -> Any:

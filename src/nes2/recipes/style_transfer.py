@@ -27,6 +27,7 @@ Examples:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from typing import ClassVar
 
@@ -68,6 +69,13 @@ def _image_model(shape):
     return keras.Model(inputs, ImageVariable(shape, name="image")(inputs), name="optimised_image")
 
 
+@dataclasses.dataclass(kw_only=True)
+class StyleData(Data):
+    """`Data` of a style transfer: the `style` image (`train`: crops, `test`: the content)."""
+
+    style: object
+
+
 class StyleTransfer(Recipe):
     name = "style-transfer"
     summary = "style transfer: optimise a photo's pixels, or train a network that stylises at once"
@@ -104,7 +112,7 @@ class StyleTransfer(Recipe):
         content = style.as_rgb(getattr(photos, CONTENT_PHOTO)(), size, role="content image")
         training = [style.as_rgb(getattr(photos, n)(), 2 * size) for n in TRAINING_PHOTOS]
         crops = style.random_crops(training, size, CROPS, seed=spec.seed)
-        return Data(
+        return StyleData(
             "fotografie ze scikit-image, vygenerovaný vzor",
             {"content": 1, "training_crops": len(crops)},
             train=crops,

@@ -20,6 +20,7 @@ Examples:
 
 from __future__ import annotations
 
+import dataclasses
 from typing import ClassVar
 
 from nes2.recipes.base import Data, Option, Recipe
@@ -27,6 +28,13 @@ from nes2.recipes.base import Data, Option, Recipe
 BATCH_SIZE = 64
 GENERATED_REVIEWS = 4000
 MODELS = ("conv1d", "bag")  # nes2.models.convnets.text_classifier's kinds, without importing Keras
+
+
+@dataclasses.dataclass(kw_only=True)
+class ReviewData(Data):
+    """`Data` of the reviews, with `reviews` (its vocabulary decodes them back to words)."""
+
+    reviews: object
 
 
 class Text(Recipe):
@@ -54,7 +62,7 @@ class Text(Recipe):
             reviews = text.imdb(spec.profile)
         else:
             reviews = text.generated(GENERATED_REVIEWS, seed=spec.seed)
-        return Data(
+        return ReviewData(
             reviews.source,
             {"train": len(reviews.x_train), "test": len(reviews.x_test)},
             train=(reviews.x_train, reviews.y_train),

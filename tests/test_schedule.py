@@ -1,0 +1,101 @@
+"""The order of a build's notebooks: the costliest first, a reusing page after the training one."""
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from nes2_site import schedule
+
+LECTURES = Path(__file__).parents[1] / "lectures"
+
+
+def _pages():
+    paths = [str(p) for p in sorted(LECTURES.glob("*.py"))]
+    paths += [str(p) for p in sorted((LECTURES / "exercises").glob("*.py"))]
+    return schedule.plan(paths, schedule.expected_runs("quick"))
+
+
+def test_the_page_that_trains_longest_starts_first():
+    pages = _pages()
+    seconds = [p.seconds for p in pages]
+    assert seconds == sorted(seconds, reverse=True)
+    runs = schedule.expected_runs("quick")
+    segmentation = sum(s for name, (r, _, s) in runs.items() if r in ("segmentation", "instances"))
+    first = pages[0]
+    assert Path(first.path).name == "segmentation.py" and first.seconds == segmentation
+
+
+def test_an_exercise_waits_for_the_lecture_whose_runs_it_reuses():
+    after = {Path(p.path).relative_to(LECTURES).as_posix(): p.after for p in _pages()}
+    assert after["exercises/regression.py"] == {str(LECTURES / "regression.py")}
+    assert after["exercises/localization.py"] == {str(LECTURES / "localization.py")}
+    assert not after["regression.py"] and not after["segmentation.py"]
+
+
+def test_options_written_as_constants_select_the_run_and_variables_select_all():
+    runs = {"r/a": ("r", {"m": "a"}, 5.0), "r/b": ("r", {"m": "b"}, 7.0), "s": ("s", {}, 0)}
+    sources = {
+        "one.py": 'recipes.train("r", P, m="a")\nrecipes.train("r", P, m="a")',
+        "all.py": 'for m in "ab":\n    recipes.train("r", P, m=m)',
+        "own.py": 'recipes.train("r", P, m="c")',
+        "unrecorded.py": 'recipes.train("s", P)',
+    }
+    pages = {p.path: p for p in schedule.plan(list(sources), runs, read=sources.__getitem__)}
+    assert pages["one.py"].seconds == 5.0  # one run, trained once however often it is called
+    assert pages["all.py"].seconds == 7.0 and pages["all.py"].after == {"one.py"}
+    assert pages["own.py"].seconds == schedule.UNRECORDED_SECONDS
+    assert pages["unrecorded.py"].seconds == schedule.UNRECORDED_SECONDS
+
+
+def _timed(events, lock, seconds):
+    def work(path):
+        with lock:
+            events.append(("start", path, time.monotonic()))
+        time.sleep(seconds.get(path, 0.01))
+        with lock:
+            events.append(("end", path, time.monotonic()))
+        return path
+
+    return work
+
+
+def test_a_page_starts_only_after_the_pages_it_waits_for():
+    events, lock = [], threading.Lock()
+    pages = [
+        schedule.Page("long", 10),
+        schedule.Page("reuses", 5, {"long"}),
+        schedule.Page("short", 1),
+        schedule.Page("other", 0),
+    ]
+    work = _timed(events, lock, {"long": 0.3})
+    scheduler = schedule.Scheduler(pages, 2, work)
+    assert {p: scheduler.futures[p].result(timeout=10) for p in ("long", "reuses")} == {
+        "long": "long",
+        "reuses": "reuses",
+    }
+    assert all(scheduler.futures[p].result(timeout=10) == p for p in ("short", "other"))
+    at = {(kind, path): t for kind, path, t in events}
+    assert at[("start", "reuses")] >= at[("end", "long")]
+    assert at[("start", "short")] < at[("end", "long")]  # the free thread goes on meanwhile
+    assert events[0][:2] == ("start", "long")
+
+
+def test_after_a_failing_page_no_other_page_starts():
+    started = []
+
+    def work(path):
+        started.append(path)
+        if path == "broken":
+            raise RuntimeError("a claim does not hold")
+        return path
+
+    pages = [schedule.Page("broken"), schedule.Page("later"), schedule.Page("last")]
+    scheduler = schedule.Scheduler(pages, 1, work)
+    with pytest.raises(RuntimeError, match="claim"):
+        scheduler.futures["broken"].result(timeout=10)
+    for thread in scheduler.threads:
+        thread.join(timeout=10)
+    assert started == ["broken"]
+    assert scheduler.futures["later"].cancelled() and scheduler.futures["last"].cancelled()
