@@ -168,9 +168,9 @@ except applications.WeightsNotFoundError:
 # %%
 vgg = arch.vgg16()
 keras_vgg = keras.applications.VGG16(weights=None)
-print(f"nes2 VGG16: {vgg.count_params():,} parametrů")
-print(f"keras.applications.VGG16: {keras_vgg.count_params():,} parametrů")
-print(f"VGG19: {arch.vgg19().count_params():,} (článek: 144 M)")
+print(f"nes2 VGG16: {viz.number(vgg.count_params())} parametrů")
+print(f"keras.applications.VGG16: {viz.number(keras_vgg.count_params())} parametrů")
+print(f"VGG19: {viz.number(arch.vgg19().count_params())} (článek: 144 M)")
 del keras_vgg
 
 # %% [markdown]

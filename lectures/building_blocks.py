@@ -46,7 +46,10 @@ viz.model_diagram(module)
 googlenet = arch.googlenet(auxiliary=True)
 plain = arch.googlenet(auxiliary=False)
 alexnet_params = arch.alexnet().count_params()
-print(f"GoogLeNet: {googlenet.count_params():,} parametrů, AlexNet: {alexnet_params:,}")
+print(
+    f"GoogLeNet: {viz.number(googlenet.count_params())} parametrů, "
+    f"AlexNet: {viz.number(alexnet_params)}"
+)
 for name, net in (("s pomocnými klasifikátory", googlenet), ("bez nich", plain)):
     print(f"AlexNet / GoogLeNet {name}: {alexnet_params / net.count_params():.1f}×")
 print("výstupy (hlavní a dva pomocné klasifikátory):", googlenet.output_names)
@@ -118,7 +121,10 @@ for shortcuts in (False, True):
 for name, h in histories.items():
     loss, accuracy = h.history["loss"][-1], h.history["accuracy"][-1]
     params = h.model.count_params()
-    print(f"{name}: {params:,} parametrů, na konci ztráta {loss:.3f}, přesnost {accuracy:.3f}")
+    print(
+        f"{name}: {viz.number(params)} parametrů, "
+        f"na konci ztráta {loss:.3f}, přesnost {accuracy:.3f}"
+    )
 lower = min(histories, key=lambda name: histories[name].history["loss"][-1])
 print(f"Nižší trénovací ztrátu na konci má síť {lower}.")
 viz.plot_history(
@@ -209,7 +215,7 @@ inputs = keras.Input((19, 19, 728))
 viz.model_diagram(keras.Model(inputs, separable.separable_conv_block(inputs, 728, name="xception")))
 xception = keras.applications.Xception(weights=None)
 trainable = sum(int(np.prod(w.shape)) for w in xception.trainable_weights)
-print(f"Xception: {trainable:,} trénovatelných parametrů (článek: 22 855 952)")
+print(f"Xception: {viz.number(trainable)} trénovatelných parametrů (článek: 22 855 952)")
 del xception
 
 # %% [markdown]

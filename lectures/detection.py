@@ -60,7 +60,7 @@ config.seed_everything()
 classifier = models.small_convnet((28, 28, 1), filters=(16, 32), dense_units=64, num_classes=11)
 classifier.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
 classifier.fit(x, y, epochs=5, batch_size=64, verbose=0)
-print(f"{len(x):,} oken k učení, z toho {(y == sliding_window.BACKGROUND).sum():,} pozadí")
+print(len(x), "oken k učení, z toho", (y == sliding_window.BACKGROUND).sum(), "pozadí")
 
 # %% [markdown]
 # Jedna číslice rozsvítí mnoho sousedních oken. Z překrývajících se oken nechá
@@ -85,7 +85,7 @@ found = [sliding_window.detect(classifier, image) for image in compared]
 slide_seconds = (time.perf_counter() - start) / COMPARED
 slide_map = detection.average_precision(found, truth)
 print(
-    f"{found[0]['windows']:,} oken na plátno, {slide_seconds:.2f} s na plátno, "
+    f"{viz.number(found[0]['windows'])} oken na plátno, {slide_seconds:.2f} s na plátno, "
     f"mAP@0,5 = {slide_map['map50']:.3f}"
 )
 viz.image_grid(
@@ -127,7 +127,7 @@ for image in compared[:20]:
     for side in sliding_window.SIZES:  # one pass per window size (the image scaled)
         sliding_window.one_pass(convolutional, image, side)
 pass_seconds = (time.perf_counter() - start) / 20
-windows = f"{found[0]['windows']:,} oken po jednom {slide_seconds:.3f} s"
+windows = f"{viz.number(found[0]['windows'])} oken po jednom {slide_seconds:.3f} s"
 print(f"na plátno: {len(sliding_window.SIZES)} průchody {pass_seconds:.3f} s, {windows}")
 
 # %% [markdown]
@@ -164,7 +164,7 @@ pooled, aligned = (
 print(f"mapa {features.shape}: krok {stride} px, buňka 0 začíná {offset:g} px od kraje")
 print(f"{len(regions_xyxy)} oblasti → RoI pooling i RoIAlign {aligned.shape[1:]} každá")
 in_cells = (regions_xyxy[0] - offset) / stride
-print("oblast v buňkách:", in_cells.round(2), "→ RoI pooling zaokrouhlí na", np.round(in_cells))
+print("oblast v buňkách:", in_cells.round(2), "→ zaokrouhleně", np.round(in_cells).astype(int))
 crops = regions.roi_align(compared[0], regions_xyxy, size=14)[..., 0]
 
 
@@ -250,8 +250,8 @@ print("posun (dx, dy, dw, dh):", offsets[0].round(3), "→ zpět", back.round(2)
 
 # %%
 model = ssd.compile_detector(ssd.SingleShotDetector(num_classes=10, image_size=CANVAS))
-outputs = model(data.train[0][:2])
-print({name: tuple(v.shape) for name, v in outputs.items()}, f"{model.count_params():,} parametrů")
+shapes = {name: tuple(v.shape) for name, v in model(data.train[0][:2]).items()}
+print(shapes, viz.number(model.count_params()), "parametrů")
 recipe.code("fit")
 
 # %% [markdown]

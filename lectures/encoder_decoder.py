@@ -113,7 +113,7 @@ Markdown("```python\n" + "\n".join(sources) + "```")
 vae = generation.VAE(latent_dim=16)
 for part in (vae.encoder, vae.decoder):
     shapes = [tuple(t.shape[1:]) for t in (*part.inputs, *part.outputs)]
-    params = f"{part.count_params():,}".replace(",", " ")
+    params = viz.number(part.count_params())
     print(f"{part.name}: {params} parametrů, tvary {shapes}")
 
 # %% [markdown]

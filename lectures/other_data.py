@@ -61,8 +61,8 @@ recipes.get("forecasting").code("data")
 forecast = recipes.train("forecasting", PROFILE)
 m = forecast.metrics
 Markdown(
-    f"Data: {m['data_source']}, {m['counts']['train']:,} trénovacích a "
-    f"{m['counts']['test']:,} testovacích oken.\n\n"
+    f"Data: {m['data_source']}, {viz.number(m['counts']['train'])} trénovacích a "
+    f"{viz.number(m['counts']['test'])} testovacích oken.\n\n"
     + viz.markdown_table(
         [
             {"method": "1D konvoluce", "mae": m["mae"]},

@@ -28,7 +28,7 @@ options = spec.options
 # %% [markdown]
 # ## Data: obrázky a jejich masky
 #
-# V profilu `quick` položíme na plátno 64 × 64 2–4 skutečné číslice MNIST (11 tříd).
+# V profilu `quick` položíme na malé čtvercové plátno 2–4 skutečné číslice MNIST (11 tříd).
 # Maska přiřadí každému pixelu inkoustu třídu jeho číslice (1–10), ostatním pozadí (0).
 # Pixely číslic tvoří malou část obrázku (podíl spočte buňka níže): síť, která všude
 # řekne „pozadí“, by měla vysokou přesnost, a proto se segmentace měří **průměrným IoU
@@ -39,7 +39,8 @@ options = spec.options
 data = recipe.data(spec)
 masks = data.test[1]
 print(f"{data.source}: {data.counts['train']} trénovacích, {data.counts['test']} testovacích")
-print(f"podíl pixelů pozadí: {np.mean(masks == 0):.1%}")
+background = viz.number(np.mean(masks == 0), ".1%")
+print(f"plátna {masks.shape[1]} × {masks.shape[2]} px, podíl pixelů pozadí {background}")
 viz.mask_grid(
     data.shown[:4],
     masks[:4],
@@ -58,7 +59,7 @@ viz.mask_grid(
 
 # %%
 unet = segmentation.unet((CANVAS, CANVAS, 1), NUM_CLASSES)  # plátna s číslicemi
-print(f"U-Net: {unet.count_params():,} parametrů")
+print(f"U-Net: {viz.number(unet.count_params())} parametrů")
 viz.model_diagram(unet)
 
 # %% [markdown]
@@ -156,12 +157,15 @@ rows = [
 columns = {"model": "model", "params": "parametrů", "mean_iou": "průměrné IoU"}
 columns |= {"worst": "IoU nejhorší třídy popředí", "seconds": "trénink (s)"}
 formats = {"params": "{:,}", "mean_iou": "{:.3f}", "worst": "{:.3f}", "seconds": "{:.0f}"}
-Markdown(viz.markdown_table(rows, columns, formats))
-
-# %%
 gap = run.metrics["mean_iou"] - segnet_run.metrics["mean_iou"]
 better, worse = ("U-Net", "SegNet") if gap >= 0 else ("SegNet", "U-Net")
-print(f"{better} má o {abs(gap):.3f} vyšší průměrné IoU než {worse} ({PROFILE}).")
+Markdown(
+    viz.markdown_table(rows, columns, formats)
+    + f"\n\n{better} má o {viz.number(abs(gap), '.3f')} vyšší průměrné IoU než {worse}.\n\n"
+    + expected.relation_report(PROFILE, {r.name: r.metrics for r in runs.values()})
+)
+
+# %%
 segnet_run.figure("masks")
 
 # %% [markdown]
@@ -189,7 +193,8 @@ for name in ("deeplabv3plus", "segformer", "deeplabv3-hub"):
     dice = segmentation.DiceCrossEntropy(classes, from_logits=name.endswith("hub"))
     model.compile("adam", dice, metrics=[])  # the library models' default metrics are not ours
     loss = float(model.train_on_batch(x, run.data.test[1][:4]))
-    print(f"{name:14s} {model.count_params():>10,} parametrů, ztráta po 1 kroku {loss:.3f}")
+    params = viz.number(model.count_params())
+    print(f"{name:14s} {params:>10} parametrů, ztráta po 1 kroku {loss:.3f}")
 
 # %% [markdown]
 # ## Instanční segmentace: Mask R-CNN a středy objektů
@@ -267,9 +272,10 @@ Markdown(
         {"method": "objekty z", "ap50": "mask AP@0,5", "ap": "mask AP"},
         {"ap50": "{:.3f}", "ap": "{:.3f}"},
     )
-    + f"\n\nNalezených objektů na plátno v průměru {m['objects_per_canvas']:.2f} (skutečně 2); "
-    f"{m['counts']['train']:,} trénovacích a {m['counts']['test']:,} testovacích pláten, "
-    f"{m['params']:,} parametrů, trénink {m['seconds']:.0f} s.\n\n"
+    + f"\n\nObjektů na plátno v průměru {viz.number(m['objects_per_canvas'], '.2f')} (skutečně 2); "
+    f"{viz.number(m['counts']['train'])} trénovacích a "
+    f"{viz.number(m['counts']['test'])} testovacích pláten, "
+    f"{viz.number(m['params'])} parametrů, trénink {m['seconds']:.0f} s.\n\n"
     + expected.run_report(
         paired,
         {"mask_ap50": "mask AP@0,5", "ap50_over_components": "náskok před souvislými oblastmi"},
@@ -285,17 +291,15 @@ paired.figure("instances")
 # ([`instances.with_classes`][nes2.tasks.instances.with_classes]). Sémantická a instanční
 # předpověď dohromady jsou **panoptická segmentace** (třída každého pixelu i objekt, ke
 # kterému patří). Mask AP teď počítá i třídu: objekt se správnou maskou a špatnou
-# číslicí je chyba. U-Net se učil na plátnech 64 × 64, proto testovací plátna 48 × 48
-# doplníme nulami na 64 × 64 a předpověď zase ořízneme:
+# číslicí je chyba. U-Net se učil na plátnech stejné velikosti, jeho předpověď tedy
+# použijeme přímo:
 
 # %%
 digit_unet = run  # the U-Net of the page's top, trained on digits in either profile
 if options["data"] != "digits":
     digit_unet = recipes.train("segmentation", PROFILE, model="unet", data="digits")
 test = paired.data.canvases_test
-pad = (CANVAS - PAIR_CANVAS) // 2
-padded = np.pad(test.images, ((0, 0), (pad, pad), (pad, pad), (0, 0))).astype("float32")
-semantic = digit_unet.model.predict(padded, verbose=0).argmax(-1)[:, pad:-pad, pad:-pad]
+semantic = digit_unet.model.predict(test.images.astype("float32"), verbose=0).argmax(-1)
 found = instances.with_classes(
     instances.decode(paired.model.predict(paired.data.test[0], verbose=0)), semantic
 )
@@ -305,9 +309,6 @@ print(
     f"mask AP@0,5 s třídami číslic: {with_classes['map50']:.3f} "
     f"(bez tříd {m['mask_ap50']:.3f}); mask AP {with_classes['map']:.3f}"
 )
-
-# %% [markdown]
-# Obnovu obrazu, generování a přenos stylu ukazuje stránka [Kodér–dekodér](encoder_decoder.py).
 
 # %% [markdown]
 # ## Skutečné fotografie: Oxford-IIIT Pet
@@ -327,24 +328,23 @@ print(expected.entry("segmentation/unet", "full").goal({"mean_iou": "průměrné
 # %% [markdown]
 # ## Shrnutí
 #
-# - Sémantická segmentace klasifikuje každý pixel; výstup má rozměry obrázku a kanál na
-#   každou třídu.
+# - Sémantická segmentace klasifikuje každý pixel: výstup má rozměry obrázku, kanál na třídu.
 # - U-Net (kodér–dekodér) vrací rozlišení převzorkováním a zkratky mu přinášejí jemné
 #   detaily z kodéru; SegNet převzorkovává max-unpoolingem bez zkratek.
-# - Ztráta Dice vyvažuje velké pozadí proti malým objektům; měří se průměrné IoU přes
-#   třídy.
+# - Ztráta Dice vyvažuje velké pozadí proti malým objektům; měří se průměrné IoU tříd.
 # - Instanční segmentace odliší dva objekty téže třídy, což sémantická maska neumí.
+#
+# Obnovu obrazu, generování a přenos stylu ukazuje stránka [Kodér–dekodér](encoder_decoder.py).
 
 # %% [markdown]
 # ## O tomto sestavení
 #
 # Použité API: [`nes2.tasks.segmentation`][nes2.tasks.segmentation] ·
 # [`nes2.tasks.instances`][nes2.tasks.instances] ·
-# [`nes2.data.digit_canvas`][nes2.data.digit_canvas] ·
+# [`nes2.data.digit_canvas`][nes2.data.digit_canvas] · [`nes2.viz`][nes2.viz] ·
 # [`nes2.recipes.segmentation`][nes2.recipes.segmentation] ·
-# [`nes2.recipes.instances`][nes2.recipes.instances] · [`nes2.viz`][nes2.viz]
+# [`nes2.recipes.instances`][nes2.recipes.instances]
 
 # %%
-print(f"nes2 {nes2.__version__}, Keras {keras.__version__}, profil {PROFILE!r}")
-print(f"data této stránky: {options['data']}")
+print(f"nes2 {nes2.__version__}, Keras {keras.__version__}, profil {PROFILE!r}, {options['data']}")
 print(expected.entry("segmentation/unet", PROFILE).goal({"mean_iou": "průměrné IoU (U-Net)"}))

@@ -337,24 +337,44 @@ def test_train_segmentation_writes_mean_iou(shared_home, capsys, tmp_path):
 
 
 def test_verify_prints_the_table_and_fails_on_a_miss(monkeypatch, tmp_path, capsys):
-    measured = {"mean_iou": 0.6, "seconds": 500.0}
+    from nes2.teaching import expected
+
+    # an entry whose bands were set from one run, with a lower bound and a time budget
+    entry = next(
+        e
+        for e in expected.entries("quick")
+        if not e.checked
+        and "budget" in e.bands.get("seconds", {})
+        and any("min" in band for band in e.bands.values())
+    )
+    metric = next(m for m, band in entry.bands.items() if "min" in band)
+    band, budget = entry.bands[metric], entry.bands["seconds"]["budget"]
+    measured = {metric: band["min"] - 0.1, "seconds": budget + 1.0}
     monkeypatch.setattr(verify, "run", lambda entry, **kwargs: measured)
-    argv = ["verify", "segmentation/unet", "--profile", "quick", "--out", str(tmp_path)]
+    argv = ["verify", entry.name, "--profile", "quick", "--out", str(tmp_path)]
     assert cli.main(argv) == 1
     out = capsys.readouterr().out
     rows = {
         line.split()[1]: re.search(r"(ok|MISS|over budget)( \(1 run\))?$", line).group()
         for line in out.splitlines()
-        if line.startswith("segmentation/unet ")
+        if line.startswith(f"{entry.name} ")
     }
-    assert rows == {"mean_iou": "MISS (1 run)", "seconds": "over budget"}
-    assert "1 runs, 2 checks, 1 missed" in out and "2 jádra CPU" in out
+    assert rows[metric] == "MISS (1 run)" and rows["seconds"] == "over budget"
+    assert f"1 runs, {len(rows)} checks" in out and "2 jádra CPU" in out
     # the words the site build fails with, and how to set the band from a spread of seeds
-    assert "run segmentation/unet (quick): mean_iou = 0.6, expected ≥ 0.8 (recorded 0.869)" in out
-    assert "segmentation/unet: bands set from one run" in out
-    assert "nes2 spread segmentation/unet --record" in out
+    said = (
+        f"run {entry.name} (quick): {metric} = {measured[metric]:.4g}, expected ≥ {band['min']:g}"
+    )
+    assert f"{said} (recorded {band['recorded']:g})" in out
+    assert f"{entry.name}: bands set from one run" in out
+    assert f"nes2 spread {entry.name} --record" in out
 
-    measured["mean_iou"] = 0.9
+    measured[metric], measured["seconds"] = band["min"] + 0.01, budget - 1.0
+    monkeypatch.setattr(
+        verify,
+        "run",
+        lambda entry, **kwargs: {m: b.get("recorded") for m, b in entry.bands.items()} | measured,
+    )
     assert cli.main(argv) == 0
 
 

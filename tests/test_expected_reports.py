@@ -108,19 +108,19 @@ def test_a_checked_band_missed_in_a_strict_build_names_the_run_the_claim_and_the
     assert "recorded 0.934" in message and "spread 0.91–0.95 over 3 seeds" in message
     assert "claim: Conv1D reads the order of words" in message and "nes2 spread" in message
     inside = expected.report(conv, {"test_accuracy": 0.92}, {"test_accuracy": "přesnost"})
-    assert "| 0.91–0.95 | ✓ |" in inside and "Mimo" not in inside
+    assert "| 0,91–0,95 | ✓ |" in inside and "Mimo" not in inside
 
 
 def test_a_miss_is_said_in_words_where_it_does_not_fail_the_build(bands, monkeypatch):
     monkeypatch.delenv("NES2_STRICT_CLAIMS", raising=False)
     conv = expected.entry("text/conv1d", "quick")
     page = expected.report(conv, {"test_accuracy": 0.85}, {"test_accuracy": "přesnost"})
-    assert "**✗ Mimo očekávání:** běh text/conv1d: přesnost = 0.85, očekáváno ≥ 0.9." in page
+    assert "**✗ Mimo očekávání:** běh text/conv1d: přesnost = 0,85, očekáváno ≥ 0,9." in page
     # a band set from one run is never strict, and the page says why
     monkeypatch.setenv("NES2_STRICT_CLAIMS", "1")
     bag = expected.entry("text/bag", "quick")
     page = expected.report(bag, {"test_accuracy": 0.8}, {"test_accuracy": "přesnost"})
-    assert "přesnost = 0.8, očekáváno ≤ 0.7. Pásmo je zatím stanoveno z jediného běhu." in page
+    assert "přesnost = 0,8, očekáváno ≤ 0,7. Pásmo je zatím stanoveno z jediného běhu." in page
 
 
 def test_a_checked_relation_broken_in_a_strict_build_fails(bands, monkeypatch):

@@ -5,6 +5,7 @@ One `mkdocs build --strict` executes every notebook (a failing cell fails the
 build); the tests read the pages it wrote.
 """
 
+import re
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,9 @@ def _assert_executed_cleanly(page: str) -> None:
     assert "Warning" not in outputs and "WARNING" not in outputs, "a warning in the lesson"
     # expected.toml's budgets leave about twice the recording machine's time
     assert "nad rozpočtem" not in outputs, "a quick run took longer than its budget"
+    cells = [td.get_text(strip=True) for td in soup.select(".jp-OutputArea-output td")]
+    points = [c for c in cells if re.fullmatch(r"[-−]?\d+\.\d+\D*", c)]
+    assert not points, f"a table writes decimals with a point, not the Czech comma: {points[:3]}"
 
 
 @pytest.mark.parametrize("path", LECTURES, ids=[p.stem for p in LECTURES])

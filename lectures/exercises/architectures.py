@@ -4,7 +4,7 @@
 # %%
 import keras
 
-from nes2 import explain, models
+from nes2 import explain, models, viz
 from nes2.models import architectures
 from nes2.models.separable import conv_cost, separable_conv_block
 from nes2.teaching import checks
@@ -59,7 +59,7 @@ inputs = keras.Input((28, 28, 128))
 separable = keras.Model(inputs, separable_conv_block(inputs, 128))
 separable_params = 3 * 3 * 128 + 128 * 128 + 4 * 128
 full_params = 3 * 3 * 128 * 128
-print(f"separabilní {separable_params:,}, obyčejná {full_params:,}")
+print(f"separabilní {viz.number(separable_params)}, obyčejná {viz.number(full_params)}")
 print(f"úspora {full_params / separable_params:.1f}×")
 # <<<
 

@@ -4,6 +4,7 @@
 # %%
 import numpy as np
 
+from nes2 import viz
 from nes2.tasks import segmentation
 from nes2.teaching import checks
 
@@ -66,7 +67,9 @@ checks.check_function("IoU po třídách", per_class_iou, reference_iou, cases, 
 # >>> doplňte: shallow, deep
 shallow = segmentation.unet((64, 64, 1), 11, depth=2)
 deep = segmentation.unet((64, 64, 1), 11, depth=3)
-print(f"hloubka 2: {shallow.count_params():,}, hloubka 3: {deep.count_params():,}")
+print(
+    f"hloubka 2: {viz.number(shallow.count_params())}, hloubka 3: {viz.number(deep.count_params())}"
+)
 # <<<
 
 # %%
@@ -103,7 +106,10 @@ keras.utils.set_random_seed(0)
 # Krátký trénink: klouzavé průměry normalizace dávek (momentum 0,9) stihnou dohnat váhy.
 unet_model = segmentation.unet((48, 48, 1), 2, momentum=0.9)
 segnet_model = segmentation.segnet((48, 48, 1), 2, momentum=0.9)
-print(f"U-Net {unet_model.count_params():,} parametrů, SegNet {segnet_model.count_params():,}")
+print(
+    f"U-Net {viz.number(unet_model.count_params())} parametrů, "
+    f"SegNet {viz.number(segnet_model.count_params())}"
+)
 
 # %% [markdown] tags=["hint"]
 # `model.fit(x_train, masks_train, epochs=3, batch_size=16, verbose=0)` vrací historii;

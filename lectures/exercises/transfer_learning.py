@@ -8,7 +8,7 @@
 # %%
 import os
 
-from nes2 import applications
+from nes2 import applications, viz
 from nes2.teaching import checks
 
 WEIGHTS = "imagenet" if os.environ.get("NES2_ONLINE") else None
@@ -33,7 +33,10 @@ print("váhy:", WEIGHTS or "náhodné (weights=None)")
 model = applications.transfer_model("MobileNetV2", 2, input_shape=(96, 96, 3), weights=WEIGHTS)
 features = model.get_layer("head").input.shape[-1]
 head_params = features + 1
-print(f"příznaků {features}, parametry hlavy {head_params:,} z {model.count_params():,}")
+print(
+    f"příznaků {features}, parametry hlavy {viz.number(head_params)} "
+    f"z {viz.number(model.count_params())}"
+)
 # <<<
 
 # %%
@@ -56,7 +59,9 @@ checks.check_param_count(model, head_params, trainable=True)
 trainable_before = sum(int(w.numpy().size) for w in model.trainable_weights)
 applications.fine_tune(model, unfreeze=10)
 trainable_after = sum(int(w.numpy().size) for w in model.trainable_weights)
-print(f"trénovatelné parametry: před {trainable_before:,}, po {trainable_after:,}")
+print(
+    f"trénovatelné parametry: před {viz.number(trainable_before)}, po {viz.number(trainable_after)}"
+)
 # <<<
 
 # %%

@@ -1,6 +1,6 @@
 """Recipe `segmentation`: a class for every pixel, measured by mean IoU.
 
-Two data sets (`--data`): `digits`, 64 x 64 canvases of 2-4 real MNIST
+Two data sets (`--data`): `digits`, 48 x 48 canvases of 2-4 real MNIST
 digits with eleven classes (background and the ten digits; the test canvases
 are made from digits the network never saw), the quick profile's default; and
 `pets`, the photographs of Oxford-IIIT Pet through tensorflow-datasets with
@@ -28,7 +28,7 @@ from typing import ClassVar
 
 from nes2.recipes.base import Data, Option, Recipe, cosine, global_batch
 
-CANVAS = 64
+CANVAS = 48
 NUM_CLASSES = 11
 CANVASES = {"quick": 4000, "full": 20000}
 TEST_CANVASES = 500

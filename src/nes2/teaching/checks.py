@@ -40,9 +40,16 @@ def _numbers(value) -> np.ndarray | None:
     return array.astype("float64") if array.dtype.kind in "biuf" else None
 
 
+def _grouped(value) -> str:
+    """`nes2.viz.number`, imported when a message needs it (`nes2.viz` imports matplotlib)."""
+    from nes2.viz.tables import number as czech
+
+    return czech(value)
+
+
 def _number(value) -> str:
     if float(value).is_integer():
-        return f"{int(value):,}"
+        return _grouped(int(value))  # 28 523: a comma would read as a decimal in Czech
     return f"{value:.3f}".rstrip("0")
 
 
@@ -102,8 +109,10 @@ def check_param_count(model, expected, rel_tol: float = 0.0, trainable: bool = F
             else "Porovnejte model.summary() (parametry každé vrstvy) se zadáním a se svým "
             "výpočtem: počet filtrů, velikost jader, padding a zda má vrstva bias."
         )
-        raise CheckFailed(f"Model má {actual:,} {kind}, očekáváno {expected:,}{tolerance}. {hint}")
-    _passed(f"Model má {actual:,} {kind} (očekáváno {expected:,}{tolerance}).")
+        raise CheckFailed(
+            f"Model má {_grouped(actual)} {kind}, očekáváno {_grouped(expected)}{tolerance}. {hint}"
+        )
+    _passed(f"Model má {_grouped(actual)} {kind} (očekáváno {_grouped(expected)}{tolerance}).")
 
 
 FALLING = ("loss", "error", "mae", "mse", "mape", "msle", "crossentropy", "hinge", "rmse")

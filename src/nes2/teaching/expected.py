@@ -86,26 +86,35 @@ class Expected:
         """
         return len(self.seeds) >= MIN_SEEDS
 
-    def spread(self, metric: str) -> str:
-        """The recorded spread of `metric` as text (`""` if none), e.g. `"0.71–0.79"`."""
+    def spread(self, metric: str, czech: bool = True) -> str:
+        """The recorded spread of `metric` as text (`""` if none), e.g. `"0,71–0,79"`
+        (`czech=False`: `"0.71–0.79"`, for messages in English)."""
         low_high = self.bands.get(metric, {}).get("spread")
-        return f"{low_high[0]:.3g}–{low_high[1]:.3g}" if low_high else ""
+        return (
+            f"{_czech(low_high[0], czech=czech)}–{_czech(low_high[1], czech=czech)}"
+            if low_high
+            else ""
+        )
 
-    def target(self, metric: str) -> str:
-        """The band as text, e.g. `"≥ 0.85"`.
+    def target(self, metric: str, czech: bool = True) -> str:
+        """The band as text, e.g. `"≥ 0,85"` (`czech=False`: `"≥ 0.85"`).
 
         Examples:
             >>> entry("digit-tilt", "quick").target("rmse_deg")
-            '≤ 9.5'
+            '≤ 9,5'
         """
         band = self.bands[metric]
         if "budget" in band:
-            return f"≤ {band['budget']} (rozpočet)"
+            return f"≤ {_czech(band['budget'], 'g', czech)} (rozpočet)"
         if "min" in band:
-            return f"≥ {band['min']}"
+            return f"≥ {_czech(band['min'], 'g', czech)}"
         if "max" in band:
-            return f"≤ {band['max']}"
-        anchor = f" (publikováno {band['anchor']:g}: {band['source']})" if "anchor" in band else ""
+            return f"≤ {_czech(band['max'], 'g', czech)}"
+        anchor = (
+            f" (publikováno {_czech(band['anchor'], 'g', czech)}: {band['source']})"
+            if "anchor" in band
+            else ""
+        )
         return NOT_RECORDED + anchor
 
     @property
@@ -123,11 +132,12 @@ class Expected:
 
         Examples:
             >>> entry("localization", "quick").goal({"accuracy": "přesnost", "mean_iou": "IoU"})
-            'Cíl v profilu quick (expected.toml): přesnost ≥ 0.9, IoU ≥ 0.88; trénink ≤ 120 s.'
+            'Cíl v profilu quick (expected.toml): přesnost ≥ 0,9, IoU ≥ 0,88; trénink ≤ 120 s.'
         """
         if not self.recorded:
             anchors = [
-                f"{label} {self.bands[metric]['anchor']:g} ({self.bands[metric]['source']})"
+                f"{label} {_czech(self.bands[metric]['anchor'], 'g')} "
+                f"({self.bands[metric]['source']})"
                 for metric, label in labels.items()
                 if "anchor" in self.bands.get(metric, {})
             ]
@@ -309,9 +319,10 @@ def band_miss(expected: Expected, row: Row) -> str:
     details = [] if row.recorded is None else [f"recorded {row.recorded:g}"]
     if expected.spread(row.metric):
         trials = f"{len(expected.seeds)} seeds, settings {', '.join(expected.settings)}"
-        details.append(f"spread {expected.spread(row.metric)} over {trials}")
+        details.append(f"spread {expected.spread(row.metric, czech=False)} over {trials}")
+    target = expected.target(row.metric, czech=False)
     text = f"run {expected.name} ({expected.profile}): {row.metric} = {measured}, "
-    text += f"expected {row.target}" + (f" ({'; '.join(details)})" if details else "")
+    text += f"expected {target}" + (f" ({'; '.join(details)})" if details else "")
     return text + (f"; claim: {expected.claim}" if expected.claim else "")
 
 
@@ -341,8 +352,12 @@ def _judge(misses: list[str], checked: bool, said: list[str]) -> str:
     return "\n\n" + "\n\n".join(f"**✗ Mimo očekávání:** {line}{note}" for line in said)
 
 
-def _czech(value: float | None) -> str:
-    return "chybí" if value is None else f"{value:.3g}"
+def _czech(value: float | None, spec: str = ".3g", czech: bool = True) -> str:
+    from nes2.viz.tables import number
+
+    if value is None:
+        return "chybí" if czech else "missing"
+    return number(value, spec) if czech else format(value, spec)
 
 
 def report(expected: Expected, metrics: dict, labels: dict[str, str]) -> str:
@@ -362,7 +377,7 @@ def report(expected: Expected, metrics: dict, labels: dict[str, str]) -> str:
         <BLANKLINE>
         | metrika | naměřeno | očekáváno | při stanovení | rozptyl semen |  |
         |---|---:|---|---:|---|---|
-        | IoU | 0.9 | ≥ 0.88 | 0.9227 | 0.922–0.926 | ✓ |
+        | IoU | 0,9 | ≥ 0,88 | 0,9227 | 0,922–0,926 | ✓ |
     """
     from nes2.viz.tables import markdown_table
 
@@ -549,7 +564,7 @@ def relation_report(profile: str, results: dict[str, dict], judged=None) -> str:
         >>> print(relation_report("quick", results))  # doctest: +ELLIPSIS
         | vztah běhů (expected.toml) | naměřeno | očekáváno | rozptyl semen |  |
         |---|---:|---|---|---|
-        | cats-vs-dogs/scratch.train_accuracy - ....train_accuracy | 0.2 | ≥ 0.1 | ... | ✓ |
+        | cats-vs-dogs/scratch.train_accuracy - ....train_accuracy | 0,2 | ≥ 0,1 | ... | ✓ |
     """
     from nes2.viz.tables import markdown_table
 
@@ -560,8 +575,8 @@ def relation_report(profile: str, results: dict[str, dict], judged=None) -> str:
         {
             "relation": r.expression,
             "value": value,
-            "target": f"≥ {r.by:g}",
-            "spread": f"{r.spread[0]:.3g}–{r.spread[1]:.3g}" if r.spread else "–",
+            "target": f"≥ {_czech(r.by, 'g')}",
+            "spread": f"{_czech(r.spread[0])}–{_czech(r.spread[1])}" if r.spread else "–",
             "ok": "✓" if ok else "✗",
         }
         for r, value, ok in rows
@@ -581,7 +596,10 @@ def relation_report(profile: str, results: dict[str, dict], judged=None) -> str:
 
     for checked in (True, False):
         broken = [(r, v) for r, v, ok in rows if not ok and strict_for(r) == checked]
-        said = [f"vztah {r.expression} = {_czech(v)}, očekáváno ≥ {r.by:g}." for r, v in broken]
+        said = [
+            f"vztah {r.expression} = {_czech(v)}, očekáváno ≥ {_czech(r.by, 'g')}."
+            for r, v in broken
+        ]
         text += _judge([relation_miss(r, v) for r, v in broken], checked, said)
     return text
 

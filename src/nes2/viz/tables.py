@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping, Sequence
 
 
@@ -12,25 +13,34 @@ def markdown_table(
 ) -> str:
     """A Markdown table with one row per mapping; columns of numbers are right-aligned.
 
+    Numbers are written as Czech prose writes them (`number`): a decimal comma,
+    thousands apart by a space.
+
     Args:
         rows: the rows, each a mapping from column key to value (`None`: "–").
         columns: column key -> header, in the order of the columns.
-        formats: column key -> format of its values, e.g. `"{:.3f}"` (default `"{}"`).
+        formats: column key -> format of its values, e.g. `"{:.3f}"` or `"{:,} px"`
+            (default `"{}"`).
 
     Examples:
-        >>> rows = [{"model": "a", "acc": 0.91234}]
-        >>> print(markdown_table(rows, {"model": "model", "acc": "přesnost"}, {"acc": "{:.3f}"}))
-        | model | přesnost |
-        |---|---:|
-        | a | 0.912 |
+        >>> rows = [{"model": "a", "acc": 0.91234, "params": 28523}]
+        >>> columns = {"model": "model", "acc": "přesnost", "params": "parametrů"}
+        >>> print(markdown_table(rows, columns, {"acc": "{:.3f}", "params": "{:,}"}))
+        | model | přesnost | parametrů |
+        |---|---:|---:|
+        | a | 0,912 | 28 523 |
     """
     formats = formats or {}
 
     def cell(key, value) -> str:
-        return "–" if value is None else formats.get(key, "{}").format(value)
+        if value is None:
+            return "–"
+        if isinstance(value, numbers.Real) and not isinstance(value, bool):
+            value = _Czech(value)
+        return formats.get(key, "{}").format(value)
 
     numeric = {
-        key: all(isinstance(row.get(key), int | float) or row.get(key) is None for row in rows)
+        key: all(isinstance(row.get(key), numbers.Real) or row.get(key) is None for row in rows)
         for key in columns
     }
     lines = [
@@ -54,11 +64,22 @@ def epochs(count: int, unit: str = "epoch") -> str:
     return f"{count} {unit}"
 
 
-def number(value: float, spec: str = ".3g") -> str:
-    """`value` for Czech prose: formatted by `spec`, with the decimal comma.
+class _Czech(float):
+    """A number that formats itself by `number` (as a cell of `markdown_table`)."""
+
+    def __format__(self, spec: str) -> str:
+        whole = self.is_integer() and not any(c in spec for c in "efg%")
+        return number(int(self) if whole else float(self), spec or ("d" if whole else "g"))
+
+
+def number(value: float, spec: str | None = None) -> str:
+    """`value` for Czech prose: formatted by `spec`, with the decimal comma and a space
+    between thousands (default: a whole number by thousands, others to 3 digits, `.3g`).
 
     Examples:
-        >>> number(0.3691), number(1234.5, ",.1f"), number(0.377, ".0%")
-        ('0,369', '1 234,5', '38%')
+        >>> number(0.3691), number(28523), number(1234.5, ",.1f"), number(0.377, ".0%")
+        ('0,369', '28 523', '1 234,5', '38%')
     """
+    if spec is None:
+        spec = "," if isinstance(value, numbers.Integral) else ".3g"
     return format(value, spec).replace(",", " ").replace(".", ",")
