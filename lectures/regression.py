@@ -68,7 +68,8 @@ Markdown(
     expected.run_report(
         run,
         {"rmse_deg": "RMSE (°)", "within_10deg": "podíl do ±10°", "seconds": "trénink (s)"},
-        note=f"MAE je {m['mae_deg']:.2f}°; každá číslice {m['rotations']}× za epochu.",
+        note=f"MAE je {viz.number(m['mae_deg'], '.2f')}°; "
+        f"každá číslice {m['rotations']}× za epochu.",
     )
 )
 

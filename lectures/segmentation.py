@@ -74,13 +74,13 @@ recipes.get("segmentation").code("build")
 
 # %%
 run = recipes.train("segmentation", PROFILE, model="unet")
-m = run.metrics
+m, iou = run.metrics, run.metrics["iou_per_class"]
 Markdown(
     expected.run_report(
         run,
         {"mean_iou": f"průměrné IoU ({len(run.data.class_names)} tříd)", "seconds": "trénink (s)"},
-        note=f"{m['counts']['train']} trénovacích obrázků; IoU pozadí {m['iou_per_class'][0]:.3f}, "
-        f"nejhorší třída popředí {min(m['iou_per_class'][1:]):.3f}.",
+        note=f"{m['counts']['train']} trénovacích obrázků; IoU pozadí {viz.number(iou[0], '.3f')}, "
+        f"nejhorší třída popředí {viz.number(min(iou[1:]), '.3f')}.",
     )
 )
 
@@ -185,14 +185,14 @@ segnet_run.figure("masks")
 # zde je stavíme z argumentů konstruktoru a ověříme jen, že projde trénovací krok:
 
 # %%
-x = np.asarray(run.data.shown[:4], "float32")
+x = segmentation.padded(np.asarray(run.data.shown[:4], "float32"))  # rozměr dělitelný 32
 x = np.repeat(x, 3, axis=-1) if x.shape[-1] == 1 else x  # KerasCV a KerasHub chtějí RGB
-classes = len(run.data.class_names)
+y, classes = segmentation.padded(run.data.test[1][:4]), len(run.data.class_names)
 for name in ("deeplabv3plus", "segformer", "deeplabv3-hub"):
     model = segmentation.build(name, x.shape[1:], classes)
     dice = segmentation.DiceCrossEntropy(classes, from_logits=name.endswith("hub"))
     model.compile("adam", dice, metrics=[])  # the library models' default metrics are not ours
-    loss = float(model.train_on_batch(x, run.data.test[1][:4]))
+    loss = float(model.train_on_batch(x, y))
     params = viz.number(model.count_params())
     print(f"{name:14s} {params:>10} parametrů, ztráta po 1 kroku {loss:.3f}")
 

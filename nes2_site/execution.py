@@ -159,7 +159,6 @@ class Prefetch:
         self.original, self.plugin, self.config, self.jobs = original, plugin, config, jobs
         self.notebooks: list[str] = []
         self.scheduler: schedule.Scheduler | None = None
-        self.served: set[str] = set()
 
     def pending(self) -> list[str]:
         """The notebooks whose output mkdocs-jupyter does not have in its cache."""
@@ -199,14 +198,15 @@ class Prefetch:
                 pages, self.jobs, lambda path: self._convert(path, kwargs)
             )
         future = self.scheduler.futures.get(str(nb_path))
-        if future is None or str(nb_path) in self.served:
+        if future is None:  # not in this build's plan, or asked for again
             return self._execute(nb_path, kwargs)
-        self.served.add(str(nb_path))
         try:
             body, dependencies = future.result()
-        except BaseException:
-            self.scheduler.cancel()
+        except BaseException as error:
+            self.scheduler.cancel(error)
             raise
+        finally:
+            del self.scheduler.futures[str(nb_path)]
         if kwargs.get("image_dependencies") is not None:
             kwargs["image_dependencies"].update(dependencies)
         return body

@@ -30,6 +30,8 @@ from pathlib import Path
 
 UNRECORDED_SECONDS = 30.0
 """The estimate for a run whose seconds `expected.toml` does not record."""
+OTHER_RUN = {"limit"}
+"""Arguments of `recipes.train` that always make another run than an entry's."""
 
 
 @dataclass
@@ -110,6 +112,7 @@ def plan(
                 (name, seconds or UNRECORDED_SECONDS)
                 for name, (run_recipe, run_options, seconds) in runs.items()
                 if run_recipe == recipe
+                and not OTHER_RUN & set(options)
                 and all(run_options.get(k, v) == v for k, v in options.items())
             ]
             if not matched:  # a run that expected.toml does not list (an exercise's own)
@@ -126,20 +129,29 @@ def plan(
 
 
 def expected_runs(profile: str) -> dict[str, tuple[str, dict, float]]:
-    """The runs of `expected.toml` in `profile`: run -> (recipe, options, recorded seconds)."""
+    """The runs of `expected.toml` in `profile`: run -> (recipe, options, recorded seconds).
+
+    The options include the profile's epochs and the course's seed, so that a call that
+    passes them matches its run, and one that passes others does not.
+    """
+    from nes2 import config, recipes
     from nes2.teaching import expected
 
-    return {
-        e.name: (e.recipe, e.options, float(e.bands.get("seconds", {}).get("recorded", 0)))
-        for e in expected.entries(profile)
-    }
+    runs = {}
+    for e in expected.entries(profile):
+        epochs = recipes.get(e.recipe).spec(profile, **e.options).epochs
+        options = {**e.options, "epochs": epochs, "seed": config.DEFAULT_SEED}
+        runs[e.name] = (e.recipe, options, float(e.bands.get("seconds", {}).get("recorded", 0)))
+    return runs
 
 
 class Scheduler:
     """Executes `pages` on `jobs` threads: the first ready page of the list, when a thread is free.
 
-    `futures[path]` holds each page's result (or its error). After an error no
-    other page starts; the pages that have not started are cancelled.
+    `futures[path]` holds each page's result (or its error) until its caller drops
+    it (the pages' HTML need not stay in memory until the end). After an error no
+    other page starts: the pages that have not started get the same error, so that
+    whichever page the build waits for says what failed.
 
     Examples:
         >>> pages = [Page("b", 2.0, {"a"}), Page("a", 1.0)]
@@ -152,8 +164,9 @@ class Scheduler:
     def __init__(self, pages: list[Page], jobs: int, work: Callable[[str], object]):
         self.waiting, self.work = list(pages), work
         self.finished: set[str] = set()
-        self.failed = False
+        self.error: BaseException | None = None
         self.futures = {page.path: Future() for page in pages}
+        self.planned = set(self.futures)
         self.condition = threading.Condition()
         self.threads = [
             threading.Thread(target=self._worker, name=f"notebook-{i}", daemon=True)
@@ -164,10 +177,10 @@ class Scheduler:
 
     def _next(self) -> Page | None:
         with self.condition:
-            while self.waiting and not self.failed:
+            while self.waiting and self.error is None:
                 for page in self.waiting:
                     # a page waits only for the pages of this build that have not finished
-                    if all(p in self.finished or p not in self.futures for p in page.after):
+                    if all(p in self.finished or p not in self.planned for p in page.after):
                         self.waiting.remove(page)
                         return page
                 self.condition.wait()
@@ -182,17 +195,18 @@ class Scheduler:
                 future.set_result(self.work(page.path))
             except BaseException as error:  # handed to the page's caller
                 future.set_exception(error)
-                self.cancel()
+                self.cancel(error)
             finally:
                 with self.condition:
                     self.finished.add(page.path)
                     self.condition.notify_all()
 
-    def cancel(self) -> None:
-        """Start no other page; the pages not yet started are cancelled."""
+    def cancel(self, error: BaseException) -> None:
+        """Start no other page; the pages not yet started fail with `error`."""
         with self.condition:
-            self.failed = True
+            if self.error is None:
+                self.error = error
             for page in self.waiting:
-                self.futures[page.path].cancel()
+                self.futures[page.path].set_exception(self.error)
             self.waiting.clear()
             self.condition.notify_all()

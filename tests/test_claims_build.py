@@ -99,7 +99,7 @@ def test_a_mutated_band_fails_the_build_with_the_page_the_run_and_the_numbers(in
     page = (tmp_path / "band-0.9" / "site" / "claim" / "index.html").read_text()
     threads = execution.kernel_threads(execution.site_jobs())["TF_NUM_INTRAOP_THREADS"]
     assert f"threads {threads} {threads}" in page  # the kernel's TensorFlow shares the cores
-    assert "0.92–0.95" in page and "Mimo" not in page
+    assert "0,92–0,95" in page and "Mimo" not in page
 
     broken = _build(tmp_path, 0.95)
     assert broken.returncode != 0

@@ -199,10 +199,10 @@ def test_every_run_of_the_quick_profile_has_a_full_entry_not_recorded_yet():
         assert {row.verdict for row in rows} == {"not recorded yet"}, entry.name
     finetune = full["cats-vs-dogs/finetune"]
     assert finetune.target("test_accuracy").startswith(expected.NOT_RECORDED)
-    assert "0.968" in finetune.target("test_accuracy")
+    assert "0,968" in finetune.target("test_accuracy")
     assert "Deep Learning with Python" in finetune.target("test_accuracy")
     goal = finetune.goal({"test_accuracy": "přesnost"})
-    assert expected.NOT_RECORDED in goal and "přesnost 0.968 (Chollet" in goal
+    assert expected.NOT_RECORDED in goal and "přesnost 0,968 (Chollet" in goal
     assert "≥" not in goal
 
 

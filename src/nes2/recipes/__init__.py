@@ -143,6 +143,8 @@ def train(
 
     def prepared():
         with distribution.scope():
+            # data() may build a shuffled, augmented dataset: seeded like the model
+            config.seed_everything(seed, deterministic=False)
             data = recipe.data(spec)
             if limit is not None:
                 data = data.head(limit)

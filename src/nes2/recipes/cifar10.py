@@ -56,7 +56,10 @@ def augmented(images, labels, batch_size: int, seed: int):
     import tensorflow as tf
 
     augment = keras.Sequential(
-        [keras.layers.RandomFlip("horizontal"), keras.layers.RandomTranslation(SHIFT, SHIFT)]
+        [
+            keras.layers.RandomFlip("horizontal", seed=seed),
+            keras.layers.RandomTranslation(SHIFT, SHIFT, seed=seed),
+        ]
     )
     return (
         tf.data.Dataset.from_tensor_slices((images, labels))

@@ -109,7 +109,7 @@ class Spread:
         """A line for each trial whose metric lies outside its band."""
         return [
             f"{self.entry.name} seed {seed} ({setting}): {row.metric} = "
-            f"{_number(row.measured)} outside {row.target}"
+            f"{_number(row.measured)} outside {self.entry.target(row.metric, czech=False)}"
             for seed, setting, row in self.missed()
         ]
 
@@ -213,7 +213,7 @@ def table(spreads: list[Spread], relations: list[tuple]) -> list[tuple]:
                 (
                     spread.entry.name,
                     metric,
-                    spread.entry.target(metric),
+                    spread.entry.target(metric, czech=False),
                     _number(band.get("recorded")),
                     _number(low),
                     _number(high),

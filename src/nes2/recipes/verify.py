@@ -65,7 +65,8 @@ def check(entries: list[Expected], out, fresh: bool = False, figures: bool = Fal
             bounded = {"min", "max"} & set(entry.bands[row.metric])
             if verdict in ("ok", "MISS") and bounded and not entry.checked:
                 verdict += " (1 run)"
-            rows.append((entry.name, row.metric, measured, row.target, recorded, verdict))
+            target = entry.target(row.metric, czech=False)
+            rows.append((entry.name, row.metric, measured, target, recorded, verdict))
         if not entry.checked and any({"min", "max"} & set(b) for b in entry.bands.values()):
             notes.append(
                 f"{entry.name}: bands set from one run, not from a spread of "

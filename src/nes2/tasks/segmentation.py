@@ -10,7 +10,8 @@
   arguments, without downloads;
 * `DiceCrossEntropy`: cross-entropy plus soft Dice, which keeps a dominant
   background class from drowning the small objects;
-* `mean_iou()`: IoU per class and its mean, background included.
+* `mean_iou()`: IoU per class and its mean, background included;
+* `padded()`: images padded to the size the library models' backbones take.
 
 All models take images with pixels 0-255 and output per-pixel class
 probabilities (`softmax`), except the KerasHub segmenter, which outputs logits.
@@ -203,6 +204,22 @@ def deeplabv3_hub(input_shape=(64, 64, 3), num_classes: int = 11):
         image_shape=input_shape,
     )
     return keras_hub.models.DeepLabV3ImageSegmenter(backbone=backbone, num_classes=num_classes)
+
+
+def padded(images, multiple: int = 32):
+    """`images` (or masks) with zeros around them up to a height and width divisible by
+    `multiple`: the library models' backbones downsample by 32 and join maps of every scale.
+
+    Examples:
+        >>> padded(np.ones((2, 48, 48, 1))).shape, padded(np.ones((2, 48, 48))).shape
+        ((2, 64, 64, 1), (2, 64, 64))
+    """
+    images = np.asarray(images)
+    pad = [(0, 0)] + [
+        (-size % multiple // 2, -size % multiple - -size % multiple // 2)
+        for size in images.shape[1:3]
+    ]
+    return np.pad(images, pad + [(0, 0)] * (images.ndim - 3))
 
 
 def build(model: str, input_shape, num_classes: int, **kwargs):

@@ -13,8 +13,8 @@ def markdown_table(
 ) -> str:
     """A Markdown table with one row per mapping; columns of numbers are right-aligned.
 
-    Numbers are written as Czech prose writes them (`number`): a decimal comma,
-    thousands apart by a space.
+    Numbers are written as Czech prose writes them: a decimal comma, and thousands
+    apart by a space where the format groups them (`"{:,}"`).
 
     Args:
         rows: the rows, each a mapping from column key to value (`None`: "–").
@@ -65,11 +65,15 @@ def epochs(count: int, unit: str = "epoch") -> str:
 
 
 class _Czech(float):
-    """A number that formats itself by `number` (as a cell of `markdown_table`)."""
+    """A number of a `markdown_table` cell: written with the decimal comma, its thousands
+    apart by a space where the format groups them (`"{:,}"`); a whole number without
+    decimals stays whole (a year, `"{}"`: 2012)."""
 
     def __format__(self, spec: str) -> str:
-        whole = self.is_integer() and not any(c in spec for c in "efg%")
-        return number(int(self) if whole else float(self), spec or ("d" if whole else "g"))
+        value = float(self)
+        if value.is_integer() and "." not in spec and spec[-1:] not in tuple("eEfFgG%"):
+            value = int(value)
+        return format(value, spec).replace(",", " ").replace(".", ",")
 
 
 def number(value: float, spec: str | None = None) -> str:
@@ -77,9 +81,12 @@ def number(value: float, spec: str | None = None) -> str:
     between thousands (default: a whole number by thousands, others to 3 digits, `.3g`).
 
     Examples:
-        >>> number(0.3691), number(28523), number(1234.5, ",.1f"), number(0.377, ".0%")
-        ('0,369', '28 523', '1 234,5', '38%')
+        >>> number(0.3691), number(28523), number(36864.0), number(1234.5, ",.1f")
+        ('0,369', '28 523', '36 864', '1 234,5')
+        >>> number(0.377, ".0%")
+        '38%'
     """
     if spec is None:
-        spec = "," if isinstance(value, numbers.Integral) else ".3g"
+        whole = isinstance(value, numbers.Integral) or float(value).is_integer()
+        value, spec = (int(value), ",") if whole else (value, ".3g")
     return format(value, spec).replace(",", " ").replace(".", ",")
