@@ -23,8 +23,10 @@ from nes2.teaching import expected
 PROFILE = config.get_profile()
 
 
-def millions(n: int) -> str:
-    return f"{n / 1e6:.1f} M"
+def millions(n: int | str | None) -> str | None:
+    """A count in millions with the decimal comma; keras.io writes them as "138.4M"."""
+    n = float(n.rstrip("M")) * 1e6 if isinstance(n, str) else n
+    return None if n is None else f"{viz.number(n / 1e6, '.1f')} M"
 
 
 # %% [markdown]
@@ -242,7 +244,14 @@ del xception
 table = applications.table(progress=False)
 Markdown(
     viz.markdown_table(
-        [{**r, "params": millions(r["params"])} for r in table],
+        [
+            {
+                **r,
+                "params": millions(r["params"]),
+                "published_params": millions(r["published_params"]),
+            }
+            for r in table
+        ],
         {
             "name": "model",
             "year": "rok",

@@ -43,12 +43,14 @@ class Page:
     after: set[str] = field(default_factory=set)
 
 
-def trained(source: str) -> list[tuple[str, dict]]:
-    """The `recipes.train` calls of a page: the recipe and the options written as constants.
+VARIABLE = "<variable>"
+"""An option given by a variable (a loop over models): it matches every run of the recipe,
+and may name runs that `expected.toml` does not list."""
 
-    An option given by a variable (a loop over models) is left out, so the call
-    matches every run of the recipe.
-    """
+
+def trained(source: str) -> list[tuple[str, dict]]:
+    """The `recipes.train` calls of a page: the recipe and its options (`VARIABLE` where an
+    option is not written as a constant)."""
     calls = []
     for node in ast.walk(ast.parse(source)):
         func = getattr(node, "func", None)
@@ -64,9 +66,9 @@ def trained(source: str) -> list[tuple[str, dict]]:
         ):
             continue
         options = {
-            k.arg: k.value.value
+            k.arg: k.value.value if isinstance(k.value, ast.Constant) else VARIABLE
             for k in node.keywords
-            if k.arg and isinstance(k.value, ast.Constant)
+            if k.arg
         }
         calls.append((node.args[0].value, options))
     return calls
@@ -101,7 +103,7 @@ def plan(
         ...            "exercise.py": 'recipes.train("a", P, m="x")', "intro.py": ""}
         >>> pages = plan(list(sources), runs, read=sources.__getitem__)
         >>> [(p.path, p.seconds, sorted(p.after)) for p in pages]
-        [('lecture.py', 100.0, []), ('exercise.py', 0.0, ['lecture.py']), ('intro.py', 0.0, [])]
+        [('lecture.py', 130.0, []), ('exercise.py', 0.0, ['lecture.py']), ('intro.py', 0.0, [])]
     """
     owner: dict[str, str] = {}
     pages = []
@@ -113,9 +115,9 @@ def plan(
                 for name, (run_recipe, run_options, seconds) in runs.items()
                 if run_recipe == recipe
                 and not OTHER_RUN & set(options)
-                and all(run_options.get(k, v) == v for k, v in options.items())
+                and all(v == VARIABLE or run_options.get(k, v) == v for k, v in options.items())
             ]
-            if not matched:  # a run that expected.toml does not list (an exercise's own)
+            if not matched or VARIABLE in options.values():  # runs expected.toml may not list
                 page.seconds += UNRECORDED_SECONDS
             for name, seconds in matched:
                 first = owner.setdefault(name, path)
