@@ -35,6 +35,11 @@ def test_an_exercise_waits_for_the_lecture_whose_runs_it_reuses():
     assert not after["regression.py"] and not after["segmentation.py"]
 
 
+def _planned(sources: dict, runs: dict) -> dict:
+    """The plan of pages given by their sources (path -> text), by path."""
+    return {p.path: p for p in schedule.plan(list(sources), runs, read=sources.__getitem__)}
+
+
 def test_options_written_as_constants_select_the_run_and_variables_select_all():
     runs = {"r/a": ("r", {"m": "a"}, 5.0), "r/b": ("r", {"m": "b"}, 7.0), "s": ("s", {}, 0)}
     sources = {
@@ -43,7 +48,7 @@ def test_options_written_as_constants_select_the_run_and_variables_select_all():
         "own.py": 'recipes.train("r", P, m="c")',
         "unrecorded.py": 'recipes.train("s", P)',
     }
-    pages = {p.path: p for p in schedule.plan(list(sources), runs, read=sources.__getitem__)}
+    pages = _planned(sources, runs)
     assert pages["one.py"].seconds == 5.0  # one run, trained once however often it is called
     # b, and one run for what the variable may name beyond expected.toml
     assert pages["all.py"].seconds == 7.0 + schedule.UNRECORDED_SECONDS
@@ -112,7 +117,7 @@ def test_options_that_make_another_run_match_no_recorded_run():
         "longer.py": 'recipes.train("r", P, epochs=20)',
         "smoke.py": 'recipes.train("r", P, limit=8)',
     }
-    pages = {p.path: p for p in schedule.plan(list(sources), runs, read=sources.__getitem__)}
+    pages = _planned(sources, runs)
     assert pages["same.py"].after == {"lecture.py"} and pages["same.py"].seconds == 0
     for other in ("longer.py", "smoke.py"):
         assert pages[other].after == set()
