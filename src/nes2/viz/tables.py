@@ -73,7 +73,7 @@ class _Czech(float):
         value = float(self)
         if value.is_integer() and "." not in spec and spec[-1:] not in tuple("eEfFgG%"):
             value = int(value)
-        return format(value, spec).replace(",", " ").replace(".", ",")
+        return number(value, spec)
 
 
 def number(value: float, spec: str | None = None) -> str:
