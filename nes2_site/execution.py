@@ -23,6 +23,7 @@ import logging
 import os
 import re
 import shutil
+import time
 from pathlib import Path
 
 from nes2 import keys
@@ -171,6 +172,7 @@ class Prefetch:
         ]
 
     def _execute(self, nb_path, kwargs: dict):
+        start = time.monotonic()
         try:
             body = self.original(nb_path, **kwargs)
         except Exception as error:
@@ -179,10 +181,12 @@ class Prefetch:
                 raise
             from mkdocs.exceptions import PluginError
 
-            page = Path(nb_path).resolve().relative_to(ROOT, walk_up=True).as_posix()
-            raise PluginError(f"{page}: a claim of this page does not hold.\n{broken}") from None
+            raise PluginError(f"{_page(nb_path)}: a claim of this page does not hold.\n{broken}") from None
         provenance.record_provenance(
             self.plugin.config["cache_dir"], nb_path, runs=run_records(nb_path)
+        )
+        logging.getLogger("mkdocs").info(
+            "%s: executed in %.0f s", _page(nb_path), time.monotonic() - start
         )
         return body
 
@@ -210,6 +214,10 @@ class Prefetch:
         if kwargs.get("image_dependencies") is not None:
             kwargs["image_dependencies"].update(dependencies)
         return body
+
+
+def _page(nb_path) -> str:
+    return Path(nb_path).resolve().relative_to(ROOT, walk_up=True).as_posix()
 
 
 def claim_error(error: BaseException) -> str | None:
