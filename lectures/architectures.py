@@ -66,7 +66,7 @@ Markdown(
 
 # %%
 by_year = {w.year: w.top5_error for w in ilsvrc.winners()}
-print(
+viz.say(
     f"2011 → 2012: chyba {100 * by_year[2011]:.2f} % → {100 * by_year[2012]:.2f} %, "
     f"tedy o {100 * (1 - by_year[2012] / by_year[2011]):.0f} % méně"
 )
@@ -98,7 +98,7 @@ lenet.compile(keras.optimizers.Adam(2e-3), "sparse_categorical_crossentropy", me
 config.seed_everything()
 lenet.fit(x_train, digits.y_train, epochs=8 if PROFILE == "quick" else 20, batch_size=64, verbose=0)
 _, lenet_accuracy = lenet.evaluate(x_test, digits.y_test, verbose=0)
-print(f"LeNet-5 na {digits.source}: přesnost na testu {lenet_accuracy:.3f} (profil {PROFILE!r})")
+viz.say(f"LeNet-5 na {digits.source}: přesnost na testu {lenet_accuracy:.3f} (profil {PROFILE!r})")
 
 # %% [markdown]
 # Filtry první vrstvy jsou malé obrázky 5 × 5: detektory hran a tahů v různých směrech.

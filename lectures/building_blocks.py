@@ -53,7 +53,7 @@ print(
     f"AlexNet: {viz.number(alexnet_params)}"
 )
 for name, net in (("s pomocnými klasifikátory", googlenet), ("bez nich", plain)):
-    print(f"AlexNet / GoogLeNet {name}: {alexnet_params / net.count_params():.1f}×")
+    viz.say(f"AlexNet / GoogLeNet {name}: {alexnet_params / net.count_params():.1f}×")
 print("výstupy (hlavní a dva pomocné klasifikátory):", googlenet.output_names)
 
 # %% [markdown]
@@ -101,20 +101,20 @@ Markdown(
 # to v malém: [`arch.deep_stack`][nes2.models.architectures.deep_stack] postaví 22 vrstev
 # s vahami (10 bloků po dvou konvolucích 3 × 3, batch normalization), jednou se zkratkami
 # a jednou bez nich, jinak stejné. Obě sítě dostanou stejné číslice MNIST, stejný počet
-# kroků (dva průchody daty, zaznamenané v deseti úsecích) a stejný seed. Měříme
+# kroků (jeden průchod daty, zaznamenaný v deseti úsecích) a stejný seed. Měříme
 # trénovací ztrátu: jde o to, zda se síť vůbec dokáže učit, ne o přeučení.
 
 # %%
 digits = arrays.mnist(PROFILE)
-BLOCKS, PASSES, CHUNKS, BATCH = 10, 2, 10, 64
-steps = len(digits.x_train) * PASSES // (BATCH * CHUNKS)
+BLOCKS, CHUNKS, BATCH = 10, 10, 64
+steps = len(digits.x_train) // (BATCH * CHUNKS)  # one pass over the digits
 histories = {}
 for shortcuts in (False, True):
     config.seed_everything(0)
     deep = arch.deep_stack(BLOCKS, shortcuts)
     deep.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
     name = "se zkratkami" if shortcuts else "bez zkratek"
-    # the digits shuffled anew on every pass and repeated: CHUNKS sections of `steps` steps
+    # the digits shuffled, in CHUNKS sections of `steps` steps
     passes = tf.data.Dataset.from_tensor_slices((digits.x_train[..., None], digits.y_train))
     passes = passes.shuffle(len(digits.y_train), seed=0).batch(BATCH).repeat()
     histories[name] = deep.fit(
@@ -123,7 +123,7 @@ for shortcuts in (False, True):
 for name, h in histories.items():
     loss, accuracy = h.history["loss"][-1], h.history["accuracy"][-1]
     params = h.model.count_params()
-    print(
+    viz.say(
         f"{name}: {viz.number(params)} parametrů, "
         f"na konci ztráta {loss:.3f}, přesnost {accuracy:.3f}"
     )
@@ -131,13 +131,13 @@ lower = min(histories, key=lambda name: histories[name].history["loss"][-1])
 print(f"Nižší trénovací ztrátu na konci má síť {lower}.")
 viz.plot_history(
     histories,
-    title=f"{2 * BLOCKS + 2} vrstev, {PASSES} průchody daty ({digits.source}, profil {PROFILE})",
+    title=f"{2 * BLOCKS + 2} vrstev, jeden průchod daty ({digits.source}, profil {PROFILE})",
 )
 
 # %% [markdown]
 # Bez zkratek musí signál i gradient projít všemi 22 vrstvami za sebou; se zkratkami
 # vede z každého bloku přímá cesta k výstupu a každý blok se učí jen opravu svého vstupu.
-# Vodorovná osa je úsek tréninku (jedna desetina ze dvou průchodů daty).
+# Vodorovná osa je úsek tréninku (desetina průchodu daty).
 
 # %% [markdown]
 # ### Na CIFAR-10 (profil `full`)

@@ -84,7 +84,7 @@ start = time.perf_counter()
 found = [sliding_window.detect(classifier, image) for image in compared]
 slide_seconds = (time.perf_counter() - start) / COMPARED
 slide_map = detection.average_precision(found, truth)
-print(
+viz.say(
     f"{viz.number(found[0]['windows'])} oken na plátno, {slide_seconds:.2f} s na plátno, "
     f"mAP@0,5 = {slide_map['map50']:.3f}"
 )
@@ -117,7 +117,7 @@ window_boxes, crops = sliding_window.windows(compared[0], sizes=(28,), stride=4)
 per_window = classifier.predict(crops, verbose=0)
 one_boxes, one_map = sliding_window.one_pass(convolutional, compared[0])
 print("vrstvy:", ", ".join(f"{x.name} {x.output.shape[1:]}" for x in convolutional.layers[-2:]))
-print(
+viz.say(
     f"{len(per_window)} oken po jednom a jeden průchod: největší rozdíl pravděpodobností "
     f"{np.abs(per_window - one_map).max():.1e}, "
     f"stejná okna: {np.array_equal(window_boxes, one_boxes)}"
@@ -128,7 +128,7 @@ for image in compared[:20]:
         sliding_window.one_pass(convolutional, image, side)
 pass_seconds = (time.perf_counter() - start) / 20
 windows = f"{viz.number(found[0]['windows'])} oken po jednom {slide_seconds:.3f} s"
-print(f"na plátno: {len(sliding_window.SIZES)} průchody {pass_seconds:.3f} s, {windows}")
+viz.say(f"na plátno: {len(sliding_window.SIZES)} průchody {pass_seconds:.3f} s, {windows}")
 
 # %% [markdown]
 # Jeden průchod odstraní opakované počítání, ne hrubost mřížky: okna mají dál jen pevné
@@ -200,7 +200,7 @@ per_cell = anchors.per_location()
 print(f"{len(grid)} kotev: {per_cell} v buňce, úrovně s krokem {anchors.STRIDES} px")
 matched, best_iou = anchors.match(grid, test_canvases.boxes[0])
 positive = matched >= 0
-print(
+viz.say(
     f"plátno 0: {len(test_canvases.boxes[0])} číslice, {positive.sum()} kotev je hledá, "
     f"{(matched == -2).sum()} se nepočítá (IoU {anchors.NEGATIVE_IOU}–{anchors.POSITIVE_IOU}), "
     f"{(matched == -1).sum()} je pozadí"

@@ -184,7 +184,7 @@ Markdown(
 )
 
 # %%
-print(
+viz.say(
     f"VAE 16: vzdálenost {best['frechet_distance']:.1f}, "
     f"{best['frechet_distance'] / best['frechet_noise']:.0%} vzdálenosti šumu; "
     f"přesnost posuzujícího klasifikátoru {best['judge_accuracy']:.1%}"
@@ -301,7 +301,7 @@ Markdown(viz.markdown_table(rows, columns, formats))
 
 # %%
 speedup = mine["seconds_per_image"] / net["seconds_per_image"]
-print(f"síť stylizuje obrázek {speedup:,.0f}× rychleji než optimalizace".replace(",", " "))
+viz.say(f"síť stylizuje obrázek {speedup:,.0f}× rychleji než optimalizace".replace(",", " "))
 
 # %%
 Markdown(verdicts.style_transfer(mine, net, PROFILE))

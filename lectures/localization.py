@@ -104,7 +104,7 @@ run.figure("boxes")
 # na každé straně už tuto hodnotu IoU:
 
 # %%
-print(f"IoU {box_iou([[0, 0, 5, 20]], [[1, 0, 4, 20]])[0, 0]:.2f}")
+viz.say(f"IoU {box_iou([[0, 0, 5, 20]], [[1, 0, 4, 20]])[0, 0]:.2f}")
 
 # %% [markdown]
 # Ve cvičení zkuste jinou váhu λ

@@ -39,7 +39,7 @@ x_test, y_test = sequences.waveforms(600, seed=1)
 model = models.conv1d_classifier(x.shape[1:], len(sequences.WAVEFORMS))
 model.fit(x, y, epochs=5 if QUICK else 15, batch_size=64, verbose=0)
 results["1D: tvar signálu"] = model.evaluate(x_test, y_test, verbose=0)[1]
-print(f"1D konvoluce ({sequences.GENERATED}): přesnost {results['1D: tvar signálu']:.3f}")
+viz.say(f"1D konvoluce ({sequences.GENERATED}): přesnost {results['1D: tvar signálu']:.3f}")
 
 # %% [markdown]
 # ## Časová řada: předpověď z historie
@@ -89,8 +89,8 @@ ranking = sorted(
     }.items(),
     key=lambda item: item[1],
 )
-print("Od nejlepší:", ", ".join(f"{name} {mae:.2f} °C" for name, mae in ranking))
-print(f"Chyba sítě v 1. hodině {by_hour[0]:.2f} °C, ve 24. hodině {by_hour[-1]:.2f} °C.")
+viz.say("Od nejlepší:", ", ".join(f"{name} {mae:.2f} °C" for name, mae in ranking))
+viz.say(f"Chyba sítě v 1. hodině {by_hour[0]:.2f} °C, ve 24. hodině {by_hour[-1]:.2f} °C.")
 viz.bar_chart(
     {str(hour): error for hour, error in enumerate(by_hour, start=1)},
     ylabel="MAE (°C)",
@@ -163,7 +163,7 @@ audio_model.fit(spectra / scale * 255, labels, epochs=4, batch_size=32, verbose=
 results["zvuk: spektrogram"] = audio_model.evaluate(
     spectra_test / scale * 255, labels_test, verbose=0
 )[1]
-print(f"spektrogram + CNN ({sequences.GENERATED}): přesnost {results['zvuk: spektrogram']:.3f}")
+viz.say(f"spektrogram + CNN ({sequences.GENERATED}): přesnost {results['zvuk: spektrogram']:.3f}")
 
 # %% [markdown]
 # ## 3D konvoluce: kam se číslice pohybuje
@@ -187,7 +187,7 @@ viz.image_grid(
 video_model = models.conv3d_classifier(videos.shape[1:], len(sequences.DIRECTIONS))
 video_model.fit(videos, directions, epochs=4 if QUICK else 10, batch_size=32, verbose=0)
 results["3D: směr pohybu"] = video_model.evaluate(videos_test, directions_test, verbose=0)[1]
-print(f"3D konvoluce ({digits.source}): přesnost {results['3D: směr pohybu']:.3f}")
+viz.say(f"3D konvoluce ({digits.source}): přesnost {results['3D: směr pohybu']:.3f}")
 
 # %% [markdown]
 # ## Odhad pózy: klíčové body jako tepelné mapy
@@ -203,7 +203,7 @@ keypoints.code("data")
 # %%
 run = recipes.train("keypoints", PROFILE)
 results["póza: bod do 2 px"] = run.metrics["within_2px"]
-print(
+viz.say(
     f"klíčové body ({run.metrics['data_source']}): průměrná chyba "
     f"{run.metrics['mean_error_px']:.2f} px, do 2 px {run.metrics['within_2px']:.1%}"
 )

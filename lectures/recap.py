@@ -63,7 +63,7 @@ mlp = keras.Model(inputs, outputs, name="mlp")
 mlp.compile("rmsprop", loss, metrics=["accuracy"])
 config.seed_everything()
 history = mlp.fit(x, y, epochs=20, batch_size=32, validation_split=0.2, verbose=0)
-print(f"MLP ({data_label}): přesnost na testu {mlp.evaluate(x_test, y_test, verbose=0)[1]:.3f}")
+viz.say(f"MLP ({data_label}): přesnost na testu {mlp.evaluate(x_test, y_test, verbose=0)[1]:.3f}")
 viz.plot_history(history, title=f"MLP ({data_label}, profil {PROFILE})")
 
 # %%
@@ -96,7 +96,7 @@ cnn.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
 config.seed_everything()
 cnn.fit(x_train, digits.y_train, epochs=5, batch_size=64, verbose=0)
 probabilities = cnn.predict(x_test, verbose=0)
-print(
+viz.say(
     f"CNN ({digits.source}): přesnost na testu "
     f"{np.mean(probabilities.argmax(1) == digits.y_test):.3f}"
 )
@@ -149,10 +149,10 @@ run.figure("accuracy")
 # %%
 members = {name: accuracy[name] for name in MEMBERS}
 best = max(members, key=members.get)
-print(f"nejlepší člen {best}: {members[best]:.4f}")
+viz.say(f"nejlepší člen {best}: {members[best]:.4f}")
 for method in METHODS:
     difference = accuracy[method] - members[best]
-    print(f"{method:8s} {accuracy[method]:.4f} ({difference:+.4f} proti nejlepšímu členu)")
+    viz.say(f"{method:8s} {accuracy[method]:.4f} ({difference:+.4f} proti nejlepšímu členu)")
 
 # %%
 run.model.ensembles["average"].summary(line_length=90)

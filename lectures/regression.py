@@ -98,10 +98,10 @@ run.figure("residuals")
 # %%
 direct = recipes.train("digit-tilt", PROFILE, target="angle")
 d = direct.metrics
-print(f"přímý úhel:   RMSE {d['rmse_deg']:.2f}°, do ±10° {d['within_10deg']:.1%}")
-print(f"sin a cos:    RMSE {m['rmse_deg']:.2f}°, do ±10° {m['within_10deg']:.1%}")
+viz.say(f"přímý úhel:   RMSE {d['rmse_deg']:.2f}°, do ±10° {d['within_10deg']:.1%}")
+viz.say(f"sin a cos:    RMSE {m['rmse_deg']:.2f}°, do ±10° {m['within_10deg']:.1%}")
 better = "sin a cos" if m["rmse_deg"] < d["rmse_deg"] else "přímý úhel"
-print(f"nižší RMSE má {better} (rozdíl {abs(m['rmse_deg'] - d['rmse_deg']):.2f}°)")
+viz.say(f"nižší RMSE má {better} (rozdíl {abs(m['rmse_deg'] - d['rmse_deg']):.2f}°)")
 
 # %% [markdown]
 # ## Shrnutí

@@ -182,7 +182,8 @@ segnet_run.figure("masks")
 # Velké segmentační sítě mají předtrénovanou páteř. KerasCV (verze `0.9`, už se nevyvíjí, jeho
 # modely přešly do KerasHub) nabízí `DeepLabV3Plus` a `SegFormer`; KerasHub
 # `DeepLabV3ImageSegmenter` (vrací logity). Předtrénované váhy se stahují z Kaggle;
-# zde je stavíme z argumentů konstruktoru a ověříme jen, že projde trénovací krok:
+# zde je stavíme z argumentů konstruktoru a ověříme jen, že jejich výstup (mapu tříd
+# ve tvaru masky) přijme naše ztráta:
 
 # %%
 x = segmentation.padded(np.asarray(run.data.shown[:4], "float32"))  # rozměr dělitelný 32
@@ -191,10 +192,9 @@ y, classes = segmentation.padded(run.data.test[1][:4]), len(run.data.class_names
 for name in ("deeplabv3plus", "segformer", "deeplabv3-hub"):
     model = segmentation.build(name, x.shape[1:], classes)
     dice = segmentation.DiceCrossEntropy(classes, from_logits=name.endswith("hub"))
-    model.compile("adam", dice, metrics=[])  # the library models' default metrics are not ours
-    loss = float(model.train_on_batch(x, y))
+    loss = float(dice(y, model(x, training=False)))
     params = viz.number(model.count_params())
-    print(f"{name:14s} {params:>10} parametrů, ztráta po 1 kroku {loss:.3f}")
+    viz.say(f"{name:14s} {params:>10} parametrů, ztráta nenaučené sítě {loss:.3f}")
 
 # %% [markdown]
 # ## Instanční segmentace: Mask R-CNN a středy objektů
@@ -217,7 +217,7 @@ from nes2.tasks import instances
 digits = arrays.mnist("quick")
 pairs = digit_canvas.touching_digits(digits.x_test, digits.y_test, 200, size=PAIR_CANVAS, seed=5)
 regions = instances.connected_components(pairs.masks)
-print(
+viz.say(
     f"{len(pairs.masks)} pláten po 2 číslicích; sémantická maska je jedna souvislá oblast "
     f"na {np.mean([len(r['masks']) == 1 for r in regions]):.0%} z nich "
     "(úlomky pod 10 px se nepočítají, jako u srovnávací metody níže)"
@@ -305,7 +305,7 @@ found = instances.with_classes(
 )
 truth = instances.true_objects(test.instances, test.masks)
 with_classes = instances.mask_average_precision(found, truth)
-print(
+viz.say(
     f"mask AP@0,5 s třídami číslic: {with_classes['map50']:.3f} "
     f"(bez tříd {m['mask_ap50']:.3f}); mask AP {with_classes['map']:.3f}"
 )

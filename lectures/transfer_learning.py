@@ -145,7 +145,7 @@ source_model.fit(x_train[source], digits.y_train[source], epochs=5, batch_size=6
 _, source_accuracy = source_model.evaluate(
     x_test[~target_test], digits.y_test[~target_test], verbose=0
 )
-print(f"zdrojová síť (0–4): přesnost na testu {source_accuracy:.3f}")
+viz.say(f"zdrojová síť (0–4): přesnost na testu {source_accuracy:.3f}")
 
 weights_file = Path(tempfile.mkdtemp()) / "digits_0_4.weights.h5"
 source_model.save_weights(weights_file)
@@ -181,7 +181,7 @@ transfer.fit(x_few, y_few, epochs=EPOCHS // 2, batch_size=16, verbose=0)
 results["+ doladění conv2"] = transfer.evaluate(x_target, y_target, verbose=0)[1]
 
 for name, value in results.items():
-    print(f"{name:20s} přesnost {value:.3f}")
+    viz.say(f"{name:20s} přesnost {value:.3f}")
 viz.bar_chart(
     results,
     ylabel="přesnost na číslicích 5–9",
@@ -193,7 +193,7 @@ viz.bar_chart(
 # %%
 best, second = sorted(results, key=results.get, reverse=True)[:2]
 ahead = round((results[best] - results[second]) * len(y_target))  # test images
-print(f"Nejlépe dopadlo: {best} ({results[best]:.3f}); od začátku {results['od začátku']:.3f}.")
+viz.say(f"Nejlépe dopadlo: {best} ({results[best]:.3f}); od začátku {results['od začátku']:.3f}.")
 print(f"Rozdíl „{best}“ a „{second}“: {ahead} z {len(y_target)} testovacích obrázků.")
 # Co text níže tvrdí, ověří kontrola: přenesené učení předběhne síť od začátku.
 checks.check_at_least(

@@ -181,7 +181,9 @@ class Prefetch:
                 raise
             from mkdocs.exceptions import PluginError
 
-            raise PluginError(f"{_page(nb_path)}: a claim of this page does not hold.\n{broken}") from None
+            raise PluginError(
+                f"{_page(nb_path)}: a claim of this page does not hold.\n{broken}"
+            ) from None
         provenance.record_provenance(
             self.plugin.config["cache_dir"], nb_path, runs=run_records(nb_path)
         )
@@ -280,8 +282,9 @@ def kernel_threads(jobs: int, cores: int | None = None) -> dict[str, str]:
     """
     if cores is None:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    threads = str(max(1, (cores or 1) // jobs))
-    return {"TF_NUM_INTRAOP_THREADS": threads, "TF_NUM_INTEROP_THREADS": threads}
+    from nes2 import config
+
+    return config.thread_environment(max(1, (cores or 1) // jobs))
 
 
 def configure(plugin, config) -> None:

@@ -43,6 +43,48 @@ def _assert_executed_cleanly(page: str) -> None:
     cells = [td.get_text(strip=True) for td in soup.select(".jp-OutputArea-output td")]
     points = [c for c in cells if re.fullmatch(r"[-−]?\d+\.\d+\D*", c)]
     assert not points, f"a table writes decimals with a point, not the Czech comma: {points[:3]}"
+    printed = soup.find_all(attrs={"data-mime-type": "text/plain"})
+    sentences = [_prose(line) for o in printed for line in o.get_text().splitlines()]
+    points = [line for line in sentences if DECIMAL_POINT.search(line)]
+    assert not points, f"a printed sentence writes a decimal point, not the comma: {points[:3]}"
+
+
+DECIMAL_POINT = re.compile(r"(?<![\w.])[-−+]?\d+\.\d+(?![\w.])")
+CODE = re.compile(r"\[[^\[\]]*\]|\{[^{}]*\}|\(\d+(\.\d+)? [KMG]?B\)")
+"""What a printed line holds as Python or Keras writes it, not as prose: NumPy arrays and
+lists, dicts, and the sizes of `model.summary()`."""
+
+
+def _prose(line: str) -> str:
+    """`line` without the values printed as code (`CODE`), innermost brackets first."""
+    previous = None
+    while previous != line:
+        previous, line = line, CODE.sub("", line)
+    return line
+
+
+def _output(text: str, mime: str = "text/plain") -> str:
+    return (
+        f'<div class="jp-OutputArea-child"><div class="jp-OutputArea-output" '
+        f'data-mime-type="{mime}"><pre>{text}</pre></div></div>'
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["přesnost na testu 0.938", "RMSE 8.58°, do ±10° 93.8%", "<table><td>0.25</td></table>"],
+)
+def test_a_decimal_point_in_czech_output_fails_the_page(text):
+    with pytest.raises(AssertionError, match="decimal"):
+        _assert_executed_cleanly(_output(text))
+
+
+def test_czech_numbers_code_and_versions_pass():
+    _assert_executed_cleanly(
+        _output("přesnost 0,938; IoU s prvním: [1.   0.84 0. ]; {0: 7.4}")
+        + _output("Total params: 61,706 (241.04 KB)")
+        + _output("TensorFlow 2.21.0, obdélník [ 1. 46. 18. 63.]")
+    )
 
 
 @pytest.mark.parametrize("path", LECTURES, ids=[p.stem for p in LECTURES])

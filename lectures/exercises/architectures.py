@@ -60,7 +60,7 @@ separable = keras.Model(inputs, separable_conv_block(inputs, 128))
 separable_params = 3 * 3 * 128 + 128 * 128 + 4 * 128
 full_params = 3 * 3 * 128 * 128
 print(f"separabilní {viz.number(separable_params)}, obyčejná {viz.number(full_params)}")
-print(f"úspora {full_params / separable_params:.1f}×")
+viz.say(f"úspora {full_params / separable_params:.1f}×")
 # <<<
 
 # %%

@@ -7,7 +7,7 @@
 # %%
 import numpy as np
 
-from nes2 import boxes, config, recipes
+from nes2 import boxes, config, recipes, viz
 from nes2.teaching import checks
 
 PROFILE = config.get_profile()
@@ -74,7 +74,7 @@ results = {
 }
 print("  λ      přesnost   průměrné IoU")
 for weight, m in results.items():
-    print(f"{weight:6g}   {m['accuracy']:.3f}      {m['mean_iou']:.3f}")
+    viz.say(f"{weight:6g}   {m['accuracy']:.3f}      {m['mean_iou']:.3f}")
 # <<<
 
 # %%

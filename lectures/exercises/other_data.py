@@ -1,13 +1,13 @@
 # %% [markdown]
 # # Cvičení: další typy dat
 #
-# Signály v těchto cvičeních jsou generované (*generated signals*), ne nahrávky; klíčové
+# Signály v těchto cvičeních jsou vygenerované programem, ne nahrávky; klíčové
 # body v cvičení 4 jsou na skutečných číslicích MNIST.
 
 # %%
 import numpy as np
 
-from nes2 import config, models
+from nes2 import config, models, viz
 from nes2.data import arrays, sequences
 from nes2.tasks import pose
 from nes2.teaching import checks
@@ -65,7 +65,7 @@ model = models.conv1d_classifier(x_train.shape[1:], len(sequences.WAVEFORMS))
 model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
 history = model.fit(x_train, y_train, epochs=5, batch_size=32, verbose=0)
 accuracy = model.evaluate(x_test, y_test, verbose=0)[1]
-print(f"přesnost na nových průbězích: {accuracy:.3f}")
+viz.say(f"přesnost na nových průbězích: {accuracy:.3f}")
 # <<<
 
 # %%

@@ -12,7 +12,7 @@ import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
-from nes2 import config
+from nes2 import config, viz
 from nes2.models import ensemble
 from nes2.teaching import checks
 
@@ -89,7 +89,8 @@ members = [member(seed) for seed in (1, 2, 3)]
 member_accuracies = [m.evaluate(x_test, y_test, verbose=0)[1] for m in members]
 combined = ensemble.ensemble(members, method="average")
 combined_accuracy = float(np.mean(combined.predict(x_test, verbose=0).argmax(1) == y_test))
-print("členové:", np.round(member_accuracies, 3), "ensemble:", round(combined_accuracy, 3))
+accuracies = "; ".join(f"{a:.3f}" for a in member_accuracies)
+viz.say(f"členové: {accuracies} – ensemble: {combined_accuracy:.3f}")
 # <<<
 
 # %%

@@ -7,7 +7,7 @@
 # %%
 import numpy as np
 
-from nes2 import config, recipes
+from nes2 import config, recipes, viz
 from nes2.tasks import regression
 from nes2.teaching import checks
 
@@ -75,7 +75,7 @@ angle_rmse = runs["angle"].metrics["rmse_deg"]
 sincos_rmse = runs["sincos"].metrics["rmse_deg"]
 for target, result in runs.items():
     m = result.metrics
-    print(f"{target:6s} RMSE {m['rmse_deg']:.2f}°, do ±10°: {m['within_10deg']:.1%}")
+    viz.say(f"{target:6s} RMSE {m['rmse_deg']:.2f}°, do ±10°: {m['within_10deg']:.1%}")
 # <<<
 
 # %%

@@ -131,7 +131,7 @@ def train_and_measure(model):
 # >>> doplňte: unet_history, unet_iou, segnet_history, segnet_iou
 unet_history, unet_iou = train_and_measure(unet_model)
 segnet_history, segnet_iou = train_and_measure(segnet_model)
-print(f"průměrné IoU: U-Net {unet_iou:.3f}, SegNet {segnet_iou:.3f}")
+viz.say(f"průměrné IoU: U-Net {unet_iou:.3f}, SegNet {segnet_iou:.3f}")
 # <<<
 
 

@@ -80,6 +80,17 @@ def cache_dir() -> Path:
     return path
 
 
+def thread_environment(threads: int) -> dict[str, str]:
+    """The environment that sizes TensorFlow's thread pools (intra- and inter-op) to `threads`;
+    TensorFlow reads it when it starts, so it goes to a new process.
+
+    Examples:
+        >>> thread_environment(1)
+        {'TF_NUM_INTRAOP_THREADS': '1', 'TF_NUM_INTEROP_THREADS': '1'}
+    """
+    return {"TF_NUM_INTRAOP_THREADS": str(threads), "TF_NUM_INTEROP_THREADS": str(threads)}
+
+
 def seed_everything(seed: int = DEFAULT_SEED, deterministic: bool = True) -> None:
     """Seed Python, NumPy and TensorFlow, and make TensorFlow ops deterministic.
 

@@ -29,8 +29,18 @@ class CheckFailed(AssertionError):
 
     Raised by `nes2.teaching.checks`; a check that receives an answer not
     written yet (`...`, `None`, a function whose body is `...`) fails with this
-    too, naming what to fill in (`nes2.teaching.answers`).
+    too, naming what to fill in (`nes2.teaching.answers`). Its numbers are written with
+    the decimal comma (`nes2.czech.czech`).
+
+    Examples:
+        >>> str(CheckFailed("IoU je 0.42, potřeba aspoň 0.5."))
+        'IoU je 0,42, potřeba aspoň 0,5.'
     """
+
+    def __init__(self, message: str = "") -> None:
+        from nes2.czech import czech
+
+        super().__init__(czech(str(message)))
 
 
 INSTALLS = {

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-GENERATED = "generated signals"
+GENERATED = "vygenerované průběhy"
 WAVEFORMS = ["sinus", "obdélník", "pila", "záblesky šumu"]
 CHIRPS = ["stoupající tón", "klesající tón"]
 DIRECTIONS = ["doprava", "doleva", "dolů", "nahoru"]

@@ -89,7 +89,7 @@ class Generation(Recipe):
     options = (
         Option("latent_dim", 16, type=int, help="size of the latent space (2: the latent plane)"),
     )
-    epochs: ClassVar[dict] = {"quick": 20, "full": 30}
+    epochs: ClassVar[dict] = {"quick": 12, "full": 30}
     run_option = "latent_dim"
     batch_size = 64
 

@@ -39,7 +39,7 @@ from nes2.teaching.expected import MIN_SEEDS, Expected
 
 SETTINGS = {
     "default": {},
-    "threads=1": {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1"},
+    "threads=1": config.thread_environment(1),
     "onednn=off": {"TF_ENABLE_ONEDNN_OPTS": "0"},
 }
 """Numerical settings of one machine (name -> environment) that stand in for other CPUs:

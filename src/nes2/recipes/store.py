@@ -50,6 +50,7 @@ NOT_TRAINING = (
     "grading",
     "explain.py",
     "errors.py",
+    "czech.py",
     "io.py",
     "_version.py",
     "recipes/store.py",

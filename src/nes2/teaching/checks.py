@@ -18,12 +18,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from nes2.czech import czech, number
 from nes2.errors import CheckFailed
 from nes2.teaching.answers import requires_answers
 
 
 def _passed(message: str) -> None:
-    print(f"✓ {message}")
+    print(f"✓ {czech(message)}")
+
+
+def _code(values) -> str:
+    """`values` as Python writes them, each between backticks (`czech` leaves them as code)."""
+    return ", ".join(f"`{v!r}`" for v in values)
 
 
 def _count(model, trainable: bool) -> int:
@@ -40,17 +46,10 @@ def _numbers(value) -> np.ndarray | None:
     return array.astype("float64") if array.dtype.kind in "biuf" else None
 
 
-def _grouped(value) -> str:
-    """`nes2.viz.number`, imported when a message needs it (`nes2.viz` imports matplotlib)."""
-    from nes2.viz.tables import number as czech
-
-    return czech(value)
-
-
 def _number(value) -> str:
     if float(value).is_integer():
-        return _grouped(int(value))  # 28 523: a comma would read as a decimal in Czech
-    return f"{value:.3f}".rstrip("0")
+        return number(int(value))  # 28 523: a comma would read as a decimal in Czech
+    return number(float(f"{value:.3f}"), "g")
 
 
 MODEL = "model Kerasu (keras.Model) podle zadání"
@@ -110,9 +109,9 @@ def check_param_count(model, expected, rel_tol: float = 0.0, trainable: bool = F
             "výpočtem: počet filtrů, velikost jader, padding a zda má vrstva bias."
         )
         raise CheckFailed(
-            f"Model má {_grouped(actual)} {kind}, očekáváno {_grouped(expected)}{tolerance}. {hint}"
+            f"Model má {number(actual)} {kind}, očekáváno {number(expected)}{tolerance}. {hint}"
         )
-    _passed(f"Model má {_grouped(actual)} {kind} (očekáváno {_grouped(expected)}{tolerance}).")
+    _passed(f"Model má {number(actual)} {kind} (očekáváno {number(expected)}{tolerance}).")
 
 
 FALLING = ("loss", "error", "mae", "mse", "mape", "msle", "crossentropy", "hinge", "rmse")
@@ -161,19 +160,19 @@ def check_training_improves(
 
     Examples:
         >>> check_training_improves({"loss": [2.3, 1.1, 0.7]})
-        ✓ loss se zlepšila z 2.3 na 0.7.
+        ✓ loss se zlepšila z 2,3 na 0,7.
         >>> check_training_improves({"mae": [1.0, 1.5]}, "mae")
         Traceback (most recent call last):
         ...
-        nes2.errors.CheckFailed: mae se nezlepšila (první epocha 1, poslední 1.5). ...
+        nes2.errors.CheckFailed: mae se nezlepšila (první epocha 1, poslední 1,5). ...
         >>> check_training_improves({"loss": [0.6984, 0.6923]})
         Traceback (most recent call last):
         ...
-        nes2.errors.CheckFailed: loss se zlepšila jen o 0.9 % (z 0.6984 na 0.6923);...
+        nes2.errors.CheckFailed: loss se zlepšila jen o 0,9 % (z 0,6984 na 0,6923);...
         >>> check_training_improves({"loss": [0.82, 0.71]}, chance=0.693)
         Traceback (most recent call last):
         ...
-        nes2.errors.CheckFailed: loss je na konci 0.71, hádání dá 0.693: ...
+        nes2.errors.CheckFailed: loss je na konci 0,71, hádání dá 0,693: ...
     """
     values = getattr(history, "history", history).get(metric)
     if not values:
@@ -191,7 +190,7 @@ def check_training_improves(
     first, last = values[0], values[-1]
     if not np.all(np.isfinite(values)):
         raise CheckFailed(
-            f"{metric} není v každé epoše konečné číslo ({', '.join(f'{v:.4g}' for v in values)}):"
+            f"{metric} není v každé epoše konečné číslo ({'; '.join(f'{v:.4g}' for v in values)}):"
             " trénink se rozbil. Zkuste menší learning rate a zkontrolujte škálování vstupu."
         )
     change = first - last if direction == "down" else last - first
@@ -227,7 +226,7 @@ def check_at_least(name: str, value: float, minimum: float) -> None:
 
     Examples:
         >>> check_at_least("přesnost", 0.93, 0.9)
-        ✓ přesnost 0.93 ≥ 0.9.
+        ✓ přesnost 0,93 ≥ 0,9.
     """
     if not value >= minimum:
         raise CheckFailed(
@@ -276,7 +275,7 @@ def check_iou(predicted_boxes, true_boxes, min_iou: float = 0.5) -> None:
 
     Examples:
         >>> check_iou([[0, 0, 10, 10]], [[0, 0, 10, 12]], min_iou=0.8)
-        ✓ Průměrné IoU 0.833 ≥ 0.8.
+        ✓ Průměrné IoU 0,833 ≥ 0,8.
     """
     from nes2.boxes import paired_iou
 
@@ -303,13 +302,16 @@ def check_iou(predicted_boxes, true_boxes, min_iou: float = 0.5) -> None:
 
 
 def _short(value, width: int = 60) -> str:
-    if np.ndim(value) == 0 and _numeric(np.asarray(value).item()):
-        return _number(value)
+    """`value` as Python writes it, between backticks (code, not a Czech number), shortened;
+    a large array by its shape."""
     array = np.asarray(value)
     if array.size > 8:
-        return f"pole tvaru {array.shape}"
-    text = np.array2string(array, precision=4, separator=", ").replace("\n", "")
-    return text if len(text) <= width else text[: width - 1] + "…"
+        return f"pole tvaru {array.shape}"  # described, not written
+    if array.ndim == 0 and _numeric(array.item()):
+        text = format(array.item(), ".4g")
+    else:
+        text = np.array2string(array, precision=4, separator=", ").replace("\n", "")
+    return f"`{text if len(text) <= width else text[: width - 1] + '…'}`"
 
 
 @requires_answers(function="funkce podle zadání")
@@ -330,18 +332,18 @@ def check_function(name: str, function, reference, cases, rtol: float = 1e-4, at
         >>> check_function("plocha", lambda w, h: w + h, lambda w, h: w * h, [(2, 3)])
         Traceback (most recent call last):
         ...
-        nes2.errors.CheckFailed: plocha: pro vstup (2, 3) vrací 5 místo 6. ...
+        nes2.errors.CheckFailed: plocha: pro vstup (`2`, `3`) vrací `5` místo `6`. ...
     """
     cases = list(cases)
     for case in cases:
         args = case if isinstance(case, tuple) else (case,)
         got, wanted = function(*args), np.asarray(reference(*args), "float64")
-        where = f"pro vstup {', '.join(_short(a, 40) for a in args)}"
-        where = f"pro vstup ({where.removeprefix('pro vstup ')})" if len(args) > 1 else where
+        shown = ", ".join(_short(a, 40) for a in args)
+        where = f"pro vstup {f'({shown})' if len(args) > 1 else shown}"
         value = _numbers(got)
         if value is None or value.shape != wanted.shape:
             raise CheckFailed(
-                f"{name}: {where} vrací {got!r}, očekáváno {_short(wanted)} "
+                f"{name}: {where} vrací `{got!r}`, očekáváno {_short(wanted)} "
                 f"(tvar {wanted.shape}). Vrací funkce výsledek (return), a ve správném tvaru?"
             )
         if not np.allclose(value, wanted, rtol=rtol, atol=atol):
@@ -368,7 +370,7 @@ def check_layers(model, expected: dict[str, dict]) -> None:
         >>> check_layers(block, {"RandomFlip": {"mode": "horizontal"}})
         Traceback (most recent call last):
         ...
-        nes2.errors.CheckFailed: RandomFlip má mode = 'vertical', očekáváno 'horizontal'.
+        nes2.errors.CheckFailed: RandomFlip má `mode='vertical'`, očekáváno `'horizontal'`.
     """
     found = {type(layer).__name__: layer for layer in getattr(model, "layers", [])}
     for kind, settings in expected.items():
@@ -379,7 +381,7 @@ def check_layers(model, expected: dict[str, dict]) -> None:
         for key, wanted in settings.items():
             actual = config.get(key)
             if not _same(actual, wanted):
-                raise CheckFailed(f"{kind} má {key} = {actual!r}, očekáváno {wanted!r}.")
+                raise CheckFailed(f"{kind} má `{key}={actual!r}`, očekáváno `{wanted!r}`.")
     _passed(f"Vrstvy {', '.join(expected)} mají požadované nastavení.")
 
 
@@ -404,7 +406,7 @@ def check_items(name: str, values, expected) -> None:
         >>> check_items("výsledky podle λ", {0.05: {}, 5.0: {}}, (0.05, 5.0, 500.0))
         Traceback (most recent call last):
         ...
-        nes2.errors.CheckFailed: výsledky podle λ: chybí klíč 500.0 (klíče: 0.05, 5.0).
+        nes2.errors.CheckFailed: výsledky podle λ: chybí klíč `500.0` (klíče: `0.05`, `5.0`).
     """
     if isinstance(expected, int):
         if not hasattr(values, "__len__") or len(values) != expected:
@@ -413,12 +415,12 @@ def check_items(name: str, values, expected) -> None:
         _passed(f"{name}: počet položek {expected}.")
         return
     if not hasattr(values, "keys"):
-        raise CheckFailed(f"{name}: očekáván slovník s klíči {', '.join(map(repr, expected))}.")
+        raise CheckFailed(f"{name}: očekáván slovník s klíči {_code(expected)}.")
     for key in expected:
         if key not in values:
-            present = ", ".join(map(repr, values.keys())) or "žádné"
-            raise CheckFailed(f"{name}: chybí klíč {key!r} (klíče: {present}).")
-    _passed(f"{name}: klíče {', '.join(map(repr, expected))}.")
+            present = _code(values.keys()) or "žádné"
+            raise CheckFailed(f"{name}: chybí klíč `{key!r}` (klíče: {present}).")
+    _passed(f"{name}: klíče {_code(expected)}.")
 
 
 @requires_answers(heat="mapa Grad-CAM jednoho obrázku (pole výška × šířka)")

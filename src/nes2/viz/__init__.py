@@ -23,12 +23,13 @@ from nes2.viz.images import (
     instance_heads,
     mask_grid,
 )
-from nes2.viz.tables import epochs, markdown_table, number
+from nes2.viz.tables import czech, epochs, markdown_table, number, say
 
 __all__ = [
     "bar_chart",
     "box_grid",
     "confusion_matrix",
+    "czech",
     "embedding_matrix",
     "epochs",
     "feature_maps",
@@ -44,4 +45,5 @@ __all__ = [
     "plot_history",
     "predicted_vs_true",
     "residuals_by_group",
+    "say",
 ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numbers
 from collections.abc import Mapping, Sequence
 
+from nes2.czech import czech, number
+
 
 def markdown_table(
     rows: Sequence[Mapping],
@@ -76,17 +78,13 @@ class _Czech(float):
         return number(value, spec)
 
 
-def number(value: float, spec: str | None = None) -> str:
-    """`value` for Czech prose: formatted by `spec`, with the decimal comma and a space
-    between thousands (default: a whole number by thousands, others to 3 digits, `.3g`).
+def say(*parts, sep: str = " ") -> None:
+    """Print a sentence of a lecture page with the decimal comma (`czech`): `print` for
+    Czech prose.
 
     Examples:
-        >>> number(0.3691), number(28523), number(36864.0), number(1234.5, ",.1f")
-        ('0,369', '28 523', '36 864', '1 234,5')
-        >>> number(0.377, ".0%")
-        '38%'
+        >>> accuracy = 0.9375
+        >>> say(f"přesnost na testu {accuracy:.3f}")
+        přesnost na testu 0,938
     """
-    if spec is None:
-        whole = isinstance(value, numbers.Integral) or float(value).is_integer()
-        value, spec = (int(value), ",") if whole else (value, ".3g")
-    return format(value, spec).replace(",", " ").replace(".", ",")
+    print(czech(sep.join(str(part) for part in parts)))
