@@ -50,9 +50,9 @@ def _assert_executed_cleanly(page: str) -> None:
 
 
 DECIMAL_POINT = re.compile(r"(?<![\w.])[-−+]?\d+\.\d+(?![\w.])")
-CODE = re.compile(r"\[[^\[\]]*\]|\{[^{}]*\}|\(\d+(\.\d+)? [KMG]?B\)")
-"""What a printed line holds as Python or Keras writes it, not as prose: NumPy arrays and
-lists, dicts, and the sizes of `model.summary()`."""
+CODE = re.compile(r"`[^`]*`|\[[^\[\]]*\]|\{[^{}]*\}|\(\d+(\.\d+)? [KMG]?B\)")
+"""What a printed line holds as Python or Keras writes it, not as prose: code between
+backticks, NumPy arrays and lists, dicts, and the sizes of `model.summary()`."""
 
 
 def _prose(line: str) -> str:
@@ -81,7 +81,7 @@ def test_a_decimal_point_in_czech_output_fails_the_page(text):
 
 def test_czech_numbers_code_and_versions_pass():
     _assert_executed_cleanly(
-        _output("přesnost 0,938; IoU s prvním: [1.   0.84 0. ]; {0: 7.4}")
+        _output("přesnost 0,938; IoU s prvním: [1.   0.84 0. ]; {0: 7.4}; klíče `0.05`")
         + _output("Total params: 61,706 (241.04 KB)")
         + _output("TensorFlow 2.21.0, obdélník [ 1. 46. 18. 63.]")
     )
