@@ -100,10 +100,10 @@ Markdown(
 # než mělčí, i když má batch normalization, a že zkratky tento rozdíl odstraní. Zopakujeme
 # to v malém: [`arch.deep_stack`][nes2.models.architectures.deep_stack] postaví 22 vrstev
 # s vahami (10 bloků po dvou konvolucích 3 × 3, batch normalization), jednou se zkratkami
-# a jednou bez nich, jinak stejné. Obě sítě dostanou stejné číslice MNIST, stejný počet
-# kroků (jeden průchod daty, zaznamenaný v deseti úsecích) a stejný seed; v profilu
-# `quick` stačí prvních 2 000 číslic. Měříme
-# trénovací ztrátu: jde o to, zda se síť vůbec dokáže učit, ne o přeučení.
+# a jednou bez nich, jinak stejné (jen zkratka přes změnu rozlišení má navíc konvoluci
+# 1 × 1). Obě sítě dostanou stejné číslice MNIST, stejný počet kroků (jeden průchod daty,
+# zaznamenaný v deseti úsecích) a stejný seed; v profilu `quick` stačí prvních 2 000
+# číslic. Měříme trénovací ztrátu: jde o to, zda se síť vůbec dokáže učit, ne o přeučení.
 
 # %%
 digits = arrays.mnist(PROFILE)

@@ -120,7 +120,7 @@ print("vrstvy:", ", ".join(f"{x.name} {x.output.shape[1:]}" for x in convolution
 viz.say(
     f"{len(per_window)} oken po jednom a jeden průchod: největší rozdíl pravděpodobností "
     f"{np.abs(per_window - one_map).max():.1e}, "
-    f"stejná okna: {np.array_equal(window_boxes, one_boxes)}"
+    f"stejná okna: {'ano' if np.array_equal(window_boxes, one_boxes) else 'ne'}"
 )
 start = time.perf_counter()
 for image in compared[:20]:

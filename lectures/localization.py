@@ -58,8 +58,8 @@ print(box_iou([[10, 10, 30, 40]], [[10, 10, 30, 40], [15, 10, 35, 40], [40, 40, 
 # %% [markdown]
 # ## Model se dvěma hlavami
 #
-# Páteř tvoří čtyři konvoluce s batch normalization a max poolingem. Hlava **třídy**
-# bere globální průměr posledních příznaků a končí softmaxem.
+# Páteř tvoří čtyři konvoluce s batch normalization, za prvními třemi max pooling. Hlava
+# **třídy** bere globální průměr posledních příznaků a končí softmaxem.
 #
 # Hlava **obdélníku** by mohla z příznaků po `Flatten` regresí rovnou spočítat čtyři
 # čísla, jak to dělá řada učebnic. Tady ji nahradíme čtením hran z *projekčních profilů*,

@@ -82,7 +82,7 @@ try:
     HAVE_IMAGENET = True
 except applications.WeightsNotFoundError as error:
     HAVE_IMAGENET = False
-    print(f"Váhy ImageNet nejsou k dispozici: {error}")
+    print("Váhy ImageNet nejsou k dispozici; nes2 hlásí:", error, sep="\n")
 
 # %%
 if HAVE_IMAGENET:
