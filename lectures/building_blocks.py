@@ -18,7 +18,7 @@ from nes2 import applications, config, recipes, viz
 from nes2.data import arrays
 from nes2.models import architectures as arch
 from nes2.models import separable
-from nes2.teaching import expected
+from nes2.teaching import checks, expected
 
 PROFILE = config.get_profile()
 
@@ -239,13 +239,17 @@ del xception
 # - **EfficientNet** (2019): rovnoměrné škálování hloubky, šířky a rozlišení;
 # - **ConvNeXt** (2022): klasická konvoluční síť modernizovaná podle transformerů.
 #
-# Tabulka níže je spočítaná **živě**: každý model z `keras.applications` se sestaví
-# bez vah (`weights=None`) a spočítají se jeho parametry a hloubka (vrstvy s vahami).
-# Sloupce „keras.io“ jsou publikované hodnoty (zdroj: keras.io/api/applications, soubor
+# Parametry a hloubku (vrstvy s vahami) v tabulce níže spočítala funkce
+# [`applications.count`][nes2.applications.count]: sestaví model z `keras.applications`
+# bez vah (`weights=None`) a sečte tvary jeho proměnných. Sestavit všechny modely trvá
+# dlouho, proto počty pro verzi Keras, kterou kurz používá, nese balíček s sebou a testy
+# balíčku je ověřují proti živě sestaveným modelům. Sloupce „keras.io“ jsou
+# publikované hodnoty (zdroj: keras.io/api/applications, soubor
 # `templates/api/applications/index.md` v keras-team/keras-io).
 
 # %%
 table = applications.table(progress=False)
+print(f"Keras {keras.__version__}: {len(table)} modelů")
 Markdown(
     viz.markdown_table(
         [
@@ -274,9 +278,16 @@ Markdown(
 # %%
 viz.params_vs_accuracy(table, title="keras.applications: velikost a přesnost")
 
-
 # %% [markdown]
-#
+# Jeden řádek tabulky ověříme živě přímo zde: ResNet50 sestavený teď bez vah musí mít
+# stejný počet parametrů a stejnou hloubku jako v tabulce.
+
+# %%
+resnet50 = next(row for row in table if row["name"] == "ResNet50")
+live = applications.count("ResNet50")
+checks.check_close("počet parametrů ResNet50", live["params"], resnet50["params"], 0, 0)
+checks.check_close("hloubka ResNet50", live["depth"], resnet50["depth"], 0, 0)
+
 # %% [markdown]
 # ## Shrnutí
 #

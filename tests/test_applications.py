@@ -1,5 +1,6 @@
 """nes2.applications: registry, live table, transfer models, fine-tuning, offline weights."""
 
+import json
 import time
 import urllib.error
 
@@ -51,16 +52,38 @@ def test_unknown_name_lists_close_matches():
 
 
 @pytest.mark.parametrize("name", ["VGG16", "MobileNet", "MobileNetV2", "ResNet50", "DenseNet121"])
-def test_live_counts_agree_with_keras_io(name, nes2_home):
-    row = apps.table([name], progress=False)[0]
-    assert round(row["params"] / 1e6, 1) == _published_millions(row["published_params"])
-    assert row["depth"] == row["published_depth"]
+def test_live_counts_agree_with_keras_io(name):
+    live = apps.count(name)
+    row = apps.spec(name)
+    assert round(live["params"] / 1e6, 1) == _published_millions(row.published_params)
+    assert live["depth"] == row.published_depth
 
 
-def test_table_counts_are_cached(nes2_home, monkeypatch):
+def test_table_reads_the_recorded_counts_without_building_a_model(nes2_home, monkeypatch):
+    monkeypatch.setattr(catalog, "count", lambda name: pytest.fail(f"{name} built"))
+    rows = apps.table(progress=False)
+    assert [r["name"] for r in rows] == list(apps.REGISTRY)
+    assert rows[0]["params"] == catalog.recorded_counts()[rows[0]["name"]]["params"] > 0
+    assert not catalog._table_cache().exists()  # the counts came with the package
+
+
+def test_another_keras_version_counts_live_once_and_caches(nes2_home, monkeypatch):
+    monkeypatch.setattr(keras, "__version__", "0.0.0-other")
+    assert catalog.recorded_counts() == {}
     first = apps.table(["MobileNet"], progress=False)
-    monkeypatch.setattr(catalog, "_count", lambda name: pytest.fail("counted again"))
+    assert first[0]["params"] == apps.count("MobileNet")["params"]
+    assert (nes2_home / "applications-table-keras-0.0.0-other.json").is_file()
+    monkeypatch.setattr(catalog, "count", lambda name: pytest.fail("counted again"))
     assert apps.table(["mobilenet"], progress=False) == first
+
+
+def test_record_counts_writes_every_model_for_this_keras(tmp_path, monkeypatch):
+    monkeypatch.setattr(catalog, "count", lambda name: {"params": len(name), "depth": 1})
+    path = catalog.record_counts(tmp_path / "counts.json")
+    recorded = json.loads(path.read_text())
+    assert recorded["keras"] == keras.__version__
+    assert recorded["counts"]["VGG16"] == {"params": 5, "depth": 1}
+    assert set(recorded["counts"]) == set(apps.REGISTRY)
 
 
 @pytest.mark.trains
@@ -169,7 +192,14 @@ def test_extract_features_then_classify():
 @pytest.mark.slow
 @pytest.mark.trains
 @pytest.mark.keyed("src/nes2/applications")
-def test_every_published_count_and_depth_agrees(shared_home):
+def test_the_recorded_counts_are_live_and_agree_with_keras_io():
+    recorded = catalog.recorded_counts()
+    assert recorded, (
+        f"counts.json was recorded for another Keras than {keras.__version__}: record it again "
+        "with `python -c 'from nes2.applications import catalog; catalog.record_counts()'`"
+    )
+    live = {name: apps.count(name) for name in apps.REGISTRY}
+    assert {n: c for n, c in live.items() if recorded.get(n) != c} == {}
     rows = [r for r in apps.table(progress=False) if r["published_params"]]
     assert len(rows) == 33
     for row in rows:

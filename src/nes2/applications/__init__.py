@@ -15,6 +15,7 @@ from nes2.applications.catalog import (
     UnknownModelError,
     WeightsNotFoundError,
     base_model,
+    count,
     spec,
     table,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "WeightsNotFoundError",
     "attach_head",
     "base_model",
+    "count",
     "extract_features",
     "feature_classifier",
     "feature_extractor",

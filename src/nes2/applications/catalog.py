@@ -4,8 +4,9 @@
   `preprocess_input`, default input size, family, year and the top-1 / top-5
   ImageNet accuracy published on keras.io (`nes2/applications/keras_applications.csv`,
   from keras-team/keras-io `templates/api/applications/index.md`).
-* `table()`: parameters and depth computed live (`weights=None`) beside the
-  published figures; `nes2 models list` prints it.
+* `count(name)`: a model's parameters and depth, counted live (`weights=None`);
+  `table()` puts them, recorded with the package for the pinned Keras (`counts.json`),
+  beside the published figures; `nes2 models list` prints it.
 
 `weights` is `"imagenet"`, `None` or the path of a local weights file. Offline,
 `"imagenet"` fails within seconds with a `WeightsNotFoundError` that names the
@@ -208,15 +209,44 @@ def base_model(
         )
 
 
-def _count(name: str) -> dict:
-    model = spec(name).constructor(weights=None)
-    result = {
-        "params": model.count_params(),
-        "depth": sum(1 for layer in model.layers if layer.weights),
-    }
+def count(name: str) -> dict:
+    """One model's parameters and depth (its layers with weights), counted live.
+
+    The model is built with `weights=None` inside `keras.StatelessScope`, so its
+    variables get shapes but no values: nothing is downloaded or initialised.
+
+    Examples:
+        >>> count("VGG16")
+        {'params': 138357544, 'depth': 16}
+    """
+    with keras.StatelessScope():
+        model = spec(name).constructor(weights=None)
+        result = {
+            "params": model.count_params(),
+            "depth": sum(1 for layer in model.layers if layer.weights),
+        }
     del model
     keras.backend.clear_session()
     return result
+
+
+RECORDED_COUNTS = files("nes2.applications") / "counts.json"
+"""`count` of every model, recorded for one Keras version (the one `uv.lock` pins)."""
+
+
+def recorded_counts() -> dict[str, dict]:
+    """The counts shipped with the package, or none where Keras is another version."""
+    recorded = json.loads(RECORDED_COUNTS.read_text(encoding="utf-8"))
+    return recorded["counts"] if recorded["keras"] == keras.__version__ else {}
+
+
+def record_counts(path: Path | None = None) -> Path:
+    """Count every model of `REGISTRY` live and record the counts for this Keras version
+    (the package's `counts.json` by default), after a Keras upgrade."""
+    path = Path(path or str(RECORDED_COUNTS))
+    counts = {name: count(name) for name in REGISTRY}
+    write_json(path, {"keras": keras.__version__, "counts": counts}, indent=1)
+    return path
 
 
 def _table_cache() -> Path:
@@ -224,10 +254,12 @@ def _table_cache() -> Path:
 
 
 def table(names=None, progress: bool = True) -> list[dict]:
-    """Every model's parameters and depth, computed live, beside keras.io's figures.
+    """Every model's parameters and depth beside keras.io's figures.
 
-    Counting builds each model with `weights=None` (no download) once per Keras
-    version; the counts are cached in the `nes2` cache directory.
+    The counts are `count`'s, recorded with the package for the Keras version it
+    pins (the test suite counts every model live against them). Under another Keras
+    version each model is counted live once, and the counts are cached in the
+    `nes2` cache directory.
 
     Args:
         names: the models to list (default: all of `REGISTRY`).
@@ -245,13 +277,16 @@ def table(names=None, progress: bool = True) -> list[dict]:
     from tqdm import tqdm
 
     names = [spec(n).name for n in (names or REGISTRY)]
+    recorded = recorded_counts()
     cache = _table_cache()
-    counts = json.loads(cache.read_text()) if cache.is_file() else {}
-    missing = [n for n in names if n not in counts]
+    unrecorded = [n for n in names if n not in recorded]
+    cached = json.loads(cache.read_text()) if unrecorded and cache.is_file() else {}
+    missing = [n for n in unrecorded if n not in cached]
     for name in tqdm(missing, desc="building models", disable=not progress or not missing):
-        counts[name] = _count(name)
+        cached[name] = count(name)
     if missing:
-        write_json(cache, counts, indent=1)
+        write_json(cache, cached, indent=1)
+    counts = {**cached, **recorded}
     rows = []
     for name in names:
         model = REGISTRY[name]
