@@ -70,7 +70,7 @@ class Detection(Recipe):
         Option("library", "keras-cv", LIBRARIES, help="KerasHub has RetinaNet only; ssd: none"),
     )
     epochs: ClassVar[dict] = {
-        "quick": {"yolov8": 7, "retinanet": 5, "ssd": 3},
+        "quick": {"yolov8": 7, "retinanet": 5, "ssd": 2},
         "full": {"yolov8": 40, "retinanet": 40, "ssd": 60},
     }
     epochs_by = "model"
