@@ -13,6 +13,7 @@ from nes2.data import catsdogs
 from nes2.teaching import checks
 
 PROFILE = config.get_profile()
+config.seed_everything()  # the same initial weights and augmented images on every run
 SOURCE = "synthetic"
 data = catsdogs.load(PROFILE, source=SOURCE, download=False)
 print(data.label)
