@@ -1,4 +1,4 @@
-"""nes2.applications: registry, live table, transfer models, fine-tuning, offline weights."""
+"""nes2.applications: registry, model counts, transfer models, fine-tuning, offline weights."""
 
 import json
 import time
