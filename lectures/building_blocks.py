@@ -102,8 +102,9 @@ Markdown(
 # s vahami (10 bloků po dvou konvolucích 3 × 3, batch normalization), jednou se zkratkami
 # a jednou bez nich, jinak stejné (jen zkratka přes změnu rozlišení má navíc konvoluci
 # 1 × 1). Obě sítě dostanou stejné číslice MNIST, stejný počet kroků (jeden průchod daty,
-# zaznamenaný v deseti úsecích) a stejný seed; v profilu `quick` stačí prvních 2 000
-# číslic. Měříme trénovací ztrátu: jde o to, zda se síť vůbec dokáže učit, ne o přeučení.
+# zaznamenaný v deseti úsecích) a stejné semeno náhodných čísel; v profilu `quick`
+# stačí prvních 2 000 číslic. Měříme trénovací ztrátu: jde o to, zda se síť vůbec dokáže
+# učit, ne o přeučení.
 
 # %%
 digits = arrays.mnist(PROFILE)
@@ -136,12 +137,13 @@ print(f"Nižší trénovací ztrátu na konci má síť {lower}.")
 viz.plot_history(
     histories,
     title=f"{2 * BLOCKS + 2} vrstev, jeden průchod daty ({digits.source}, profil {PROFILE})",
+    xlabel=f"úsek tréninku (1/{CHUNKS} průchodu daty)",
 )
 
 # %% [markdown]
 # Bez zkratek musí signál i gradient projít všemi 22 vrstvami za sebou; se zkratkami
 # vede z každého bloku přímá cesta k výstupu a každý blok se učí jen opravu svého vstupu.
-# Vodorovná osa je úsek tréninku (desetina průchodu daty).
+# Vodorovná osa je úsek tréninku: jeden průchod daty rozdělený na stejné díly.
 
 # %% [markdown]
 # ### Na CIFAR-10 (profil `full`)
@@ -294,7 +296,7 @@ checks.check_close("hloubka ResNet50", live["depth"], resnet50["depth"], 0, 0)
 # - Inception modul počítá konvoluce různých velikostí vedle sebe; konvoluce 1 × 1 před
 #   nimi zmenšují počet kanálů, a tím parametry i výpočet.
 # - Zkratky ResNetu dovolí učit hluboké sítě: pokus výše trénoval 22 vrstev se zkratkami
-#   a bez nich se stejnými daty a seedem a porovnal jejich trénovací ztrátu.
+#   a bez nich se stejnými daty a semenem a porovnal jejich trénovací ztrátu.
 # - Separabilní konvoluce 3 × 3 stojí asi osminu až devítinu parametrů a násobení
 #   obyčejné konvoluce (tabulka výše, sloupec „poměr“).
 # - Počet parametrů nerozhoduje sám: tabulka `keras.applications` ukazuje sítě

@@ -102,8 +102,10 @@ Markdown(expected.run_report(runs["scratch"], labels | {"test_accuracy": "přesn
 #   polovinu neuronů, takže se síť nemůže spolehnout na jednotlivé z nich.
 # * **Batch normalization** za každou konvolucí normalizuje aktivace na průměr 0
 #   a rozptyl 1 v rámci dávky; stabilizuje a zrychluje učení a mírně regularizuje.
-#   Klouzavé průměry pro inferenci počítá s momentem `nes2.models.BN_MOMENTUM` = 0,9:
-#   výchozí 0,99 by na pár stovkách obrázků nestihl „dojet“ a validace by stála na 50 %.
+#   Klouzavé průměry pro inferenci počítá s momentem `nes2.layers.BN_MOMENTUM` = 0,9:
+#   s výchozím 0,99 se průměry k hodnotám dat blíží pomalu: po n krocích v nich zbývá
+#   podíl 0,99ⁿ počáteční hodnoty (po 200 krocích 13 %), s momentem 0,9 podíl 0,9ⁿ
+#   (po 200 krocích prakticky nic).
 
 # %%
 train("regularized")

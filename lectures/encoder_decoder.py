@@ -16,6 +16,7 @@ from IPython.display import Markdown
 
 import nes2
 from nes2 import config, recipes, viz
+from nes2.recipes import restoration
 from nes2.tasks import generation, style
 from nes2.teaching import expected, verdicts
 
@@ -49,7 +50,7 @@ PROFILE = config.get_profile()
 
 # %%
 restored = {c: recipes.train("restoration", PROFILE, corruption=c) for c in ("noise", "mask")}
-corruptions = {"noise": "šum", "mask": "skrytý čtverec"}
+corruptions = restoration.LABELS  # the Czech names of the corruptions
 Markdown(
     viz.markdown_table(
         [{**r.metrics, "corruption": corruptions[c]} for c, r in restored.items()],

@@ -82,7 +82,7 @@ try:
     HAVE_IMAGENET = True
 except applications.WeightsNotFoundError as error:
     HAVE_IMAGENET = False
-    print("Váhy ImageNet nejsou k dispozici; nes2 hlásí:", error, sep="\n")
+    print("Váhy ImageNet nejsou k dispozici; hlášení nes2 (anglicky):", error, sep="\n")
 
 # %%
 if HAVE_IMAGENET:

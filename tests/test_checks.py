@@ -107,7 +107,7 @@ def test_training_improves_passes(history, metric, direction):
 @pytest.mark.parametrize(
     "history, metric, kwargs, message",
     [
-        ({"mae": [1.0, 1.5]}, "mae", {}, "mae se nezlepšila"),  # a rising error
+        ({"mae": [1.0, 1.5]}, "mae", {}, "střední absolutní chyba se nezlepšila"),  # a rising error
         ({"loss": [1.0, 0.5, np.inf]}, "loss", {}, "není v každé epoše konečné číslo"),
         ({"loss": [1.0, 0.2, 1.1]}, "loss", {}, "nezlepšila"),  # the last epoch counts
         ({"loss": [1.0, np.nan]}, "loss", {}, "konečné číslo"),

@@ -1,3 +1,4 @@
+import copy
 import json
 import os
 import re
@@ -339,11 +340,11 @@ def test_train_segmentation_writes_mean_iou(shared_home, capsys, tmp_path):
 def test_verify_prints_the_table_and_fails_on_a_miss(monkeypatch, tmp_path, capsys):
     from nes2.teaching import expected
 
-    # an entry whose bands were set from one run, with a lower bound and a time budget
+    # an entry with a lower bound and a time budget, set from a spread of seeds
     entry = next(
         e
         for e in expected.entries("quick")
-        if not e.checked
+        if e.checked
         and "budget" in e.bands.get("seconds", {})
         and any("min" in band for band in e.bands.values())
     )
@@ -355,19 +356,17 @@ def test_verify_prints_the_table_and_fails_on_a_miss(monkeypatch, tmp_path, caps
     assert cli.main(argv) == 1
     out = capsys.readouterr().out
     rows = {
-        line.split()[1]: re.search(r"(ok|MISS|over budget)( \(1 run\))?$", line).group()
+        line.split()[1]: re.search(r"(ok|MISS|over budget)$", line).group()
         for line in out.splitlines()
         if line.startswith(f"{entry.name} ")
     }
-    assert rows[metric] == "MISS (1 run)" and rows["seconds"] == "over budget"
+    assert rows[metric] == "MISS" and rows["seconds"] == "over budget"
     assert f"1 runs, {len(rows)} checks" in out and "2 jádra CPU" in out
-    # the words the site build fails with, and how to set the band from a spread of seeds
+    # the words the site build fails with, the spread included
     said = (
         f"run {entry.name} (quick): {metric} = {measured[metric]:.4g}, expected ≥ {band['min']:g}"
     )
-    assert f"{said} (recorded {band['recorded']:g})" in out
-    assert f"{entry.name}: bands set from one run" in out
-    assert f"nes2 spread {entry.name} --record" in out
+    assert f"{said} (recorded {band['recorded']:g}; spread " in out
 
     measured[metric], measured["seconds"] = band["min"] + 0.01, budget - 1.0
     monkeypatch.setattr(
@@ -376,6 +375,28 @@ def test_verify_prints_the_table_and_fails_on_a_miss(monkeypatch, tmp_path, caps
         lambda entry, **kwargs: {m: b.get("recorded") for m, b in entry.bands.items()} | measured,
     )
     assert cli.main(argv) == 0
+
+
+@pytest.mark.parametrize(
+    ("seeds", "settings"),
+    [([42], ["default"]), ([42, 43, 44], ["default"]), ([42, 43], ["default", "threads=1"])],
+)
+def test_verify_refuses_a_band_not_set_from_a_spread(
+    monkeypatch, tmp_path, capsys, seeds, settings
+):
+    from nes2.teaching import expected
+
+    data = copy.deepcopy(expected._file())
+    data["digit-tilt"]["quick"].update(seeds=seeds, settings=settings)
+    monkeypatch.setattr(expected, "_file", lambda: data)
+    trained = []
+    monkeypatch.setattr(verify, "run", lambda entry, **kwargs: trained.append(entry) or {})
+    argv = ["verify", "digit-tilt", "localization", "--profile", "quick", "--out", str(tmp_path)]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"digit-tilt (quick): its bands were set from {len(seeds)} seed(s)" in err
+    assert "nes2 spread digit-tilt --profile quick --record" in err
+    assert "localization" not in err and trained == []  # refused before anything trains
 
 
 def test_verify_unknown_run_exits_2(capsys):
@@ -452,6 +473,7 @@ def test_verify_checks_relations_between_runs(monkeypatch, tmp_path, capsys):
                 "than": "localization",
                 "metric": "score",
                 "by": 0.1,
+                "spread": [0.11, 0.2],
             }
         ],
     )
@@ -467,9 +489,15 @@ def test_verify_checks_relations_between_runs(monkeypatch, tmp_path, capsys):
     scores["keypoints"] = 0.96
     assert cli.main([*argv, "--markdown"]) == 0
     out = capsys.readouterr().out
-    assert "| keypoints vs localization | Δ score | 0.11 | >= 0.1 | - | ok (1 run) |" in out
+    assert "| keypoints vs localization | Δ score | 0.11 | >= 0.1 | - | ok |" in out
     assert cli.main(["verify", "keypoints", "--profile", "quick", "--out", str(tmp_path)]) == 0
     assert "not checked, run localization was not run" in capsys.readouterr().out
+
+    del expected._file()["relations"][0]["spread"]  # a relation set from one run is refused
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert "relation keypoints.score - localization.score >= 0.1 (quick) has no recorded" in err
+    assert "nes2 spread keypoints localization --profile quick --record" in err
 
 
 def test_verify_refuses_a_relation_naming_a_run_without_expected_results(monkeypatch, capsys):

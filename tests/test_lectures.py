@@ -47,6 +47,13 @@ def _assert_executed_cleanly(page: str) -> None:
     sentences = [_prose(line) for o in printed for line in o.get_text().splitlines()]
     points = [line for line in sentences if DECIMAL_POINT.search(line)]
     assert not points, f"a printed sentence writes a decimal point, not the comma: {points[:3]}"
+    lines = [
+        _prose(line)
+        for o in soup.select(".jp-OutputArea-output")
+        for line in o.get_text("\n").splitlines()
+    ]
+    percents = [line for line in lines if re.search(r"\d%", line)]
+    assert not percents, f"Czech writes a space before %: {percents[:3]}"
 
 
 DECIMAL_POINT = re.compile(r"(?<![\w.])[-−+]?\d+\.\d+(?![\w.])")
@@ -72,16 +79,22 @@ def _output(text: str, mime: str = "text/plain") -> str:
 
 @pytest.mark.parametrize(
     "text",
-    ["přesnost na testu 0.938", "RMSE 8.58°, do ±10° 93.8%", "<table><td>0.25</td></table>"],
+    ["přesnost na testu 0.938", "RMSE 8.58°, do ±10° 93.8 %", "<table><td>0.25</td></table>"],
 )
 def test_a_decimal_point_in_czech_output_fails_the_page(text):
     with pytest.raises(AssertionError, match="decimal"):
         _assert_executed_cleanly(_output(text))
 
 
+@pytest.mark.parametrize("text", ["do ±10° 93,8%", "<table><td>71,3%</td></table>"])
+def test_a_percent_sign_without_its_space_fails_the_page(text):
+    with pytest.raises(AssertionError, match="space before %"):
+        _assert_executed_cleanly(_output(text))
+
+
 def test_czech_numbers_code_and_versions_pass():
     _assert_executed_cleanly(
-        _output("přesnost 0,938; IoU s prvním: [1.   0.84 0. ]; {0: 7.4}; klíče `0.05`")
+        _output("přesnost 0,938 (93,8 %); IoU s prvním: [1.   0.84 0. ]; {0: 7.4}; klíče `0.05`")
         + _output("Total params: 61,706 (241.04 KB)")
         + _output("TensorFlow 2.21.0, obdélník [ 1. 46. 18. 63.]")
     )

@@ -1,5 +1,7 @@
 """`nes2.tasks.style` and the `style-transfer` recipe: Gram matrices, inputs, both methods."""
 
+import time
+
 import keras
 import numpy as np
 import pytest
@@ -89,3 +91,39 @@ def test_the_random_loss_network_is_the_same_in_every_process():
         np.testing.assert_array_equal(a, b)
     other = style_task.loss_network(None, seed=1).get_weights()
     assert not np.array_equal(other[0], first.get_weights()[0])
+
+
+def test_a_batch_weighs_each_photo_as_the_optimisation_weighs_it_alone():
+    """The stylizer's content term of a batch is, per photo, the optimisation's term of
+    that photo alone (normalised by its own target, not by the whole batch's)."""
+    losses = style.StyleLosses(style.loss_network(None), style.pattern(16))
+    rng = np.random.default_rng(3)
+    contents = np.stack([rng.random((16, 16, 3)), 0.2 * rng.random((16, 16, 3))])
+    images = np.clip(contents + rng.normal(0, 0.1, contents.shape), 0, 1).astype("float32")
+    contents = contents.astype("float32")
+    batch = [np.asarray(term) for term in losses(images, contents)]
+    for i in range(2):
+        alone = losses(images[i : i + 1], contents[i : i + 1])
+        for together, single in zip(batch, alone, strict=True):
+            assert together[i] == pytest.approx(float(single[0]), rel=1e-4)
+
+
+@pytest.mark.trains
+def test_the_optimisations_time_per_image_leaves_out_building_the_loss_network(monkeypatch):
+    """Building the loss network takes 5 s here and the steps no time at all: one image
+    costs the steps only."""
+    built, calls = style_transfer._loss_network, []
+
+    def slow_first(weights):
+        if not calls:
+            time.sleep(5.0)
+        calls.append(weights)
+        return built(weights)
+
+    def instant(losses, content, steps, image):
+        return np.asarray(content), {"content_loss": [0.0], "style_loss": [0.0]}
+
+    monkeypatch.setattr(style_transfer, "_loss_network", slow_first)
+    monkeypatch.setattr(style, "optimise", instant)
+    run = recipes.train("style-transfer", "quick", method="optimisation", epochs=1, store=False)
+    assert calls and run.metrics["seconds_per_image"] < 1.0

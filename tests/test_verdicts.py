@@ -53,7 +53,7 @@ def test_the_stylizer_sentence_says_what_the_losses_show():
 def test_the_generation_sentence_names_the_columns_where_the_small_space_is_worse():
     text = verdicts.generation(BEST, SMALL, "quick")
     assert text.startswith("Číslice VAE jsou mnohem blíž skutečným než šum (38 proti 148)")
-    assert "jen 38% z nich (skutečných 93%)" in text and "ve všech sloupcích" in text
+    assert "jen 38 % z nich (skutečných 93 %)" in text and "ve všech sloupcích" in text
     level = {**SMALL, "classes_covered": 10, "confident_share": 0.5}
     assert "ve sloupcích Fréchetova vzdálenost." in verdicts.generation(BEST, level, "quick")
     near_noise = {**BEST, "frechet_distance": 120.0}  # the relation to noise breaks

@@ -104,7 +104,7 @@ checks.check_param_count(with_dropout, without_dropout)
 # kroky. Nejdřív [`explain.feature_gradients`][nes2.explain.feature_gradients] vrátí mapy
 # příznaků $A$ poslední konvoluce (výška × šířka × kanály) a gradient skóre třídy podle
 # nich $G$. Pak se každý kanál $k$ zváží průměrem svého gradientu přes mapu,
-# $\alpha_k = \operatorname{mean}_{ij} G_{ijk}$, vážené mapy se sečtou, záporná místa se
+# $\alpha_k = \frac{1}{HW} \sum_{i,j} G_{i,j,k}$, vážené mapy se sečtou, záporná místa se
 # vynulují a výsledek se vydělí svým maximem:
 # $\mathrm{ReLU}\big(\sum_k \alpha_k A_{::k}\big) / \max$.
 #

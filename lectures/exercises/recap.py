@@ -51,13 +51,13 @@ accuracy = mlp.evaluate(x_test, y_test, verbose=0)[1]
 # %%
 checks.check_output_shape(mlp, (None, 10))
 checks.check_param_count(mlp, 64 * 32 + 32 + 32 * 10 + 10)
-checks.check_training_improves(history, "loss")
+checks.check_training_improves(history, "loss", chance=np.log(10))  # guessing among 10 digits
 checks.check_at_least("přesnost na testu", accuracy, 0.9)
 
 # %% [markdown]
 # ## Cvičení 2: ensemble tří sítí
 #
-# Natrénujte tři sítě jako v cvičení 1, každou s jiným seedem inicializace
+# Natrénujte tři sítě jako v cvičení 1, každou s jiným semenem náhodné inicializace
 # (`keras.utils.set_random_seed(seed)` před stavbou), a spojte je funkcí
 # [`nes2.models.ensemble.ensemble`][nes2.models.ensemble.ensemble] průměrem pravděpodobností
 # do modelu `combined`. Uložte přesnosti členů do seznamu `member_accuracies` a přesnost ensemblu

@@ -35,6 +35,9 @@ FOLDER = "cats_vs_dogs"
 """The folder of the cache that holds the archive and the extracted images."""
 REAL_LABEL = "Microsoft Cats vs Dogs"
 CLASS_NAMES = ("cat", "dog")
+"""The classes as the archive's manifest counts them (label 0, 1)."""
+CLASS_LABELS = ("kočka", "pes")
+"""The classes as the pages show them (label 0, 1)."""
 SOURCES = ("real", "synthetic")
 
 PER_CLASS = {"quick": (200, 100, 100), "full": (1000, 500, 500)}
@@ -55,7 +58,7 @@ class CatsVsDogs:
     Attributes:
         train, validation, test: `tf.data.Dataset`s of `(uint8 image, int label)`
             batches; label 0 is a cat, 1 a dog.
-        class_names: `("cat", "dog")`.
+        class_names: `("kočka", "pes")` (`CLASS_LABELS`), as figures label them.
         counts: images per split.
         source: `"real"` or `"synthetic"`.
         dropped: files of the archive dropped as invalid images.
@@ -359,7 +362,7 @@ def load(
         train=pipeline(files["train"], image_size, batch_size, shuffle=True, seed=seed),
         validation=pipeline(files["validation"], image_size, batch_size),
         test=pipeline(files["test"], image_size, batch_size),
-        class_names=CLASS_NAMES,
+        class_names=CLASS_LABELS,
         counts={name: len(items) for name, items in files.items()},
         source=source,
         image_size=image_size,

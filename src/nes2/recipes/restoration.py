@@ -24,6 +24,8 @@ from nes2.recipes.base import Data, Option, Recipe
 
 BATCH_SIZE = 64
 CORRUPTIONS = ("noise", "mask")  # nes2.tasks.restoration.CORRUPTIONS, without importing Keras
+LABELS = {"noise": "šum", "mask": "skrytý čtverec"}
+"""The corruptions' Czech names, as the figures and pages show them."""
 
 
 class Restoration(Recipe):
@@ -80,5 +82,5 @@ class Restoration(Recipe):
         rows = {"čistá": clean, "poškozená": damaged, "obnovená": restored}
         images = np.concatenate([np.asarray(v[:count]) for v in rows.values()])
         captions = [name for name in rows for _ in range(count)]
-        title = f"Obnova číslic ({run.options['corruption']}; {self.label(run)})"
+        title = f"Obnova číslic, {LABELS[run.options['corruption']]} ({self.label(run)})"
         return {"restored": viz.image_grid(images, captions, ncols=count, title=title)}

@@ -37,6 +37,14 @@ BATCH_SIZE = 8
 LEARNING_RATE = 3e-3
 MODELS = ("unet", "segnet", "deeplabv3plus", "segformer", "deeplabv3-hub")
 """`nes2.tasks.segmentation.MODELS`, without importing Keras; the last three need `nes2[cv]`."""
+LABELS = {
+    "unet": "U-Net",
+    "segnet": "SegNet",
+    "deeplabv3plus": "DeepLabV3+",
+    "segformer": "SegFormer",
+    "deeplabv3-hub": "DeepLabV3 (KerasHub)",
+}
+"""The networks' names as the figures and pages write them."""
 GREY_MODELS = ("unet", "segnet")
 """Models that take one channel; the library models take the canvas repeated to RGB."""
 DATA = ("digits", "pets")
@@ -119,7 +127,7 @@ class Segmentation(Recipe):
                 predict_masks(run.model, images[:SHOWN]),
                 len(data.class_names),
                 class_names=data.class_names[1:],  # mask_grid names the classes after background
-                title=f"Segmentace, {run.options['model']}\n({self.label(run)})",
+                title=f"Segmentace, {LABELS[run.options['model']]}\n({self.label(run)})",
             )
         }
 

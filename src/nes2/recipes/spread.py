@@ -35,7 +35,7 @@ from pathlib import Path
 from nes2 import config
 from nes2.errors import InvalidOptionError, Nes2Error
 from nes2.teaching import expected
-from nes2.teaching.expected import MIN_SEEDS, Expected
+from nes2.teaching.expected import MIN_SEEDS, MIN_SETTINGS, Expected
 
 SETTINGS = {
     "default": {},
@@ -61,12 +61,19 @@ def grid(count: int = MIN_SEEDS, settings=tuple(SETTINGS)) -> list[tuple[int, st
     seed under each other setting.
 
     Raises:
-        InvalidOptionError: fewer than `MIN_SEEDS` seeds, or an unknown setting.
+        InvalidOptionError: fewer than `MIN_SEEDS` seeds, fewer than `MIN_SETTINGS`
+            settings, or an unknown setting.
     """
     if count < MIN_SEEDS:
         raise InvalidOptionError(
             f"A spread needs at least {MIN_SEEDS} seeds, not {count}: one run cannot show "
             "how far another seed moves a result."
+        )
+    if len({"default", *settings}) < MIN_SETTINGS:  # the seeds run under the default
+        raise InvalidOptionError(
+            f"A spread needs at least {MIN_SETTINGS} numerical settings (they stand in for "
+            f"other CPUs), and --settings {','.join(settings) or 'default'} gives one. "
+            f"Use e.g. --settings default,threads=1 (all: {','.join(SETTINGS)})."
         )
     unknown = [s for s in settings if s not in SETTINGS]
     if unknown:

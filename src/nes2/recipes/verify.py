@@ -16,6 +16,7 @@ Examples:
 from __future__ import annotations
 
 from nes2 import recipes
+from nes2.errors import Nes2Error
 from nes2.teaching import expected as expectations
 from nes2.teaching.expected import Expected
 
@@ -42,15 +43,54 @@ def run(
     return result.metrics
 
 
+def unchecked(entries: list[Expected]) -> list[str]:
+    """The claims among `entries` not set from a spread, each with the command that records it.
+
+    A band set from one run says nothing of another seed or machine, so a pass or a
+    miss against it would mean little: `nes2 verify` refuses such bands, and the
+    relations between its runs that have no recorded spread.
+
+    Examples:
+        >>> from nes2.teaching import expected
+        >>> unchecked(expected.entries("quick", ["digit-tilt"]))
+        []
+    """
+    seeds, settings = expectations.MIN_SEEDS, expectations.MIN_SETTINGS
+    spread = f"a spread of {seeds} seeds under {settings} settings"
+    refused = [
+        f"{entry.name} ({entry.profile}): its bands were set from {len(entry.seeds) or 'one'} "
+        f"seed(s) under {len(entry.settings) or 'one'} setting(s), not from {spread}; "
+        f"record it first: nes2 spread {entry.name} --profile {entry.profile} --record"
+        for entry in entries
+        if entry.recorded and not entry.checked
+    ]
+    names = {entry.name for entry in entries}
+    for profile in sorted({entry.profile for entry in entries}):
+        refused += [
+            f"relation {relation} ({profile}) has no recorded spread; record it first: "
+            f"nes2 spread {relation.better} {relation.than} --profile {profile} --record"
+            for relation in expectations.relations(profile)
+            if not relation.checked and {relation.better, relation.than} <= names
+        ]
+    return refused
+
+
 def check(entries: list[Expected], out, fresh: bool = False, figures: bool = False):
     """Run (or reuse) each entry's run and compare it with its bands and relations.
 
     Returns:
         The table rows (run, metric, measured, expected, recorded, verdict), the
         message of each miss (the words the site build fails with), and lines
-        for the relations not checked and the bands set from one run.
+        for the relations not checked.
+
+    Raises:
+        Nes2Error: an entry's bands were not set from a spread (`unchecked`),
+            before anything is trained.
     """
-    rows, misses, notes, results = [], [], [], {}
+    refused = unchecked(entries)
+    if refused:
+        raise Nes2Error("\n".join(refused))
+    rows, misses, results = [], [], {}
     for number, entry in enumerate(entries, 1):
         print(f"[{number}/{len(entries)}] {entry.name} ({entry.profile}) ...", flush=True)
         folder = out / entry.name.replace("/", "-")
@@ -59,19 +99,10 @@ def check(entries: list[Expected], out, fresh: bool = False, figures: bool = Fal
         for row in expectations.compare(entry, metrics):
             recorded = "-" if row.recorded is None else f"{row.recorded:g}"
             measured = "missing" if row.measured is None else f"{row.measured:g}"
-            verdict = row.verdict
             if not row.passed:
                 misses.append(expectations.band_miss(entry, row))
-            bounded = {"min", "max"} & set(entry.bands[row.metric])
-            if verdict in ("ok", "MISS") and bounded and not entry.checked:
-                verdict += " (1 run)"
             target = entry.target(row.metric, czech=False)
-            rows.append((entry.name, row.metric, measured, target, recorded, verdict))
-        if not entry.checked and any({"min", "max"} & set(b) for b in entry.bands.values()):
-            notes.append(
-                f"{entry.name}: bands set from one run, not from a spread of "
-                f"{expectations.MIN_SEEDS} seeds; record it: nes2 spread {entry.name} --record"
-            )
+            rows.append((entry.name, row.metric, measured, target, recorded, row.verdict))
     profile = entries[0].profile
     relations, skipped = expectations.check_relations(profile, results)
     for relation, value, passed in relations:
@@ -79,6 +110,6 @@ def check(entries: list[Expected], out, fresh: bool = False, figures: bool = Fal
         name = f"{relation.better} vs {relation.than}"
         if not passed:
             misses.append(expectations.relation_miss(relation, value))
-        verdict = ("ok" if passed else "MISS") + ("" if relation.checked else " (1 run)")
+        verdict = "ok" if passed else "MISS"
         rows.append((name, f"Δ {relation.metric}", measured, f">= {relation.by:g}", "-", verdict))
-    return rows, misses, skipped + notes
+    return rows, misses, skipped

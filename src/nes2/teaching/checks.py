@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nes2.czech import czech, number
+from nes2.czech import czech, metric_label, number
 from nes2.errors import CheckFailed
 from nes2.teaching.answers import requires_answers
 
@@ -160,19 +160,19 @@ def check_training_improves(
 
     Examples:
         >>> check_training_improves({"loss": [2.3, 1.1, 0.7]})
-        ✓ loss se zlepšila z 2,3 na 0,7.
+        ✓ ztráta se zlepšila z 2,3 na 0,7.
         >>> check_training_improves({"mae": [1.0, 1.5]}, "mae")
         Traceback (most recent call last):
         ...
-        nes2.errors.CheckFailed: mae se nezlepšila (první epocha 1, poslední 1,5). ...
+        nes2.errors.CheckFailed: střední absolutní chyba se nezlepšila (první epocha 1, ...
         >>> check_training_improves({"loss": [0.6984, 0.6923]})
         Traceback (most recent call last):
         ...
-        nes2.errors.CheckFailed: loss se zlepšila jen o 0,9 % (z 0,6984 na 0,6923);...
+        nes2.errors.CheckFailed: ztráta se zlepšila jen o 0,9 % (z 0,6984 na 0,6923);...
         >>> check_training_improves({"loss": [0.82, 0.71]}, chance=0.693)
         Traceback (most recent call last):
         ...
-        nes2.errors.CheckFailed: loss je na konci 0,71, hádání dá 0,693: ...
+        nes2.errors.CheckFailed: ztráta je na konci 0,71, hádání dá 0,693: ...
     """
     values = getattr(history, "history", history).get(metric)
     if not values:
@@ -188,15 +188,16 @@ def check_training_improves(
         )
     values = np.asarray(values, "float64")
     first, last = values[0], values[-1]
+    name = metric_label(metric)
     if not np.all(np.isfinite(values)):
         raise CheckFailed(
-            f"{metric} není v každé epoše konečné číslo ({'; '.join(f'{v:.4g}' for v in values)}):"
+            f"{name} není v každé epoše konečné číslo ({'; '.join(f'{v:.4g}' for v in values)}):"
             " trénink se rozbil. Zkuste menší learning rate a zkontrolujte škálování vstupu."
         )
     change = first - last if direction == "down" else last - first
     if change <= min_change:
         raise CheckFailed(
-            f"{metric} se nezlepšila (první epocha {first:.4g}, poslední {last:.4g}). "
+            f"{name} se nezlepšila (první epocha {first:.4g}, poslední {last:.4g}). "
             "Zkuste menší learning rate, jiná data na vstupu (škálování 0-1) nebo více epoch."
         )
     # a loss or an error is measured against where it started; a score in [0, 1]
@@ -204,7 +205,7 @@ def check_training_improves(
     room = 1 - first if direction == "up" and 0 <= first < 1 else abs(first)
     if change < min_relative * room:
         raise CheckFailed(
-            f"{metric} se zlepšila jen o {100 * change / room:.1f} % (z {first:.4g} na "
+            f"{name} se zlepšila jen o {100 * change / room:.1f} % (z {first:.4g} na "
             f"{last:.4g}); tolik se změní i u sítě, která se nic nenaučila (náhodné hádání). "
             f"Čekáme aspoň {100 * min_relative:.0f} %: zkuste více epoch, jiný learning rate "
             "nebo batch normalization."
@@ -213,11 +214,11 @@ def check_training_improves(
         gain = chance - last if direction == "down" else last - chance
         if gain < min_relative * abs(chance):
             raise CheckFailed(
-                f"{metric} je na konci {last:.4g}, hádání dá {chance:.4g}: síť není o "
+                f"{name} je na konci {last:.4g}, hádání dá {chance:.4g}: síť není o "
                 f"{100 * min_relative:.0f} % lepší než náhoda. Zkuste více epoch, jiný "
                 "learning rate nebo batch normalization."
             )
-    _passed(f"{metric} se zlepšila z {first:.4g} na {last:.4g}.")
+    _passed(f"{name} se zlepšila z {first:.4g} na {last:.4g}.")
 
 
 @requires_answers(value="{name} (číslo)")

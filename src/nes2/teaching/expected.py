@@ -20,11 +20,12 @@ Cats vs Dogs at least 5 points above the network trained from scratch).
 
 A band or relation is a claim a page makes. `nes2 spread` records how far it
 moves over seeds and numerical settings (`spread = [low, high]`, the entry's
-`seeds` and `settings`); an entry with at least `MIN_SEEDS` seeds is
-*checked*: where `NES2_STRICT_CLAIMS` is set (the site build sets it), a miss
-raises `ClaimError`, which fails the build with the run, the claim and the
-numbers. A miss of a band set from one run is shown on the page in words,
-never as a bare mark. `NES2_EXPECTED` reads another file (a fork's bands, a test).
+`seeds` and `settings`); an entry recorded from at least `MIN_SEEDS` seeds
+under `MIN_SETTINGS` numerical settings is *checked*: where `NES2_STRICT_CLAIMS`
+is set (the site build sets it), a miss raises `ClaimError`, which fails the
+build with the run, the claim and the numbers. A miss of a band set from one
+run is shown on the page in words, never as a bare mark (and `nes2 verify`
+refuses such a band). `NES2_EXPECTED` reads another file (a fork's bands, a test).
 
 Examples:
     >>> band = entry("localization", "quick")
@@ -49,6 +50,8 @@ NOT_RECORDED = "zatím nezaznamenáno"
 """What a page and `nes2 verify` show for a metric that no run has recorded yet."""
 MIN_SEEDS = 3
 """The fewest seeds a band's spread is recorded from before it is checked strictly."""
+MIN_SETTINGS = 2
+"""The fewest numerical settings (e.g. `default`, `threads=1`) a spread is recorded under."""
 ENTRY_KEYS = ("options", "hardware", "seeds", "settings", "claim")
 """The keys of an entry in `expected.toml` that are not metric bands."""
 
@@ -78,13 +81,17 @@ class Expected:
 
     @property
     def checked(self) -> bool:
-        """Whether the bands were set from the spread of at least `MIN_SEEDS` seeds.
+        """Whether the bands were set from the spread of at least `MIN_SEEDS` seeds
+        under at least `MIN_SETTINGS` numerical settings.
 
         Examples:
             >>> Expected("a", "quick", "a", {}, "cpu", seeds=(42, 43, 44)).checked
+            False
+            >>> seeds, settings = (42, 43, 44), ("default", "threads=1")
+            >>> Expected("a", "quick", "a", {}, "cpu", seeds=seeds, settings=settings).checked
             True
         """
-        return len(self.seeds) >= MIN_SEEDS
+        return len(self.seeds) >= MIN_SEEDS and len(self.settings) >= MIN_SETTINGS
 
     def spread(self, metric: str, czech: bool = True) -> str:
         """The recorded spread of `metric` as text (`""` if none), e.g. `"0,71–0,79"`
@@ -564,7 +571,7 @@ def relation_report(profile: str, results: dict[str, dict], judged=None) -> str:
         >>> print(relation_report("quick", results))  # doctest: +ELLIPSIS
         | vztah běhů (expected.toml) | naměřeno | očekáváno | rozptyl semen |  |
         |---|---:|---|---|---|
-        | cats-vs-dogs/scratch.train_accuracy - ....train_accuracy | 0,2 | ≥ 0,1 | ... | ✓ |
+        | `cats-vs-dogs/scratch.train_accuracy - ....train_accuracy` | 0,2 | ≥ 0,1 | ... | ✓ |
     """
     from nes2.viz.tables import markdown_table
 
@@ -573,7 +580,7 @@ def relation_report(profile: str, results: dict[str, dict], judged=None) -> str:
         return f"Profil `{profile}` nemá v `expected.toml` žádné vztahy mezi těmito běhy."
     table = [
         {
-            "relation": r.expression,
+            "relation": f"`{r.expression}`",  # the runs' and metrics' names, as code
             "value": value,
             "target": f"≥ {_czech(r.by, 'g')}",
             "spread": f"{_czech(r.spread[0])}–{_czech(r.spread[1])}" if r.spread else "–",

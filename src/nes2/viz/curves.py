@@ -7,26 +7,12 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
+from nes2.czech import metric_label
 from nes2.viz.figure import new_figure as _figure
 
 
 def _history_dict(history) -> dict[str, list[float]]:
     return dict(history.history if hasattr(history, "history") else history)
-
-
-METRIC_LABELS = {
-    "loss": "ztráta",
-    "accuracy": "přesnost",
-    "mae": "střední absolutní chyba",
-    "mse": "střední kvadratická chyba",
-    "classes_loss": "ztráta tříd",
-    "boxes_loss": "ztráta obdélníků",
-    "reconstruction_loss": "ztráta rekonstrukce",
-    "kl_loss": "člen KL",
-    "content_loss": "ztráta obsahu",
-    "style_loss": "ztráta stylu",
-}
-"""Czech axis labels of the metrics Keras names in English (others keep their name)."""
 
 
 def plot_history(
@@ -71,7 +57,7 @@ def plot_history(
                     epochs, values[f"val_{metric}"], "--", color=colour, label=f"{prefix}validace"
                 )
         ax.set_xlabel(xlabel)
-        ax.set_ylabel(METRIC_LABELS.get(metric, metric))
+        ax.set_ylabel(metric_label(metric))
         ax.grid(alpha=0.3)
         ax.legend(fontsize="small")
     if title:
