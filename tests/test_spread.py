@@ -32,6 +32,11 @@ def test_a_spread_needs_three_seeds_and_known_settings(capsys):
         spread.grid(3, ("default", "threads=4"))
     assert cli.main(["spread", "text/bag", "--seeds", "2"]) == 2
     assert "at least 3 seeds" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="at least 2 numerical settings"):
+        spread.grid(3, ("default",))
+    assert len(spread.grid(3, ("threads=1",))) == 4  # the seeds run under the default
+    assert cli.main(["spread", "text/bag", "--settings", "default"]) == 2
+    assert "--settings default gives one" in capsys.readouterr().err
 
 
 def _measured(name: str, values: list[float]) -> spread.Spread:
@@ -102,6 +107,7 @@ def test_spread_trains_every_trial_in_its_own_process(bands, shared_home, capsys
     assert f"max = {low - 0.01:.3f}" in text
     bands.write_text(text)
     expected.reload()
-    assert cli.main(["spread", "text/bag", "--settings", "default", "--record"]) == 1
+    argv = ["spread", "text/bag", "--settings", "default,threads=1", "--record"]
+    assert cli.main(argv) == 1
     out = capsys.readouterr().out
     assert "outside ≤" in out and "Not recorded" in out  # a miss is never recorded as checked

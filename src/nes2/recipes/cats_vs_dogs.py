@@ -179,7 +179,7 @@ class CatsVsDogs(Recipe):
     def figures(self, run):
         from nes2 import viz
 
-        title = f"Cats vs Dogs, síť {LABELS[run.options['variant']]} ({self.label(run)})"
+        title = f"Cats vs Dogs: {LABELS[run.options['variant']]} ({self.label(run)})"
         return {"curves": viz.plot_history(run.history, title=title)}
 
 
