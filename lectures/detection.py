@@ -19,7 +19,7 @@ from nes2 import boxes, config, models, recipes, viz
 from nes2.data import arrays, digit_canvas
 from nes2.recipes.detection import CANVAS, VOC_MAX_BOXES, VOC_SIZE
 from nes2.tasks import anchors, detection, regions, sliding_window, ssd
-from nes2.teaching import expected
+from nes2.teaching import expected, verdicts
 
 PROFILE = config.get_profile()
 recipe = recipes.get("detection")
@@ -296,68 +296,19 @@ Markdown(
 # na CPU ale na sestavení webu příliš dlouho: ukazujeme běhy zaznamenané v `expected.toml`.
 
 # %%
-names = {"yolov8": "YOLOv8", "retinanet": "RetinaNet"}
-entries, rows = {}, []  # the library networks' expected results, the table's rows
-for name, options in (("yolov8", {}), ("retinanet", {"anchor_sizes": detection.SMALL_ANCHORS})):
-    net = detection.detector(name, 10, (CANVAS, CANVAS, 3), **options)
-    entry = entries[names[name]] = expected.entry(f"detection/{name}", "quick")
-    recorded = {metric: band["recorded"] for metric, band in entry.bands.items()}
-    rows.append(
-        {
-            "method": names[name],
-            "params": net.count_params(),
-            **recorded,
-            "spread": entry.spread("map50"),
-        }
-    )
-ours = ssd_run.metrics["map50"]
-rows.append(
-    {
-        "method": "náš (tento běh)",
-        **ssd_run.metrics,
-        "params": ssd_run.model.count_params(),
-        "spread": expected.entry("detection/ssd", "quick").spread("map50"),
-    }
-)
-said = []  # each library network against this run, over all its recorded trials
-for name, entry in entries.items():
-    low, high = entry.bands["map50"]["spread"]
-    trials = f"ve všech zaznamenaných bězích ({entry.spread('map50')})"
-    if high < ours:
-        said.append(f"{name} má {trials} nižší mAP@0,5 než náš detektor")
-    elif low > ours:
-        said.append(f"{name} má {trials} vyšší mAP@0,5 než náš detektor")
-    else:
-        said.append(
-            f"{name} je s naším detektorem srovnatelný: rozpětí jeho zaznamenaných běhů "
-            f"({entry.spread('map50')}) zahrnuje náš výsledek ({viz.number(ours, '.3f')})"
-        )
-trained = next(iter(entries.values()))
+entries, rows = {}, []  # the library detectors' expected results, the table's rows
+for name, options in (("YOLOv8", {}), ("RetinaNet", {"anchor_sizes": detection.SMALL_ANCHORS})):
+    net = detection.detector(name.lower(), 10, (CANVAS, CANVAS, 3), **options)
+    entry = entries[name] = expected.entry(f"detection/{name.lower()}", "quick")
+    rows.append({"method": name, "params": net.count_params(), "spread": entry.spread("map50")})
+    rows[-1] |= {metric: band["recorded"] for metric, band in entry.bands.items()}
+ours = ssd_run.metrics | {"method": "náš (tento běh)", "params": ssd_run.model.count_params()}
+rows.append(ours | {"spread": expected.entry("detection/ssd", "quick").spread("map50")})
+columns = {"method": "detektor", "params": "parametrů", "map50": "mAP@0,5"}
+columns |= {"spread": "rozptyl semen", "seconds": "trénink (s)"}
 Markdown(
-    viz.markdown_table(
-        rows,
-        {
-            "method": "detektor",
-            "params": "parametrů",
-            "map50": "mAP@0,5",
-            "spread": "rozptyl semen",
-            "seconds": "trénink (s)",
-        },
-        {"params": "{:,}", "map50": "{:.3f}", "seconds": "{:.0f}"},
-    )
-    + f"\n\nKnihovní sítě byly trénovány se semeny {', '.join(map(str, trained.seeds))} "
-    + f"a v nastaveních výpočtu {', '.join(f'`{s}`' for s in trained.settings)}; tabulka "
-    + f"ukazuje běh se semenem {config.DEFAULT_SEED}, sloupec *rozptyl semen* nejnižší "
-    + "a nejvyšší výsledek. "
-    + "; ".join(said)
-    + "."
-    + (
-        " Knihovní sítě mají mnohem víc parametrů (tabulka) a jsou stavěné na fotografie; "
-        "z několika tisíc pláten se za trénink receptu naučí hůř než malý detektor šitý "
-        "na číslice."
-        if all(entry.bands["map50"]["spread"][1] < ours for entry in entries.values())
-        else ""
-    )
+    viz.markdown_table(rows, columns, {"params": "{:,}", "map50": "{:.3f}", "seconds": "{:.0f}"})
+    + f"\n\n{verdicts.detection(entries, ssd_run.metrics['map50'])}"
 )
 
 # %% [markdown]
@@ -388,9 +339,8 @@ print("kotvy detektoru ssd pro fotografie (strana v px):", ssd.PRESETS["photos"]
 # %% [markdown]
 # ## O tomto sestavení
 #
-# Použité API: [`nes2.tasks.detection`][nes2.tasks.detection] ·
-# [`nes2.tasks.ssd`][nes2.tasks.ssd] · [`nes2.tasks.anchors`][nes2.tasks.anchors] ·
-# [`nes2.tasks.regions`][nes2.tasks.regions] ·
+# Použité API: [`nes2.tasks.detection`][nes2.tasks.detection] · [`nes2.tasks.ssd`][nes2.tasks.ssd] ·
+# [`nes2.tasks.anchors`][nes2.tasks.anchors] · [`nes2.tasks.regions`][nes2.tasks.regions] ·
 # [`nes2.tasks.sliding_window`][nes2.tasks.sliding_window] · [`nes2.boxes`][nes2.boxes] ·
 # [`nes2.data.digit_canvas`][nes2.data.digit_canvas] · [`nes2.viz`][nes2.viz] ·
 # [`nes2.recipes.detection`][nes2.recipes.detection]

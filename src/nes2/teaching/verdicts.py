@@ -123,3 +123,52 @@ def style_transfer(mine: dict, net: dict, profile: str) -> str:
             f"({mine['seconds_per_image']:.0f} s), ale platí se jen jednou."
         )
     return text + f"Její trénink ({net['seconds']:.0f} s) byl kratší než jedna optimalizace."
+
+
+def detection(entries: dict[str, expected.Expected], map50: float) -> str:
+    """Each library detector against our detector's mAP@0.5 in this build, over all of the
+    library detector's recorded trials (`nes2 spread`); why, if every one is lower.
+
+    Args:
+        entries: a name for the page -> the run's entry, with a recorded spread of `map50`.
+        map50: our detector's mAP@0.5 in this build.
+
+    Examples:
+        >>> yolo = expected.entry("detection/yolov8", "quick")
+        >>> text = detection({"YOLOv8": yolo}, 0.9)
+        >>> "YOLOv8 má ve všech zaznamenaných bězích (0,759–0,807) nižší mAP@0,5" in text
+        True
+        >>> "Knihovní sítě mají mnohem víc parametrů" in text  # every one lower: why
+        True
+    """
+    from nes2 import config
+    from nes2.czech import number
+
+    first = next(iter(entries.values()))
+    said = [
+        f"Knihovní sítě byly trénovány se semeny {', '.join(map(str, first.seeds))} a v "
+        f"nastaveních výpočtu {', '.join(f'`{s}`' for s in first.settings)}; tabulka ukazuje "
+        f"běh se semenem {config.DEFAULT_SEED}, sloupec *rozptyl semen* nejnižší a nejvyšší "
+        "výsledek. "
+    ]
+    compared, lower = [], True
+    for name, entry in entries.items():
+        low, high = entry.bands["map50"]["spread"]
+        trials = f"ve všech zaznamenaných bězích ({entry.spread('map50')})"
+        lower = lower and high < map50
+        if high < map50 or low > map50:
+            side = "nižší" if high < map50 else "vyšší"
+            compared.append(f"{name} má {trials} {side} mAP@0,5 než náš detektor")
+        else:
+            compared.append(
+                f"{name} je s naším detektorem srovnatelný: rozpětí jeho zaznamenaných běhů "
+                f"({entry.spread('map50')}) zahrnuje náš výsledek ({number(map50, '.3f')})"
+            )
+    said.append("; ".join(compared) + ".")
+    if lower:
+        said.append(
+            " Knihovní sítě mají mnohem víc parametrů (tabulka) a jsou stavěné na fotografie; "
+            "z několika tisíc pláten se za trénink receptu naučí hůř než malý detektor šitý "
+            "na číslice."
+        )
+    return "".join(said)
