@@ -58,8 +58,9 @@ def unchecked(entries: list[Expected]) -> list[str]:
     seeds, settings = expectations.MIN_SEEDS, expectations.MIN_SETTINGS
     spread = f"a spread of {seeds} seeds under {settings} settings"
     refused = [
-        f"{entry.name} ({entry.profile}): its bands were set from {len(entry.seeds) or 'one'} "
-        f"seed(s) under {len(entry.settings) or 'one'} setting(s), not from {spread}; "
+        f"{entry.name} ({entry.profile}): its bands were set from "
+        f"{len(entry.seeds) or 1} seed(s) under {len(entry.settings) or 1} setting(s), "
+        f"not from {spread}; "
         f"record it first: nes2 spread {entry.name} --profile {entry.profile} --record"
         for entry in entries
         if entry.recorded and not entry.checked

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import math
 
+from nes2 import config
+from nes2.czech import number
 from nes2.teaching import expected
 
 GENERATION_COLUMNS = {
@@ -45,7 +47,6 @@ def generation(best: dict, small: dict, profile: str) -> str:
         small: metrics of `generation/2`.
         profile: the runs' profile (its relations back "much closer than noise").
     """
-    from nes2.viz.tables import number  # nes2.viz draws with matplotlib: imported on use
 
     worse = [
         label
@@ -84,7 +85,6 @@ def style_transfer(mine: dict, net: dict, profile: str) -> str:
         net: metrics of `style-transfer/network`.
         profile: the runs' profile (its relations back "clearly between").
     """
-    from nes2.viz.tables import number
 
     ratio = mine["seconds_per_image"] / net["seconds_per_image"]
     orders = int(math.log10(ratio)) if ratio > 1 else 0
@@ -141,8 +141,6 @@ def detection(entries: dict[str, expected.Expected], map50: float) -> str:
         >>> "Knihovní sítě mají mnohem víc parametrů" in text  # every one lower: why
         True
     """
-    from nes2 import config
-    from nes2.czech import number
 
     first = next(iter(entries.values()))
     said = [
